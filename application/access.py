@@ -1,0 +1,92 @@
+"""Who may do what to which case (the role table of the public contract).
+
+A case outside the caller's reach is reported as not found, so ids cannot be probed; a case in
+reach that the caller's role or unit may not change is forbidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from application.errors import DisputeNotFound, Forbidden
+from domain.values import Actor, Role
+
+# command -> roles that may issue it, and which unit relation the role needs
+CLERK_COMMANDS = frozenset(
+    {"resolve_on_spot", "transfer", "feedback", "objection", "archive", "satisfaction"}
+)
+HANDLER_COMMANDS = frozenset({"sign_for", "return", "progress", "conclude", "escalate"})
+TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice"})
+LEGAL_COMMANDS = frozenset({"remedy_guidance"})
+RISK_ROLES = frozenset({Role.CLERK, Role.HANDLER, Role.TASKFORCE})
+READ_ALL_ROLES = frozenset({Role.TASKFORCE, Role.LEGAL, Role.AUDITOR, Role.SYSTEM})
+UNMASKED_ROLES = frozenset({Role.LEGAL})
+
+
+def may_read(
+    actor: Actor, *, units_involved: Iterable[str], registered_by_subject: str, registered_by_role: str
+) -> bool:
+    if actor.role in READ_ALL_ROLES:
+        return True
+    if actor.role == Role.INTEGRATOR:
+        return registered_by_role == Role.INTEGRATOR and registered_by_subject == actor.subject
+    if actor.role in (Role.CLERK, Role.HANDLER):
+        return actor.unit is not None and actor.unit in set(units_involved)
+    return False
+
+
+def may_unmask(actor: Actor, *, accepting_unit: str, handling_unit: str | None) -> bool:
+    """Legal staff, and the case's own accepting and handling units, see personal data whole."""
+    if actor.role in UNMASKED_ROLES:
+        return True
+    if actor.role in (Role.CLERK, Role.HANDLER) and actor.unit is not None:
+        return actor.unit in (accepting_unit, handling_unit)
+    return False
+
+
+def check_register(actor: Actor, accepting_unit: str) -> None:
+    if actor.role not in (Role.CLERK, Role.INTEGRATOR):
+        raise Forbidden(f"role {actor.role} may not register cases")
+    if actor.unit != accepting_unit:
+        raise Forbidden(f"a {actor.role} of {actor.unit} registers cases for its own unit only, not {accepting_unit}")
+
+
+def check_role(actor: Actor, command: str) -> None:
+    """Refuse before loading anything when the role never may do this."""
+    if command in CLERK_COMMANDS and actor.role == Role.CLERK:
+        return
+    if command in HANDLER_COMMANDS and actor.role == Role.HANDLER:
+        return
+    if command in TASKFORCE_COMMANDS and actor.role == Role.TASKFORCE:
+        return
+    if command in LEGAL_COMMANDS and actor.role == Role.LEGAL:
+        return
+    if command == "risk_flag" and actor.role in RISK_ROLES:
+        return
+    raise Forbidden(f"role {actor.role} may not {command.replace('_', ' ')}")
+
+
+def check_case(
+    actor: Actor,
+    command: str,
+    *,
+    case_ref: str,
+    units_involved: Iterable[str],
+    registered_by_subject: str,
+    registered_by_role: str,
+    accepting_unit: str,
+    handling_unit: str | None,
+) -> None:
+    if not may_read(
+        actor,
+        units_involved=units_involved,
+        registered_by_subject=registered_by_subject,
+        registered_by_role=registered_by_role,
+    ):
+        raise DisputeNotFound(case_ref)
+    if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"}:
+        if actor.unit != accepting_unit:
+            raise Forbidden(f"only the accepting unit ({accepting_unit}) may {command.replace('_', ' ')} this case")
+    if actor.role == Role.HANDLER and command in HANDLER_COMMANDS | {"risk_flag"}:
+        if actor.unit != handling_unit:
+            raise Forbidden(f"only the handling unit may {command.replace('_', ' ')} this case")

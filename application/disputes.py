@@ -1,0 +1,584 @@
+"""The use cases: load → decide → save, returning plain values.
+
+Every command goes through `_act` (or `register`), which checks the caller's reach, runs the
+aggregate's decision, and saves the events together with the caller's idempotency key in one
+transaction. Library errors become the project's own.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, OperationalError, InterfaceError, PersistenceError
+
+from application import access
+from application import commands as cmd
+from application.errors import (
+    ConcurrencyConflict,
+    DisputeNotFound,
+    Forbidden,
+    IdempotencyInProgress,
+    IdempotencyMismatch,
+    InvalidCommand,
+    StoreUnavailable,
+)
+from application.privacy import Privacy
+from domain import identifiers as ids
+from domain.calendar import SHANGHAI, OfficialCalendar, YearSchedule
+from domain.dispute import Dispute, project_dispute, take_snapshot
+from domain.errors import CommandRejected
+from domain.reference import (
+    CALENDAR_ID,
+    UNITS_ID,
+    CaseNumberIssued,
+    UnitAdded,
+    YearScheduleLoaded,
+    case_number,
+    dispute_id_for,
+    sequence_id_for,
+)
+from domain.values import (
+    BUILTIN_UNITS,
+    Actor,
+    Attendee,
+    OtherParty,
+    Payer,
+    PayerKind,
+    Role,
+    parse_township,
+)
+
+SNAPSHOT_INTERVAL = 50
+REGISTRATION_ATTEMPTS = 200
+REFERENCE_REFRESH_SECONDS = 5.0
+IDEMPOTENCY_RETENTION = timedelta(days=30)
+SYSTEM = Actor(subject="fengqiao", role=Role.SYSTEM)
+
+
+class IdempotencyKey(msgspec.Struct, frozen=True):
+    key: str
+    request_hash: str
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True):
+    """What the store keeps with the events: the caller's key, the hash of its request, and the
+    answer to replay (without "position", which the store fills in from the notification ids)."""
+
+    scope: str
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+
+
+class _Recorder(Protocol):
+    def lookup_idempotency(self, scope: str, key: str) -> Any: ...
+    def find_event(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None: ...
+    def purge_idempotency(self, before: datetime) -> int: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Fengqiao(Application[UUID]):
+    """The application façade for every command of the mechanism."""
+
+    name = "Fengqiao"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        privacy: Privacy,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(env)
+        self.privacy = privacy
+        self.clock = clock
+        self._in_flight: set[tuple[str, str]] = set()
+        self._in_flight_lock = threading.Lock()
+        self._reference_lock = threading.Lock()
+        self._units: dict[str, str] = dict(BUILTIN_UNITS)
+        self._units_version = 0
+        self._calendar = OfficialCalendar.shipped()
+        self._calendar_version = 0
+        self._reference_checked = 0.0
+
+    @property
+    def store(self) -> _Recorder:
+        return self.recorder  # type: ignore[return-value]
+
+    # --- reference data -----------------------------------------------------------------
+
+    def units(self) -> dict[str, str]:
+        self._refresh_reference()
+        return dict(self._units)
+
+    def calendar(self) -> OfficialCalendar:
+        self._refresh_reference()
+        return self._calendar
+
+    def _refresh_reference(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._reference_checked < REFERENCE_REFRESH_SECONDS:
+            return
+        with self._reference_lock:
+            for event in self._events_after(UNITS_ID, self._units_version):
+                self._units[event.code] = event.name
+                self._units_version = event.originator_version
+            for event in self._events_after(CALENDAR_ID, self._calendar_version):
+                self._calendar = self._calendar.with_year(event.schedule)
+                self._calendar_version = event.originator_version
+            self._reference_checked = now
+
+    def _events_after(self, originator_id: UUID, version: int) -> list[Any]:
+        return list(self.events.get(originator_id, gt=version))
+
+    def _unit(self, field: str, code: str) -> str:
+        if code not in self._units:
+            self._refresh_reference(force=True)
+        if code not in self._units:
+            known = ", ".join(sorted(self._units))
+            raise InvalidCommand(field, f"unknown unit {code!r}; known units: {known}")
+        return code
+
+    def add_unit(self, command: cmd.AddUnit, actor: Actor) -> dict[str, str]:
+        if actor.role != Role.TASKFORCE:
+            raise Forbidden("only the task force adds member units (item 三(一))")
+        now = self.clock()
+        self._refresh_reference(force=True)
+        if command.code in self._units:
+            raise CommandRejected("active", f"unit {command.code!r} exists already")
+        event = UnitAdded(
+            originator_id=UNITS_ID,
+            originator_version=self._units_version + 1,
+            timestamp=now,
+            actor=actor,
+            code=command.code,
+            name=command.name,
+        )
+        try:
+            self.save(event)
+        except IntegrityError:
+            raise ConcurrencyConflict("active") from None
+        self._refresh_reference(force=True)
+        return {"code": command.code, "name": command.name}
+
+    def load_calendar_years(self, schedules: list[YearSchedule], actor: Actor = SYSTEM) -> dict[str, Any]:
+        """Record newly published holiday notices, then recompute provisional deadlines."""
+        self._refresh_reference(force=True)
+        loaded: list[int] = []
+        for schedule in schedules:
+            current = self._calendar.with_year(schedule)
+            if current.version == self._calendar.version:
+                continue
+            event = YearScheduleLoaded(
+                originator_id=CALENDAR_ID,
+                originator_version=self._calendar_version + 1,
+                timestamp=self.clock(),
+                actor=actor,
+                schedule=schedule,
+            )
+            self.save(event)
+            self._refresh_reference(force=True)
+            loaded.append(schedule.year)
+        recomputed = self.recompute_provisional_deadlines(years=loaded) if loaded else []
+        return {"loaded_years": loaded, "recomputed_cases": recomputed, "calendar": self._calendar.version}
+
+    def recompute_provisional_deadlines(self, *, years: list[int]) -> list[str]:
+        # A deadline of at most 10 working days reaches into year Y only from intake in Y-1 or Y.
+        intake_years = sorted({y for year in years for y in (year - 1, year)})
+        done: list[str] = []
+        calendar = self.calendar()
+        for year in intake_years:
+            for issued in self._events_after(sequence_id_for(year), 0):
+                for _ in range(5):
+                    dispute = self._get(issued.dispute_id)
+                    if not dispute.has_provisional_deadlines():
+                        break
+                    if not dispute.recompute_deadlines(calendar=calendar, actor=SYSTEM, now=self.clock()):
+                        break
+                    try:
+                        self._save_dispute(dispute)
+                        done.append(dispute.case_number)
+                        break
+                    except IntegrityError:
+                        continue
+        return done
+
+    # --- registration -------------------------------------------------------------------
+
+    def register(
+        self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None = None
+    ) -> cmd.CommandResult:
+        access.check_register(actor, command.accepting_unit)
+        with self._idempotent(actor, idempotency) as replay:
+            if replay is not None:
+                return replay
+            now = self.clock()
+            received_at = _aware("received_at", command.received_at)
+            at = _aware("at", command.at) if command.at is not None else now
+            self._unit("accepting_unit", command.accepting_unit)
+            payer = self._payer(command.payer)
+            township = None
+            if command.township is not None:
+                try:
+                    township = parse_township(command.township)
+                except ValueError as e:
+                    raise InvalidCommand("township", str(e)) from None
+            other = command.other_party
+            other_party = (
+                OtherParty(name=other)
+                if isinstance(other, str)
+                else OtherParty(name=other.name, kind=other.kind, contact=other.contact)
+                if other is not None
+                else None
+            )
+            year = received_at.astimezone(SHANGHAI).year
+            calendar = self.calendar()
+            for attempt in range(REGISTRATION_ATTEMPTS):
+                sequence = self._last_sequence(year) + 1
+                number = case_number(year, sequence)
+                dispute = Dispute.register(
+                    dispute_id=dispute_id_for(number),
+                    case_number=number,
+                    channel=command.channel,
+                    received_at=received_at,
+                    accepting_unit=command.accepting_unit,
+                    payer=payer,
+                    category=command.category,
+                    summary=command.summary,
+                    other_party=other_party,
+                    external_ref=command.external_ref,
+                    insurance_types=tuple(dict.fromkeys(command.insurance_types)),
+                    people_involved=command.people_involved,
+                    township=township,
+                    actor=actor,
+                    at=at,
+                    now=now,
+                    calendar=calendar,
+                )
+                issued = CaseNumberIssued(
+                    originator_id=sequence_id_for(year),
+                    originator_version=sequence,
+                    timestamp=now,
+                    case_number=number,
+                    dispute_id=dispute.id,
+                )
+                pending = dispute.collect_events()
+                try:
+                    position = self._store_events([*pending, issued], actor, idempotency, dispute)
+                except IntegrityError:
+                    landed = self._landed(pending[-1])
+                    if landed is not None:
+                        return self._result(dispute, landed)
+                    # Another registration took this number: take the next one.
+                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
+                    continue
+                return self._result(dispute, position)
+            raise StoreUnavailable("could not allocate a case number under contention; retry")
+
+    def _last_sequence(self, year: int) -> int:
+        last = self.recorder.select_events(sequence_id_for(year), desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def _payer(self, payer: cmd.PayerInput) -> Payer:
+        try:
+            if payer.kind == PayerKind.INDIVIDUAL:
+                id_number = ids.parse_resident_id(payer.id_number)
+            else:
+                id_number = ids.parse_credit_code(payer.id_number)
+        except ids.InvalidIdentifier as e:
+            raise InvalidCommand("payer.id_number", str(e)) from None
+        try:
+            phone = ids.parse_phone(payer.phone)
+        except ids.InvalidIdentifier as e:
+            raise InvalidCommand("payer.phone", str(e)) from None
+        name = payer.name.strip()
+        if not name:
+            raise InvalidCommand("payer.name", "must not be empty")
+        return Payer(
+            kind=payer.kind,
+            name=name,
+            id_number=self.privacy.encrypt(id_number),
+            phone=self.privacy.encrypt(phone),
+            id_number_masked=ids.mask_id_number(id_number),
+            phone_masked=ids.mask_phone(phone),
+            name_masked=ids.mask_name(name) if payer.kind == PayerKind.INDIVIDUAL else name,
+            id_number_digest=self.privacy.digest(id_number),
+        )
+
+    # --- the lifecycle commands ---------------------------------------------------------
+
+    def resolve_on_spot(self, ref: str, c: cmd.ResolveOnSpot, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "resolve_on_spot", c, actor, idem, lambda d, at, now, cal: d.resolve_on_spot(
+            result=c.result, feedback_method=c.feedback_method, actor=actor, at=at, now=now))
+
+    def transfer(self, ref: str, c: cmd.Transfer, actor: Actor, idem: IdempotencyKey | None = None):
+        to_unit = self._unit("to_unit", c.to_unit)
+        return self._act(ref, "transfer", c, actor, idem, lambda d, at, now, cal: d.transfer(
+            to_unit=to_unit, note=c.note, actor=actor, at=at, now=now, calendar=cal))
+
+    def sign_for(self, ref: str, c: cmd.SignFor, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "sign_for", c, actor, idem, lambda d, at, now, cal: d.sign_for(
+            actor=actor, at=at, now=now))
+
+    def return_case(self, ref: str, c: cmd.Return, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "return", c, actor, idem, lambda d, at, now, cal: d.return_to_accepting_unit(
+            reason=c.reason, actor=actor, at=at, now=now))
+
+    def record_progress(self, ref: str, c: cmd.RecordProgress, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "progress", c, actor, idem, lambda d, at, now, cal: d.record_progress(
+            note=c.note, actor=actor, at=at, now=now))
+
+    def conclude(self, ref: str, c: cmd.Conclude, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "conclude", c, actor, idem, lambda d, at, now, cal: d.conclude(
+            outcome=c.outcome, result=c.result, actor=actor, at=at, now=now))
+
+    def escalate(self, ref: str, c: cmd.Escalate, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "escalate", c, actor, idem, lambda d, at, now, cal: d.escalate(
+            reason=c.reason, actor=actor, at=at, now=now, calendar=cal))
+
+    def hold_deliberation(self, ref: str, c: cmd.HoldDeliberation, actor: Actor, idem: IdempotencyKey | None = None):
+        executing = self._unit("executing_unit", c.executing_unit)
+        attendees = tuple(
+            Attendee(unit=self._unit(f"attendees[{i}].unit", a.unit), name=a.name) for i, a in enumerate(c.attendees)
+        )
+        held_at = _held_at(c.held_at)
+        return self._act(ref, "deliberation", c, actor, idem, lambda d, at, now, cal: d.hold_deliberation(
+            held_at=held_at, attendees=attendees, minutes=c.minutes, written_opinion=c.written_opinion,
+            executing_unit=executing, actor=actor, at=at, now=now))
+
+    def give_feedback(self, ref: str, c: cmd.GiveFeedback, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "feedback", c, actor, idem, lambda d, at, now, cal: d.give_feedback(
+            party=c.party, method=c.method, content=c.content, actor=actor, at=at, now=now))
+
+    def raise_objection(self, ref: str, c: cmd.RaiseObjection, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "objection", c, actor, idem, lambda d, at, now, cal: d.raise_objection(
+            party=c.party, content=c.content, actor=actor, at=at, now=now))
+
+    def give_remedy_guidance(
+        self, ref: str, c: cmd.GiveRemedyGuidance, actor: Actor, idem: IdempotencyKey | None = None
+    ):
+        return self._act(ref, "remedy_guidance", c, actor, idem, lambda d, at, now, cal: d.give_remedy_guidance(
+            remedy=c.remedy, content=c.content, act_known_on=c.act_known_on,
+            reconsideration_decided_on=c.reconsideration_decided_on, actor=actor, at=at, now=now, calendar=cal))
+
+    def archive(self, ref: str, c: cmd.Archive, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "archive", c, actor, idem, lambda d, at, now, cal: d.archive(
+            actor=actor, at=at, now=now))
+
+    def flag_risk(self, ref: str, c: cmd.FlagRisk, actor: Actor, idem: IdempotencyKey | None = None):
+        return self._act(ref, "risk_flag", c, actor, idem, lambda d, at, now, cal: d.flag_risk(
+            kind=c.kind, level=c.level, people_involved=c.people_involved, note=c.note, actor=actor, at=at, now=now))
+
+    def issue_supervision_notice(
+        self, ref: str, c: cmd.IssueSupervisionNotice, actor: Actor, idem: IdempotencyKey | None = None
+    ):
+        unit = self._unit("unit", c.unit)
+        return self._act(ref, "supervision_notice", c, actor, idem, lambda d, at, now, cal: d.issue_supervision_notice(
+            unit=unit, content=c.content, actor=actor, at=at, now=now))
+
+    def record_satisfaction(
+        self, ref: str, c: cmd.RecordSatisfaction, actor: Actor, idem: IdempotencyKey | None = None
+    ):
+        return self._act(ref, "satisfaction", c, actor, idem, lambda d, at, now, cal: d.record_satisfaction(
+            party=c.party, satisfied=c.satisfied, note=c.note, actor=actor, at=at, now=now))
+
+    def record_missed_deadlines(self, ref: str) -> int:
+        """Scheduler: put every passed, unmet deadline of a case on its record."""
+        dispute = self._get(self._resolve(ref))
+        now = self.clock()
+        kinds = dispute.overdue_clocks(now)
+        if not kinds:
+            return 0
+        for kind in kinds:
+            dispute.record_missed_deadline(kind=kind, actor=SYSTEM, now=now)
+        try:
+            self._save_dispute(dispute)
+        except IntegrityError:
+            return 0  # a concurrent command won; the next sweep sees the case again
+        return len(kinds)
+
+    # --- reading the write side ---------------------------------------------------------
+
+    def get_dispute(self, ref: str, actor: Actor) -> Dispute:
+        dispute = self._get(self._resolve(ref))
+        if not access.may_read(
+            actor,
+            units_involved=dispute.units_involved,
+            registered_by_subject=dispute.registered_by.subject,
+            registered_by_role=dispute.registered_by.role,
+        ):
+            raise DisputeNotFound(ref)
+        return dispute
+
+    def dispute_events(self, ref: str, actor: Actor) -> list[Any]:
+        dispute = self.get_dispute(ref, actor)
+        return list(self.events.get(dispute.id))
+
+    # --- mechanics ----------------------------------------------------------------------
+
+    def _act(
+        self,
+        ref: str,
+        command: str,
+        payload: cmd.Command,
+        actor: Actor,
+        idempotency: IdempotencyKey | None,
+        decide: Callable[[Dispute, datetime, datetime, OfficialCalendar], None],
+    ) -> cmd.CommandResult:
+        access.check_role(actor, command)
+        with self._idempotent(actor, idempotency) as replay:
+            if replay is not None:
+                return replay
+            dispute_id = self._resolve(ref)
+            now = self.clock()
+            at = _aware("at", payload.at) if payload.at is not None else now
+            dispute = self._get(dispute_id, ref)
+            access.check_case(
+                actor,
+                command,
+                case_ref=ref,
+                units_involved=dispute.units_involved,
+                registered_by_subject=dispute.registered_by.subject,
+                registered_by_role=dispute.registered_by.role,
+                accepting_unit=dispute.accepting_unit,
+                handling_unit=dispute.handling_unit,
+            )
+            decide(dispute, at, now, self.calendar())
+            pending = dispute.collect_events()
+            try:
+                position = self._store_events(pending, actor, idempotency, dispute)
+            except IntegrityError:
+                landed = self._landed(pending[-1])
+                if landed is not None:
+                    return self._result(dispute, landed)
+                if idempotency is not None:
+                    stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                    if stored is not None:
+                        return self._replay(stored, idempotency)
+                current = self._get(dispute_id, ref)
+                raise ConcurrencyConflict(current.status) from None
+            return self._result(dispute, position)
+
+    def _store_events(
+        self, pending: list[Any], actor: Actor, idempotency: IdempotencyKey | None, dispute: Dispute
+    ) -> int | None:
+        record = None
+        if idempotency is not None:
+            record = IdempotencyRecord(
+                scope=_scope(actor),
+                key=idempotency.key,
+                request_hash=idempotency.request_hash,
+                response=msgspec.to_builtins(self._result(dispute, None)),
+            )
+        try:
+            recordings = self.save(*pending, idempotency=record)
+        except (OperationalError, InterfaceError) as e:
+            raise StoreUnavailable(str(e)) from e
+        self._maybe_snapshot(dispute)
+        return max(r.notification.id for r in recordings) if recordings else None
+
+    def _landed(self, event: Any) -> int | None:
+        """After an IntegrityError: did our own write land (a lost acknowledgement)?"""
+        found = self.store.find_event(event.originator_id, event.originator_version)
+        if found is None:
+            return None
+        position, state = found
+        return position if state == self.mapper.to_stored_event(event).state else None
+
+    def _maybe_snapshot(self, dispute: Dispute) -> None:
+        if self.snapshots is not None and dispute.version % SNAPSHOT_INTERVAL == 0:
+            self.snapshots.put([take_snapshot(dispute, self.clock())])
+
+    def _save_dispute(self, dispute: Dispute) -> int | None:
+        return self._store_events(dispute.collect_events(), SYSTEM, None, dispute)
+
+    def _get(self, dispute_id: UUID, ref: str | None = None) -> Dispute:
+        try:
+            dispute = self.repository.get(dispute_id, projector_func=project_dispute)
+        except AggregateNotFoundError:
+            raise DisputeNotFound(ref or str(dispute_id)) from None
+        except (OperationalError, InterfaceError) as e:
+            raise StoreUnavailable(str(e)) from e
+        return dispute  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _resolve(ref: str) -> UUID:
+        text = ref.strip()
+        if text.upper().startswith("GP-"):
+            return dispute_id_for(text.upper())
+        try:
+            return UUID(text)
+        except ValueError:
+            raise DisputeNotFound(ref) from None
+
+    @staticmethod
+    def _result(dispute: Dispute, position: int | None) -> cmd.CommandResult:
+        return cmd.CommandResult(
+            id=str(dispute.id),
+            case_number=dispute.case_number,
+            status=dispute.status.value.upper(),
+            version=dispute.version,
+            position=position,
+        )
+
+    @contextmanager
+    def _idempotent(self, actor: Actor, idempotency: IdempotencyKey | None) -> Iterator[cmd.CommandResult | None]:
+        if idempotency is None:
+            yield None
+            return
+        scope = _scope(actor)
+        stored = self.store.lookup_idempotency(scope, idempotency.key)
+        if stored is not None:
+            yield self._replay(stored, idempotency)
+            return
+        token = (scope, idempotency.key)
+        with self._in_flight_lock:
+            if token in self._in_flight:
+                raise IdempotencyInProgress("a request with this Idempotency-Key is still being processed")
+            self._in_flight.add(token)
+        try:
+            yield None
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(token)
+
+    @staticmethod
+    def _replay(stored: Any, idempotency: IdempotencyKey) -> cmd.CommandResult:
+        if stored.request_hash != idempotency.request_hash:
+            raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
+        return msgspec.convert(stored.response, cmd.CommandResult)
+
+    def purge_idempotency_keys(self) -> int:
+        return self.store.purge_idempotency(self.clock() - IDEMPOTENCY_RETENTION)
+
+
+def _scope(actor: Actor) -> str:
+    return f"{actor.role}:{actor.unit or ''}:{actor.subject}"
+
+
+def _aware(field: str, value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidCommand(field, "must carry a UTC offset, e.g. 2024-09-30T10:00:00+08:00")
+    return value.astimezone(UTC)
+
+
+def _held_at(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return _aware("held_at", value)
+    # A meeting given by date only: noon of that day in Gaoping.
+    return datetime.combine(value, dtime(12, 0), SHANGHAI).astimezone(UTC)
+
+
+__all__ = ["Fengqiao", "IdempotencyKey", "PersistenceError", "utc_now"]

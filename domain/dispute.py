@@ -1,0 +1,674 @@
+"""The Dispute aggregate: one case of the joint mechanism, from intake to archive.
+
+Public methods decide (check the notice's rules, compute deadlines) and then record one event;
+`_apply` only assigns state and never raises, reads a clock or does I/O, so replay is safe.
+The state keeps only what later decisions need; what is only shown lives in read models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain import events as ev
+from domain.calendar import (
+    Acceptance,
+    OfficialCalendar,
+    WorkingDayDeadline,
+    deemed_acceptance,
+    period_in_days,
+    period_in_months,
+    working_day_deadline,
+)
+from domain.errors import CommandRejected, InvalidCommand
+from domain.values import (
+    DEFAULT_HANDLING_UNIT,
+    Actor,
+    Attendee,
+    Category,
+    Channel,
+    DeadlineKind,
+    FeedbackMethod,
+    InsuranceType,
+    Level,
+    OtherParty,
+    Outcome,
+    PartyRole,
+    Payer,
+    RemedyKind,
+    RiskLevel,
+    Status,
+)
+
+TRANSFER_DAYS = 1  # 四(二)2: transfer within 1 working day after acceptance
+HANDLING_DAYS = 5  # 四(二)2: concluded within 5 working days
+DELIBERATION_DAYS = 10  # 四(二)3: deliberated within 10 working days from acceptance
+RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
+LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
+AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
+CLOCK_SKEW = timedelta(seconds=5)
+
+OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
+
+
+class Clock(msgspec.Struct):
+    """A deadline on the case and when it was met."""
+
+    deadline: WorkingDayDeadline
+    met_at: datetime | None = None
+    missed_recorded: bool = False
+
+
+class Dispute(msgspec.Struct, dict=True):
+    id: UUID
+    version: int
+    case_number: str
+    status: Status
+    level: Level | None
+    category: Category
+    accepting_unit: str
+    handling_unit: str | None
+    registered_by: Actor
+    received_at: datetime
+    acceptance: Acceptance
+    last_at: datetime
+    has_other_party: bool
+    ever_transferred: bool = False
+    signed_for: bool = False
+    remedy_guided: bool = False
+    units_involved: list[str] = msgspec.field(default_factory=list)
+    clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
+
+    # --- intake -------------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        dispute_id: UUID,
+        case_number: str,
+        channel: Channel,
+        received_at: datetime,
+        accepting_unit: str,
+        payer: Payer,
+        category: Category,
+        summary: str,
+        other_party: OtherParty | None,
+        external_ref: str | None,
+        insurance_types: tuple[InsuranceType, ...],
+        people_involved: int,
+        township: str | None,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+        calendar: OfficialCalendar,
+        imported: bool = False,
+    ) -> Dispute:
+        if received_at > now + CLOCK_SKEW:
+            raise InvalidCommand("received_at", "is in the future")
+        if at > now + CLOCK_SKEW:
+            raise InvalidCommand("at", "is in the future")
+        if at < received_at:
+            raise InvalidCommand("at", "is before received_at: a case cannot be registered before it came in")
+        if people_involved < 1:
+            raise InvalidCommand("people_involved", "must be at least 1")
+        if not summary.strip():
+            raise InvalidCommand("summary", "must not be empty")
+        acceptance = deemed_acceptance(received_at, calendar)
+        transfer_due = working_day_deadline(
+            acceptance.accepted_on, TRANSFER_DAYS, calendar, start_label="the day of acceptance"
+        )
+        event = ev.DisputeRegistered(
+            originator_id=dispute_id,
+            originator_version=1,
+            timestamp=now,
+            at=at,
+            actor=actor,
+            case_number=case_number,
+            channel=channel,
+            received_at=received_at,
+            accepting_unit=accepting_unit,
+            payer=payer,
+            category=category,
+            summary=summary,
+            other_party=other_party,
+            external_ref=external_ref,
+            insurance_types=insurance_types,
+            people_involved=people_involved,
+            township=township,
+            suggested_unit=DEFAULT_HANDLING_UNIT[category],
+            acceptance=acceptance,
+            transfer_deadline=transfer_due,
+            imported=imported,
+        )
+        dispute = cls._from_registered(event)
+        dispute._pending = [event]
+        return dispute
+
+    @classmethod
+    def _from_registered(cls, event: ev.DisputeRegistered) -> Dispute:
+        dispute = cls(
+            id=event.originator_id,
+            version=1,
+            case_number=event.case_number,
+            status=Status.ACCEPTED,
+            level=None,
+            category=event.category,
+            accepting_unit=event.accepting_unit,
+            handling_unit=None,
+            registered_by=event.actor,
+            received_at=event.received_at,
+            acceptance=event.acceptance,
+            last_at=event.at,
+            has_other_party=event.other_party is not None,
+            units_involved=[event.accepting_unit],
+            clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline)},
+        )
+        dispute._pending = []
+        return dispute
+
+    # --- the three tracks ---------------------------------------------------------------
+
+    def resolve_on_spot(
+        self, *, result: str, feedback_method: FeedbackMethod, actor: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require("resolve on the spot", Status.ACCEPTED)
+        if self.ever_transferred:
+            raise CommandRejected(
+                self.status, "a case that was already transferred can no longer be settled on the spot"
+            )
+        self._non_empty("result", result)
+        self._trigger(ev.ResolvedOnSpot, actor, at, now, result=result, feedback_method=feedback_method)
+
+    def transfer(
+        self,
+        *,
+        to_unit: str,
+        note: str | None,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+        calendar: OfficialCalendar,
+    ) -> None:
+        self._require("transfer", Status.ACCEPTED)
+        self._check_at(at, now)
+        suggested = DEFAULT_HANDLING_UNIT[self.category]
+        handling_due = self._deadline_from_act(at, HANDLING_DAYS, calendar, "the day of the transfer")
+        self._trigger(
+            ev.DisputeTransferred,
+            actor,
+            at,
+            now,
+            to_unit=to_unit,
+            note=note,
+            suggested_unit=suggested,
+            routing_override=to_unit != suggested,
+            handling_deadline=handling_due,
+        )
+
+    def sign_for(self, *, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("sign for", Status.TRANSFERRED)
+        if self.signed_for:
+            raise CommandRejected(self.status, f"the transfer was already signed for by {self.handling_unit}")
+        self._trigger(ev.TransferSignedFor, actor, at, now, unit=self.handling_unit or "")
+
+    def return_to_accepting_unit(self, *, reason: str, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("return", Status.TRANSFERRED)
+        self._non_empty("reason", reason)
+        self._trigger(ev.DisputeReturned, actor, at, now, from_unit=self.handling_unit or "", reason=reason)
+
+    def record_progress(self, *, note: str, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("record progress", Status.TRANSFERRED, Status.ESCALATED, Status.DELIBERATED)
+        self._non_empty("note", note)
+        self._trigger(ev.ProgressRecorded, actor, at, now, note=note)
+
+    def conclude(
+        self, *, outcome: Outcome, result: str, actor: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require("conclude", Status.TRANSFERRED, Status.DELIBERATED)
+        self._non_empty("result", result)
+        self._trigger(
+            ev.HandlingConcluded, actor, at, now, outcome=outcome, result=result, unit=self.handling_unit or ""
+        )
+
+    def escalate(
+        self, *, reason: str, actor: Actor, at: datetime, now: datetime, calendar: OfficialCalendar
+    ) -> None:
+        self._require("escalate", Status.TRANSFERRED)
+        self._non_empty("reason", reason)
+        self._check_at(at, now)
+        deliberation_due = working_day_deadline(
+            self.acceptance.accepted_on, DELIBERATION_DAYS, calendar, start_label="the day of acceptance"
+        )
+        self._trigger(
+            ev.DisputeEscalated,
+            actor,
+            at,
+            now,
+            reason=reason,
+            from_unit=self.handling_unit or "",
+            deliberation_deadline=deliberation_due,
+        )
+
+    def hold_deliberation(
+        self,
+        *,
+        held_at: datetime,
+        attendees: tuple[Attendee, ...],
+        minutes: str,
+        written_opinion: str,
+        executing_unit: str,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> None:
+        self._require("record a deliberation", Status.ESCALATED)
+        if held_at > now + CLOCK_SKEW:
+            raise InvalidCommand("held_at", "is in the future")
+        if held_at > at + CLOCK_SKEW:
+            raise InvalidCommand("held_at", "is after the time the deliberation is recorded as done (at)")
+        if held_at < self.last_at:
+            raise InvalidCommand("held_at", "is before the case's previous event: the meeting follows the escalation")
+        if not attendees:
+            raise InvalidCommand("attendees", "at least one attending unit is required for a collective deliberation")
+        self._non_empty("minutes", minutes)
+        self._non_empty("written_opinion", written_opinion)
+        self._trigger(
+            ev.DeliberationHeld,
+            actor,
+            at,
+            now,
+            held_at=held_at,
+            attendees=attendees,
+            minutes=minutes,
+            written_opinion=written_opinion,
+            executing_unit=executing_unit,
+        )
+
+    # --- feedback, objection, archive ---------------------------------------------------
+
+    def give_feedback(
+        self, *, party: PartyRole, method: FeedbackMethod, content: str, actor: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require("give feedback", Status.CONCLUDED, Status.FEEDBACK_GIVEN)
+        self._party_exists(party)
+        self._non_empty("content", content)
+        self._trigger(ev.FeedbackGiven, actor, at, now, party=party, method=method, content=content)
+
+    def raise_objection(self, *, party: PartyRole, content: str, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("record an objection", Status.FEEDBACK_GIVEN)
+        self._party_exists(party)
+        self._non_empty("content", content)
+        self._trigger(ev.ObjectionRaised, actor, at, now, party=party, content=content)
+
+    def give_remedy_guidance(
+        self,
+        *,
+        remedy: RemedyKind,
+        content: str,
+        act_known_on: date,
+        reconsideration_decided_on: date | None,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+        calendar: OfficialCalendar,
+    ) -> None:
+        self._require("record remedy guidance", Status.OBJECTED)
+        self._non_empty("content", content)
+        today = now.astimezone(_SHANGHAI).date()
+        if act_known_on > today:
+            raise InvalidCommand("act_known_on", "is in the future")
+        if act_known_on < self.received_at.astimezone(_SHANGHAI).date() - timedelta(days=3660):
+            raise InvalidCommand("act_known_on", "is implausibly early (more than ten years before intake)")
+        if reconsideration_decided_on is not None:
+            if reconsideration_decided_on > today:
+                raise InvalidCommand("reconsideration_decided_on", "is in the future")
+            if reconsideration_decided_on < act_known_on:
+                raise InvalidCommand("reconsideration_decided_on", "is before act_known_on")
+        self._check_at(at, now)
+        acting_unit = self.handling_unit
+        reconsideration = period_in_days(
+            act_known_on, RECONSIDERATION_DAYS, calendar, label="the day the party knew of the act"
+        )
+        if reconsideration_decided_on is not None:
+            litigation = period_in_days(
+                reconsideration_decided_on,
+                AFTER_RECONSIDERATION_DAYS,
+                calendar,
+                label="the day the reconsideration decision was received",
+            )
+        else:
+            litigation = period_in_months(
+                act_known_on, LITIGATION_MONTHS, calendar, label="the day the party knew of the act"
+            )
+        self._trigger(
+            ev.RemedyGuidanceGiven,
+            actor,
+            at,
+            now,
+            remedy=remedy,
+            content=content,
+            act_known_on=act_known_on,
+            reconsideration_decided_on=reconsideration_decided_on,
+            acting_unit=acting_unit,
+            competent_body=competent_body(remedy, acting_unit),
+            reconsideration_window=reconsideration,
+            litigation_window=litigation,
+        )
+
+    def archive(self, *, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("archive", Status.FEEDBACK_GIVEN, Status.OBJECTED)
+        if self.status == Status.OBJECTED and not self.remedy_guided:
+            raise CommandRejected(
+                self.status, "an objected case is archived only after remedy guidance is recorded"
+            )
+        self._trigger(ev.DisputeArchived, actor, at, now)
+
+    # --- supervision and risk -----------------------------------------------------------
+
+    def flag_risk(
+        self,
+        *,
+        kind: str,
+        level: RiskLevel,
+        people_involved: int,
+        note: str | None,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> None:
+        self._require("flag a risk", *OPEN_STATUSES)
+        self._non_empty("kind", kind)
+        if people_involved < 1:
+            raise InvalidCommand("people_involved", "must be at least 1")
+        notified = ("police",) if level == RiskLevel.HIGH else ()
+        self._trigger(
+            ev.RiskFlagged,
+            actor,
+            at,
+            now,
+            kind=kind,
+            level=level,
+            people_involved=people_involved,
+            note=note,
+            notified_units=notified,
+        )
+
+    def issue_supervision_notice(self, *, unit: str, content: str, actor: Actor, at: datetime, now: datetime) -> None:
+        self._require("issue a supervision notice", *OPEN_STATUSES)
+        self._non_empty("content", content)
+        self._trigger(ev.SupervisionNoticeIssued, actor, at, now, unit=unit, content=content)
+
+    def record_satisfaction(
+        self, *, party: PartyRole, satisfied: bool, note: str | None, actor: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require("record satisfaction", Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED)
+        self._party_exists(party)
+        self._trigger(ev.SatisfactionRecorded, actor, at, now, party=party, satisfied=satisfied, note=note)
+
+    def overdue_clocks(self, now: datetime) -> list[DeadlineKind]:
+        """Open deadlines that have passed and whose miss is not yet on the record."""
+        return [
+            kind
+            for kind, clock in self.clocks.items()
+            if clock.met_at is None and not clock.missed_recorded and clock.deadline.due_at <= now
+        ]
+
+    def record_missed_deadline(self, *, kind: DeadlineKind, actor: Actor, now: datetime) -> None:
+        clock = self.clocks.get(kind)
+        if clock is None or clock.met_at is not None or clock.missed_recorded or clock.deadline.due_at > now:
+            raise CommandRejected(self.status, f"the {kind.value} deadline is not missed")
+        # The miss happened at the deadline itself, even if the scheduler notices later.
+        at = max(clock.deadline.due_at, self.last_at)
+        self._trigger(ev.DeadlineMissed, actor, at, now, kind=kind, due_at=clock.deadline.due_at)
+
+    def recompute_deadlines(self, *, calendar: OfficialCalendar, actor: Actor, now: datetime) -> bool:
+        """Recompute provisional deadlines against a newly loaded calendar; True if recorded."""
+        acceptance = self.acceptance
+        new_acceptance: Acceptance | None = None
+        if acceptance.provisional:
+            candidate = deemed_acceptance(self.received_at, calendar)
+            if candidate != acceptance:
+                new_acceptance = candidate
+                acceptance = candidate
+        recomputed: list[ev.RecomputedDeadline] = []
+        for kind, clock in self.clocks.items():
+            old = clock.deadline
+            if not old.provisional and new_acceptance is None:
+                continue
+            if kind == DeadlineKind.HANDLING:
+                new = _rederive(old, calendar)
+            else:
+                new = working_day_deadline(
+                    acceptance.accepted_on, old.days, calendar, start_label="the day of acceptance"
+                )
+            if new != old:
+                recomputed.append(ev.RecomputedDeadline(kind=kind, deadline=new))
+        if new_acceptance is None and not recomputed:
+            return False
+        self._trigger(
+            ev.DeadlinesRecomputed,
+            actor,
+            max(now, self.last_at),
+            now,
+            calendar_version=calendar.version,
+            acceptance=new_acceptance,
+            deadlines=tuple(recomputed),
+        )
+        return True
+
+    def has_provisional_deadlines(self) -> bool:
+        return self.acceptance.provisional or any(c.deadline.provisional for c in self.clocks.values())
+
+    # --- mechanics ----------------------------------------------------------------------
+
+    def collect_events(self) -> list[ev.DisputeEvent]:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def _trigger(self, cls: type[ev.DisputeEvent], actor: Actor, at: datetime, now: datetime, **fields: Any) -> None:
+        self._check_at(at, now)
+        event = cls(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=now,
+            at=at,
+            actor=actor,
+            **fields,
+        )
+        self.apply(event)
+        self._pending.append(event)
+
+    def _require(self, action: str, *allowed: Status) -> None:
+        if self.status not in allowed:
+            raise CommandRejected(self.status, f"cannot {action} a case in status {self.status.upper()}")
+
+    def _check_at(self, at: datetime, now: datetime) -> None:
+        if at.tzinfo is None:
+            raise InvalidCommand("at", "must carry a UTC offset")
+        if at > now + CLOCK_SKEW:
+            raise InvalidCommand("at", "is in the future")
+        if at < self.last_at:
+            raise InvalidCommand(
+                "at", f"is before the case's previous event ({self.last_at.isoformat()})"
+            )
+
+    def _party_exists(self, party: PartyRole) -> None:
+        if party == PartyRole.OTHER_PARTY and not self.has_other_party:
+            raise InvalidCommand("party", "this case records no other party")
+
+    @staticmethod
+    def _non_empty(field: str, value: str) -> None:
+        if not value.strip():
+            raise InvalidCommand(field, "must not be empty")
+
+    def _deadline_from_act(
+        self, at: datetime, days: int, calendar: OfficialCalendar, label: str
+    ) -> WorkingDayDeadline:
+        # A transfer on a rest day is deemed made on the next working day, as an intake is.
+        start = deemed_acceptance(at, calendar)
+        deadline = working_day_deadline(start.accepted_on, days, calendar, start_label=label)
+        if start.accepted_on == start.received_on:
+            return deadline
+        note = f"the act on {start.received_on.isoformat()} fell on a rest day; counted from {start.accepted_on.isoformat()}"
+        return msgspec.structs.replace(
+            deadline,
+            derivation=(note, *deadline.derivation),
+            provisional=deadline.provisional or start.provisional,
+        )
+
+    # --- replay: assign state only ------------------------------------------------------
+
+    def apply(self, event: ev.DisputeEvent) -> None:
+        self.version = event.originator_version
+        self.last_at = max(self.last_at, event.at)
+        handler = _APPLIERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+
+def _on_resolved(d: Dispute, e: Any) -> None:
+    d.status = Status.FEEDBACK_GIVEN
+    d.level = Level.SIMPLE
+    _meet(d, DeadlineKind.TRANSFER, e.at)
+
+
+def _on_transferred(d: Dispute, e: Any) -> None:
+    d.status = Status.TRANSFERRED
+    d.level = Level.GENERAL
+    d.handling_unit = e.to_unit
+    d.ever_transferred = True
+    d.signed_for = False
+    if e.to_unit not in d.units_involved:
+        d.units_involved.append(e.to_unit)
+    _meet(d, DeadlineKind.TRANSFER, e.at)
+    d.clocks[DeadlineKind.HANDLING] = Clock(e.handling_deadline)
+
+
+def _on_signed_for(d: Dispute, e: Any) -> None:
+    d.signed_for = True
+
+
+def _on_returned(d: Dispute, e: Any) -> None:
+    d.status = Status.ACCEPTED
+    d.handling_unit = None
+    # The returned unit's handling clock is void; a new transfer starts a new one.
+    d.clocks.pop(DeadlineKind.HANDLING, None)
+
+
+def _on_concluded(d: Dispute, e: Any) -> None:
+    d.status = Status.CONCLUDED
+    _meet(d, DeadlineKind.HANDLING, e.at)
+
+
+def _on_escalated(d: Dispute, e: Any) -> None:
+    d.status = Status.ESCALATED
+    d.level = Level.SPECIAL
+    _meet(d, DeadlineKind.HANDLING, e.at)
+    d.clocks[DeadlineKind.DELIBERATION] = Clock(e.deliberation_deadline)
+
+
+def _on_deliberated(d: Dispute, e: Any) -> None:
+    d.status = Status.DELIBERATED
+    d.handling_unit = e.executing_unit
+    if e.executing_unit not in d.units_involved:
+        d.units_involved.append(e.executing_unit)
+    _meet(d, DeadlineKind.DELIBERATION, e.held_at)
+
+
+def _on_feedback(d: Dispute, e: Any) -> None:
+    if e.party == PartyRole.PAYER:
+        d.status = Status.FEEDBACK_GIVEN
+
+
+def _on_objection(d: Dispute, e: Any) -> None:
+    d.status = Status.OBJECTED
+    d.remedy_guided = False
+
+
+def _on_remedy(d: Dispute, e: Any) -> None:
+    d.remedy_guided = True
+
+
+def _on_archived(d: Dispute, e: Any) -> None:
+    d.status = Status.ARCHIVED
+
+
+def _on_missed(d: Dispute, e: Any) -> None:
+    clock = d.clocks.get(e.kind)
+    if clock is not None:
+        clock.missed_recorded = True
+
+
+def _on_recomputed(d: Dispute, e: Any) -> None:
+    if e.acceptance is not None:
+        d.acceptance = e.acceptance
+    for item in e.deadlines:
+        clock = d.clocks.get(item.kind)
+        if clock is not None:
+            clock.deadline = item.deadline
+
+
+def _meet(d: Dispute, kind: DeadlineKind, at: datetime) -> None:
+    clock = d.clocks.get(kind)
+    if clock is not None and clock.met_at is None:
+        clock.met_at = at
+
+
+_APPLIERS: dict[type, Any] = {
+    ev.ResolvedOnSpot: _on_resolved,
+    ev.DisputeTransferred: _on_transferred,
+    ev.TransferSignedFor: _on_signed_for,
+    ev.DisputeReturned: _on_returned,
+    ev.HandlingConcluded: _on_concluded,
+    ev.DisputeEscalated: _on_escalated,
+    ev.DeliberationHeld: _on_deliberated,
+    ev.FeedbackGiven: _on_feedback,
+    ev.ObjectionRaised: _on_objection,
+    ev.RemedyGuidanceGiven: _on_remedy,
+    ev.DisputeArchived: _on_archived,
+    ev.DeadlineMissed: _on_missed,
+    ev.DeadlinesRecomputed: _on_recomputed,
+}
+
+_SHANGHAI = timezone(timedelta(hours=8))
+
+
+def _rederive(old: WorkingDayDeadline, calendar: OfficialCalendar) -> WorkingDayDeadline:
+    label = "the day of the transfer"
+    return working_day_deadline(old.start, old.days, calendar, start_label=label)
+
+
+def competent_body(remedy: RemedyKind, acting_unit: str | None) -> str:
+    """Where the party applies; legal staff confirm per case (domain.md, legal windows)."""
+    if remedy == RemedyKind.LITIGATION:
+        return "有管辖权的人民法院（被告所在地基层人民法院：高平市人民法院）"
+    if acting_unit == "tax":
+        return "国家税务总局晋城市税务局（上一级税务机关）"
+    return "高平市人民政府（行政复议机构：高平市司法局）"
+
+
+def project_dispute(state: Dispute | None, events: Any) -> Dispute | None:
+    """The repository's projector: fold stored events (and a snapshot) into the aggregate."""
+    dispute = state
+    for event in events:
+        if isinstance(event, ev.DisputeSnapshot):
+            dispute = msgspec.json.decode(event.state, type=Dispute)
+            dispute._pending = []
+        elif isinstance(event, ev.DisputeRegistered):
+            dispute = Dispute._from_registered(event)
+        elif dispute is not None:
+            dispute.apply(event)
+    return dispute
+
+
+def take_snapshot(dispute: Dispute, now: datetime) -> ev.DisputeSnapshot:
+    return ev.DisputeSnapshot(
+        originator_id=dispute.id,
+        originator_version=dispute.version,
+        timestamp=now,
+        state=msgspec.json.encode(dispute),
+    )

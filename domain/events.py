@@ -1,0 +1,220 @@
+"""The Dispute's events: facts in the past tense, each saying who acted and when.
+
+Module path and class names are stored as topics in the event store: never rename them without
+registering the old topic (see infrastructure.serialization).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import msgspec
+
+from domain.calendar import Acceptance, CalendarPeriodEnd, WorkingDayDeadline
+from domain.values import (
+    Actor,
+    Attendee,
+    Category,
+    Channel,
+    DeadlineKind,
+    FeedbackMethod,
+    InsuranceType,
+    Outcome,
+    OtherParty,
+    PartyRole,
+    Payer,
+    RemedyKind,
+    RiskLevel,
+)
+
+
+class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime  # when the server recorded it (UTC)
+    at: datetime  # when the act happened (UTC); earlier than timestamp when back-dated
+    actor: Actor
+
+
+class DisputeRegistered(DisputeEvent, frozen=True, kw_only=True):
+    """受理: the intake ledger entry (台账)."""
+
+    case_number: str
+    channel: Channel
+    received_at: datetime
+    accepting_unit: str
+    payer: Payer
+    category: Category
+    summary: str
+    other_party: OtherParty | None = None
+    external_ref: str | None = None
+    insurance_types: tuple[InsuranceType, ...] = ()
+    people_involved: int = 1
+    township: str | None = None
+    suggested_unit: str
+    acceptance: Acceptance
+    transfer_deadline: WorkingDayDeadline
+    imported: bool = False
+
+
+class ResolvedOnSpot(DisputeEvent, frozen=True, kw_only=True):
+    """简易事项: settled by the clerk on the spot and told to the payer at once."""
+
+    result: str
+    feedback_method: FeedbackMethod
+
+
+class DisputeTransferred(DisputeEvent, frozen=True, kw_only=True):
+    """转交: handed to the responsible unit; starts (or restarts) the handling clock."""
+
+    to_unit: str
+    note: str | None = None
+    suggested_unit: str
+    routing_override: bool
+    handling_deadline: WorkingDayDeadline
+
+
+class TransferSignedFor(DisputeEvent, frozen=True, kw_only=True):
+    """The handling unit acknowledges receipt of a transferred case."""
+
+    unit: str
+
+
+class DisputeReturned(DisputeEvent, frozen=True, kw_only=True):
+    """The handling unit gives the case back as not its responsibility."""
+
+    from_unit: str
+    reason: str
+
+
+class ProgressRecorded(DisputeEvent, frozen=True, kw_only=True):
+    note: str
+
+
+class HandlingConcluded(DisputeEvent, frozen=True, kw_only=True):
+    """办结."""
+
+    outcome: Outcome
+    result: str
+    unit: str
+
+
+class DisputeEscalated(DisputeEvent, frozen=True, kw_only=True):
+    """提请工作专班研判: the handling unit cannot settle it alone."""
+
+    reason: str
+    from_unit: str
+    deliberation_deadline: WorkingDayDeadline
+
+
+class DeliberationHeld(DisputeEvent, frozen=True, kw_only=True):
+    """集体商议: minutes and a written handling opinion naming who carries it out."""
+
+    held_at: datetime
+    attendees: tuple[Attendee, ...]
+    minutes: str
+    written_opinion: str
+    executing_unit: str
+
+
+class FeedbackGiven(DisputeEvent, frozen=True, kw_only=True):
+    party: PartyRole
+    method: FeedbackMethod
+    content: str
+
+
+class ObjectionRaised(DisputeEvent, frozen=True, kw_only=True):
+    party: PartyRole
+    content: str
+
+
+class RemedyGuidanceGiven(DisputeEvent, frozen=True, kw_only=True):
+    """业务指导 by the justice bureau towards reconsideration or litigation."""
+
+    remedy: RemedyKind
+    content: str
+    act_known_on: date
+    reconsideration_decided_on: date | None
+    acting_unit: str | None
+    competent_body: str
+    reconsideration_window: CalendarPeriodEnd
+    litigation_window: CalendarPeriodEnd
+
+
+class DisputeArchived(DisputeEvent, frozen=True, kw_only=True):
+    """案卷归档."""
+
+
+class RiskFlagged(DisputeEvent, frozen=True, kw_only=True):
+    kind: str
+    level: RiskLevel
+    people_involved: int
+    note: str | None = None
+    notified_units: tuple[str, ...] = ()
+
+
+class SupervisionNoticeIssued(DisputeEvent, frozen=True, kw_only=True):
+    """督办 by the task-force office, naming the unit it is addressed to."""
+
+    unit: str
+    content: str
+
+
+class SatisfactionRecorded(DisputeEvent, frozen=True, kw_only=True):
+    """回访: the follow-up with a party and how satisfied they were."""
+
+    party: PartyRole
+    satisfied: bool
+    note: str | None = None
+
+
+class DeadlineMissed(DisputeEvent, frozen=True, kw_only=True):
+    """A deadline passed unmet; recorded by the service's scheduler."""
+
+    kind: DeadlineKind
+    due_at: datetime
+
+
+class RecomputedDeadline(msgspec.Struct, frozen=True):
+    kind: DeadlineKind
+    deadline: WorkingDayDeadline
+
+
+class DeadlinesRecomputed(DisputeEvent, frozen=True, kw_only=True):
+    """Provisional deadlines recomputed after a year's holiday notice was loaded."""
+
+    calendar_version: str
+    acceptance: Acceptance | None
+    deadlines: tuple[RecomputedDeadline, ...]
+
+
+class DisputeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """The aggregate's state at a version, so a long case loads without replaying everything."""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    state: bytes
+
+
+ALL_EVENTS: tuple[type[DisputeEvent], ...] = (
+    DisputeRegistered,
+    ResolvedOnSpot,
+    DisputeTransferred,
+    TransferSignedFor,
+    DisputeReturned,
+    ProgressRecorded,
+    HandlingConcluded,
+    DisputeEscalated,
+    DeliberationHeld,
+    FeedbackGiven,
+    ObjectionRaised,
+    RemedyGuidanceGiven,
+    DisputeArchived,
+    RiskFlagged,
+    SupervisionNoticeIssued,
+    SatisfactionRecorded,
+    DeadlineMissed,
+    DeadlinesRecomputed,
+)

@@ -1,0 +1,119 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    kind: str  # "sqlite" or "postgresql"
+    sqlite_path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    password: str = ""
+    schema: str = ""
+    pool_size: int = 10
+    max_overflow: int = 10
+    lock_timeout: int = 5
+    connect_timeout: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    store: StoreConfig
+    secret: bytes
+    data_key: bytes
+    mode: str = "development"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+
+def parse_database_url(url: str, var_dir: Path, env: dict[str, str] | None = None) -> StoreConfig:
+    env = env if env is not None else dict(os.environ)
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        raw = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        if not raw:
+            raise ConfigurationError("FENGQIAO_DATABASE_URL: expected sqlite:///path/file.sqlite")
+        return StoreConfig(kind="sqlite", sqlite_path=Path(raw))
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        dbname = (parsed.path or "/").lstrip("/")
+        if not dbname or not parsed.hostname:
+            raise ConfigurationError(
+                "FENGQIAO_DATABASE_URL: expected postgresql://user:password@host:port/dbname"
+            )
+        return StoreConfig(
+            kind="postgresql",
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            dbname=unquote(dbname),
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            schema=env.get("FENGQIAO_PG_SCHEMA", ""),
+            pool_size=_int(env, "FENGQIAO_PG_POOL_SIZE", 10),
+            max_overflow=_int(env, "FENGQIAO_PG_MAX_OVERFLOW", 10),
+            lock_timeout=_int(env, "FENGQIAO_PG_LOCK_TIMEOUT", 5),
+            connect_timeout=_int(env, "FENGQIAO_PG_CONNECT_TIMEOUT", 5),
+        )
+    raise ConfigurationError(
+        f"FENGQIAO_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)"
+    )
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}: expected an integer, got {raw!r}") from None
+
+
+def _kept_secret(var_dir: Path, filename: str, env_value: str | None, name: str) -> bytes:
+    """The env value, or a random one created once under var/ (development only)."""
+    if env_value:
+        return env_value.encode()
+    path = var_dir / filename
+    if path.exists():
+        return path.read_text().strip().encode()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    # Written with owner-only permissions: it signs tokens / decrypts personal data.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value.encode()
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = env if env is not None else dict(os.environ)
+    var_dir = Path(env.get("FENGQIAO_VAR_DIR", "./var"))
+    url = env.get("FENGQIAO_DATABASE_URL") or f"sqlite:///{var_dir / 'fengqiao.sqlite'}"
+    store = parse_database_url(url, var_dir, env)
+    mode = env.get("FENGQIAO_MODE", "development").strip().lower()
+    if mode not in ("development", "production"):
+        raise ConfigurationError("FENGQIAO_MODE: expected development or production")
+    if mode == "production" and not env.get("FENGQIAO_SECRET"):
+        raise ConfigurationError("FENGQIAO_SECRET: required in production mode")
+    if mode == "production" and not env.get("FENGQIAO_DATA_KEY"):
+        raise ConfigurationError("FENGQIAO_DATA_KEY: required in production mode")
+    secret = _kept_secret(var_dir, "secret", env.get("FENGQIAO_SECRET"), "FENGQIAO_SECRET")
+    data_key = _kept_secret(var_dir, "data.key", env.get("FENGQIAO_DATA_KEY"), "FENGQIAO_DATA_KEY")
+    return Settings(var_dir=var_dir, store=store, secret=secret, data_key=data_key, mode=mode)

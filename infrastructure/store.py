@@ -1,0 +1,68 @@
+"""Event-store wiring: SQLite (embedded default) or PostgreSQL, chosen by the settings.
+
+The library reads its persistence settings from an environment mapping; it is built here from
+our Settings so that nothing else has to know the library's variable names. PERSISTENCE_MODULE is
+always set: unset, the library would silently keep everything in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from application.disputes import Fengqiao, utc_now
+from application.privacy import Privacy
+from infrastructure.serialization import MsgspecMapper
+from infrastructure.settings import Settings, StoreConfig
+
+
+class StoredFengqiao(Fengqiao):
+    """The application with its events stored as msgspec JSON."""
+
+    name = "Fengqiao"
+
+    def construct_mapper(self) -> MsgspecMapper:  # type: ignore[override]
+        return MsgspecMapper()
+
+
+def event_store_env(store: StoreConfig) -> dict[str, str]:
+    env = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "y"}
+    if store.kind == "sqlite":
+        assert store.sqlite_path is not None
+        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="infrastructure.recorders:FengqiaoSQLiteFactory",
+            SQLITE_DBNAME=str(store.sqlite_path),
+            SQLITE_LOCK_TIMEOUT="10",
+        )
+        return env
+    env.update(
+        PERSISTENCE_MODULE="infrastructure.recorders:FengqiaoPostgresFactory",
+        POSTGRES_DBNAME=store.dbname,
+        POSTGRES_HOST=store.host,
+        POSTGRES_PORT=str(store.port),
+        POSTGRES_USER=store.user,
+        POSTGRES_PASSWORD=store.password,
+        POSTGRES_SCHEMA=store.schema,
+        # Deliberate pool settings: the library's defaults wait forever for the table lock and
+        # hand out dead pooled connections after a database restart.
+        POSTGRES_POOL_SIZE=str(store.pool_size),
+        POSTGRES_MAX_OVERFLOW=str(store.max_overflow),
+        POSTGRES_LOCK_TIMEOUT=str(store.lock_timeout),
+        POSTGRES_CONNECT_TIMEOUT=str(store.connect_timeout),
+        POSTGRES_PRE_PING="y",
+        POSTGRES_MAX_WAITING="100",
+        POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="10",
+        POSTGRES_ENABLE_DB_FUNCTIONS="n",
+    )
+    return env
+
+
+def open_application(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Fengqiao:
+    if settings.store.kind == "sqlite":
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return StoredFengqiao(
+        event_store_env(settings.store),
+        privacy=Privacy(settings.data_key),
+        clock=clock,
+    )
