@@ -92,7 +92,7 @@ class AttendeeInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class HoldDeliberation(Command, kw_only=True):
-    held_at: datetime | date
+    held_at: Annotated[str, msgspec.Meta(min_length=10, max_length=40)]  # a date or a date-time
     attendees: Annotated[list[AttendeeInput], msgspec.Meta(min_length=1, max_length=100)]
     minutes: Text
     written_opinion: Text

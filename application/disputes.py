@@ -574,11 +574,15 @@ def _aware(field: str, value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _held_at(value: datetime | date) -> datetime:
-    if isinstance(value, datetime):
-        return _aware("held_at", value)
-    # A meeting given by date only: noon of that day in Gaoping.
-    return datetime.combine(value, dtime(12, 0), SHANGHAI).astimezone(UTC)
+def _held_at(value: str) -> datetime:
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            # A meeting given by date only: noon of that day in Gaoping.
+            return datetime.combine(date.fromisoformat(text), dtime(12, 0), SHANGHAI).astimezone(UTC)
+        return _aware("held_at", datetime.fromisoformat(text))
+    except ValueError:
+        raise InvalidCommand("held_at", "expected a date (2024-10-10) or a date-time with offset") from None
 
 
 __all__ = ["Fengqiao", "IdempotencyKey", "PersistenceError", "utc_now"]

@@ -147,6 +147,9 @@ class OfficialCalendar:
     def years(self) -> tuple[int, ...]:
         return tuple(self._years)
 
+    def schedule(self, year: int) -> YearSchedule:
+        return self._years[year]
+
     def knows(self, year: int) -> bool:
         return year in self._years
 

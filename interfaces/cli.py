@@ -1,0 +1,160 @@
+"""The `fengqiao` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from domain.values import Role
+from infrastructure.settings import ConfigurationError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from interfaces.runtime import build_runtime
+
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    config = uvicorn.Config(
+        runtime.http,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    finally:
+        runtime.close()
+    return 0
+
+
+def _token_issue(args: argparse.Namespace) -> int:
+    from infrastructure.store import open_application
+    from interfaces.auth import UNIT_ROLES, issue_token
+
+    settings = load_settings()
+    try:
+        role = Role(args.role)
+    except ValueError:
+        print(f"fengqiao: --role must be one of clerk, handler, taskforce, legal, auditor, integrator", file=sys.stderr)
+        return 2
+    if role in UNIT_ROLES and not args.unit:
+        print(f"fengqiao: --role {role.value} needs --unit", file=sys.stderr)
+        return 2
+    if args.unit:
+        app = open_application(settings)
+        try:
+            known = app.units()
+        finally:
+            app.close()
+        if args.unit not in known:
+            print(f"fengqiao: unknown unit {args.unit!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+            return 2
+    try:
+        token = issue_token(settings.secret, subject=args.subject, role=role, unit=args.unit, ttl=args.ttl)
+    except ValueError as e:
+        print(f"fengqiao: {e}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from infrastructure.store import open_application
+    from interfaces.demo import DemoRefused, load_demo
+
+    app = open_application(load_settings())
+    try:
+        summary = load_demo(app)
+    except DemoRefused as e:
+        print(f"fengqiao demo: {e}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _calendar_load(args: argparse.Namespace) -> int:
+    from domain.calendar import CalendarError, OfficialCalendar
+    from infrastructure.store import open_application
+
+    try:
+        loaded = OfficialCalendar.from_json_bytes(Path(args.file).read_bytes())
+    except (OSError, CalendarError) as e:
+        print(f"fengqiao calendar load: {e}", file=sys.stderr)
+        return 1
+    app = open_application(load_settings())
+    try:
+        schedules = [loaded.schedule(year) for year in loaded.years]
+        result = app.load_calendar_years(schedules)
+    finally:
+        app.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _calendar_show(args: argparse.Namespace) -> int:
+    from infrastructure.store import open_application
+
+    app = open_application(load_settings())
+    try:
+        calendar = app.calendar()
+    finally:
+        app.close()
+    print(json.dumps({"version": calendar.version, "years": list(calendar.years)}, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fengqiao", description="Social-insurance fee collection disputes, handled jointly.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (REST + GraphQL) and the projections")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(run=_serve)
+
+    token = sub.add_parser("token", help="bearer tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    issue = token_sub.add_parser("issue", help="print a signed bearer token")
+    issue.add_argument("--subject", required=True)
+    issue.add_argument("--role", required=True)
+    issue.add_argument("--unit")
+    issue.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    issue.set_defaults(run=_token_issue)
+
+    demo = sub.add_parser("demo", help="load realistic sample cases into an empty store")
+    demo.set_defaults(run=_demo)
+
+    cal = sub.add_parser("calendar", help="the official working-day calendar")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    load = cal_sub.add_parser("load", help="load holiday notices (same JSON form as the shipped file)")
+    load.add_argument("file")
+    load.set_defaults(run=_calendar_load)
+    show = cal_sub.add_parser("show", help="print the calendar version and years")
+    show.set_defaults(run=_calendar_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigurationError as e:
+        print(f"fengqiao: configuration: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
