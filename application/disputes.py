@@ -112,6 +112,12 @@ class Fengqiao(Application[UUID]):
         self._calendar = OfficialCalendar.shipped()
         self._calendar_version = 0
         self._reference_checked = 0.0
+        self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        for listener in self.listeners:
+            listener()
 
     @property
     def store(self) -> _Recorder:

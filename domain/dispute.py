@@ -15,6 +15,7 @@ import msgspec
 
 from domain import events as ev
 from domain.calendar import (
+    SHANGHAI,
     Acceptance,
     OfficialCalendar,
     WorkingDayDeadline,
@@ -79,6 +80,7 @@ class Dispute(msgspec.Struct, dict=True):
     ever_transferred: bool = False
     signed_for: bool = False
     remedy_guided: bool = False
+    transferred_at: datetime | None = None
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
 
@@ -107,6 +109,9 @@ class Dispute(msgspec.Struct, dict=True):
         calendar: OfficialCalendar,
         imported: bool = False,
     ) -> Dispute:
+        for field, value in (("received_at", received_at), ("at", at)):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise InvalidCommand(field, "must carry a UTC offset")
         if received_at > now + CLOCK_SKEW:
             raise InvalidCommand("received_at", "is in the future")
         if at > now + CLOCK_SKEW:
@@ -318,10 +323,10 @@ class Dispute(msgspec.Struct, dict=True):
     ) -> None:
         self._require("record remedy guidance", Status.OBJECTED)
         self._non_empty("content", content)
-        today = now.astimezone(_SHANGHAI).date()
+        today = now.astimezone(SHANGHAI).date()
         if act_known_on > today:
             raise InvalidCommand("act_known_on", "is in the future")
-        if act_known_on < self.received_at.astimezone(_SHANGHAI).date() - timedelta(days=3660):
+        if act_known_on < self.received_at.astimezone(SHANGHAI).date() - timedelta(days=3660):
             raise InvalidCommand("act_known_on", "is implausibly early (more than ten years before intake)")
         if reconsideration_decided_on is not None:
             if reconsideration_decided_on > today:
@@ -329,7 +334,7 @@ class Dispute(msgspec.Struct, dict=True):
             if reconsideration_decided_on < act_known_on:
                 raise InvalidCommand("reconsideration_decided_on", "is before act_known_on")
         self._check_at(at, now)
-        acting_unit = self.handling_unit
+        acting_unit = self.handling_unit or self.accepting_unit
         reconsideration = period_in_days(
             act_known_on, RECONSIDERATION_DAYS, calendar, label="the day the party knew of the act"
         )
@@ -440,7 +445,9 @@ class Dispute(msgspec.Struct, dict=True):
             if not old.provisional and new_acceptance is None:
                 continue
             if kind == DeadlineKind.HANDLING:
-                new = _rederive(old, calendar)
+                if self.transferred_at is None:
+                    continue
+                new = self._deadline_from_act(self.transferred_at, HANDLING_DAYS, calendar, "the day of the transfer")
             else:
                 new = working_day_deadline(
                     acceptance.accepted_on, old.days, calendar, start_label="the day of acceptance"
@@ -541,6 +548,7 @@ def _on_transferred(d: Dispute, e: Any) -> None:
     d.level = Level.GENERAL
     d.handling_unit = e.to_unit
     d.ever_transferred = True
+    d.transferred_at = e.at
     d.signed_for = False
     if e.to_unit not in d.units_involved:
         d.units_involved.append(e.to_unit)
@@ -555,6 +563,7 @@ def _on_signed_for(d: Dispute, e: Any) -> None:
 def _on_returned(d: Dispute, e: Any) -> None:
     d.status = Status.ACCEPTED
     d.handling_unit = None
+    d.transferred_at = None
     # The returned unit's handling clock is void; a new transfer starts a new one.
     d.clocks.pop(DeadlineKind.HANDLING, None)
 
@@ -634,12 +643,6 @@ _APPLIERS: dict[type, Any] = {
     ev.DeadlinesRecomputed: _on_recomputed,
 }
 
-_SHANGHAI = timezone(timedelta(hours=8))
-
-
-def _rederive(old: WorkingDayDeadline, calendar: OfficialCalendar) -> WorkingDayDeadline:
-    label = "the day of the transfer"
-    return working_day_deadline(old.start, old.days, calendar, start_label=label)
 
 
 def competent_body(remedy: RemedyKind, acting_unit: str | None) -> str:

@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     runtime = build_runtime(settings)
+    runtime.start_background(projections=not args.no_projections, scheduler=not args.no_projections)
     config = uvicorn.Config(
         runtime.http,
         host=args.host,
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-projections", action="store_true", help="leave projections to `fengqiao projections run`")
     serve.set_defaults(run=_serve)
 
     token = sub.add_parser("token", help="bearer tokens")

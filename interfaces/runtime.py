@@ -1,37 +1,105 @@
-"""Everything one `fengqiao serve` process runs: the application, the HTTP app, background work."""
+"""Everything one `fengqiao serve` process runs: the application, the read side, the HTTP app,
+and the background work (projections, the missed-deadline scheduler)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar
 
 from application.disputes import Fengqiao
+from infrastructure.projection_runner import ProjectionRunner
+from infrastructure.readside import ReadSide
+from infrastructure.readstore import open_read_store
 from infrastructure.settings import Settings
 from infrastructure.store import open_application
-from interfaces.http.app import create_app
+from projections import queries as q
 
 log = logging.getLogger("fengqiao")
+SCHEDULER_INTERVAL = 30.0
+
+
+class DeadlineScheduler:
+    """Puts each missed deadline on its case's record when it passes."""
+
+    def __init__(self, fengqiao: Fengqiao, reads: ReadSide, interval: float = SCHEDULER_INTERVAL) -> None:
+        self.fengqiao = fengqiao
+        self.reads = reads
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="deadline-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def sweep(self) -> int:
+        recorded = 0
+        for case_number in self.reads.query(q.due_for_miss_recording, self.fengqiao.clock()):
+            try:
+                recorded += self.fengqiao.record_missed_deadlines(case_number)
+            except Exception:  # noqa: BLE001 - one bad case must not stop the sweep
+                log.exception("could not record missed deadlines of %s", case_number)
+        return recorded
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001
+                log.exception("deadline sweep failed")
+            if self._stop.wait(self.interval):
+                return
 
 
 @dataclass
 class Runtime:
     settings: Settings
     fengqiao: Fengqiao
-    http: Litestar
+    reads: ReadSide
+    http: Litestar | None = None
     background: list[Any] = field(default_factory=list)
+
+    def start_background(self, *, projections: bool = True, scheduler: bool = True) -> None:
+        if projections:
+            self.reads.runner.start()
+            self.background.append(self.reads.runner)
+        if scheduler:
+            sched = DeadlineScheduler(self.fengqiao, self.reads)
+            sched.start()
+            self.background.append(sched)
 
     def close(self) -> None:
         for worker in reversed(self.background):
             worker.stop()
+        self.reads.close()
         self.fengqiao.close()
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
+    store = open_read_store(settings.store)
+    runner = ProjectionRunner(fengqiao, store)
+    fengqiao.listeners.append(runner.wake)
+    return ReadSide(store, runner, fengqiao.privacy, fengqiao.clock)
+
+
+def build_runtime(settings: Settings, *, with_http: bool = True) -> Runtime:
+    from interfaces.http.app import create_app
+
     fengqiao = open_application(settings)
     purged = fengqiao.purge_idempotency_keys()
     if purged:
         log.info("purged %d idempotency keys older than the retention period", purged)
-    return Runtime(settings=settings, fengqiao=fengqiao, http=create_app(settings, fengqiao))
+    reads = build_read_side(settings, fengqiao)
+    runtime = Runtime(settings=settings, fengqiao=fengqiao, reads=reads)
+    if with_http:
+        runtime.http = create_app(settings, fengqiao, reads)
+    return runtime

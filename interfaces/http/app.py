@@ -12,11 +12,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from application.disputes import Fengqiao
+from infrastructure.readside import ReadSide
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.security import authentication
 
+READY_WAIT = 5.0
 MAX_BODY = 256 * 1024  # a ledger entry is a few KB; anything near this is not a dispute
 log = logging.getLogger("fengqiao.http")
 
@@ -27,22 +29,40 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", media_type=MediaType.JSON, tags=["probes"], summary="The store answers and projections are caught up")
-async def ready(fengqiao: Fengqiao) -> Response[dict[str, Any]]:
+async def ready(fengqiao: Fengqiao, reads: ReadSide) -> Response[dict[str, Any]]:
     try:
-        position = await anyio.to_thread.run_sync(fengqiao.recorder.max_notification_id)
+        head = await anyio.to_thread.run_sync(fengqiao.recorder.max_notification_id) or 0
+        caught_up = await anyio.to_thread.run_sync(reads.runner.wait_for, head, READY_WAIT)
+        status = await anyio.to_thread.run_sync(reads.runner.status)
     except Exception as e:  # noqa: BLE001 - any store failure means "not ready"
         log.warning("readiness: store does not answer: %s", e)
         return Response({"status": "unavailable", "store": "down"}, status_code=503)
-    return Response({"status": "ready", "store": "up", "position": position or 0}, status_code=200)
+    body = {"status": "ready" if caught_up else "lagging", "store": "up", "head": head, "projections": status["projections"]}
+    return Response(body, status_code=200 if caught_up else 503)
 
 
-def create_app(settings: Settings, fengqiao: Fengqiao) -> Litestar:
+def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> Litestar:
+    from interfaces.graphql.controller import graphql_controller
+
     def provide_fengqiao() -> Fengqiao:
         return fengqiao
 
+    def provide_reads() -> ReadSide:
+        return reads
+
     return Litestar(
-        route_handlers=[health, ready, *COMMAND_HANDLERS, add_unit, list_units],
-        dependencies={"fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False)},
+        route_handlers=[
+            health,
+            ready,
+            *COMMAND_HANDLERS,
+            add_unit,
+            list_units,
+            graphql_controller(fengqiao, reads, production=settings.production),
+        ],
+        dependencies={
+            "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),
+            "reads": Provide(provide_reads, use_cache=True, sync_to_thread=False),
+        },
         middleware=[authentication(settings.secret)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY,

@@ -1,0 +1,162 @@
+"""The read-model database: a SQLite file beside the event store, or the same PostgreSQL database.
+
+Projections and queries write SQL with `?` placeholders and portable types (TEXT timestamps in
+one fixed UTC format, so they sort as strings; BLOB/bytea documents); this adapter turns the
+placeholders into psycopg's where needed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from infrastructure.settings import StoreConfig
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+
+class ReadStore:
+    dialect: str
+
+    def transaction(self, readonly: bool = False) -> Any:  # context manager yielding a Cursor
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SQLiteReadStore(ReadStore):
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, readonly: bool = False) -> Iterator[_SQLiteCursor]:
+        conn = self._connection()
+        # Writers take the lock up front (no deadlock on upgrade); readers never block the writer.
+        conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteCursor(conn.cursor())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class _SQLiteCursor:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._c = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(sql, [tuple(r) for r in rows])
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._c.fetchone()
+        return None if row is None else tuple(row)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._c.fetchall()]
+
+
+class PostgresReadStore(ReadStore):
+    dialect = "postgresql"
+
+    def __init__(self, config: StoreConfig) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self._psycopg = psycopg
+        self.schema = config.schema or "public"
+        conninfo = psycopg.conninfo.make_conninfo(
+            host=config.host,
+            port=config.port,
+            dbname=config.dbname,
+            user=config.user,
+            password=config.password or None,
+            connect_timeout=config.connect_timeout,
+        )
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max(4, config.pool_size // 2),
+            kwargs={"autocommit": True, "options": f"-c search_path={self.schema}"},
+            check=ConnectionPool.check_connection,
+            open=True,
+            timeout=10,
+        )
+
+    @contextmanager
+    def transaction(self, readonly: bool = False) -> Iterator[_PostgresCursor]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _PostgresCursor(cur)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+class _PostgresCursor:
+    def __init__(self, cursor: Any) -> None:
+        self._c = cursor
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._c.fetchone()
+        return None if row is None else tuple(_plain(v) for v in row)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(_plain(v) for v in row) for row in self._c.fetchall()]
+
+
+def _plain(value: Any) -> Any:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def open_read_store(config: StoreConfig) -> ReadStore:
+    if config.kind == "sqlite":
+        assert config.sqlite_path is not None
+        return SQLiteReadStore(config.sqlite_path.with_name(config.sqlite_path.stem + ".readmodels.sqlite"))
+    return PostgresReadStore(config)

@@ -1,0 +1,360 @@
+"""GraphQL output types (camelCase, enums UPPER_CASE), built from the read models' views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from projections.case_view import CaseView, DeadlineView
+
+
+@strawberry.enum
+class DisputeStatus(Enum):
+    ACCEPTED = "accepted"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+    DELIBERATED = "deliberated"
+    CONCLUDED = "concluded"
+    FEEDBACK_GIVEN = "feedback_given"
+    OBJECTED = "objected"
+    ARCHIVED = "archived"
+
+
+@strawberry.enum
+class Level(Enum):
+    SIMPLE = "simple"
+    GENERAL = "general"
+    SPECIAL = "special"
+
+
+@strawberry.enum
+class DeadlineKind(Enum):
+    TRANSFER = "transfer"
+    HANDLING = "handling"
+    DELIBERATION = "deliberation"
+
+
+@strawberry.enum
+class QueueKind(Enum):
+    TO_TRANSFER = "TO_TRANSFER"
+    IN_HANDLING = "IN_HANDLING"
+    TO_DELIBERATE = "TO_DELIBERATE"
+    TO_FEEDBACK = "TO_FEEDBACK"
+    OBJECTED = "OBJECTED"
+    OVERDUE = "OVERDUE"
+
+
+@strawberry.type
+class Party:
+    kind: str
+    name: str
+    id_number: str
+    phone: str
+    unmasked: bool = strawberry.field(description="True when shown whole to this caller (and logged)")
+
+
+@strawberry.type
+class OtherPartyInfo:
+    name: str
+    kind: str | None
+    contact: str | None
+
+
+@strawberry.type
+class Deadline:
+    kind: DeadlineKind
+    due_at: dt.datetime
+    due_on: dt.date = strawberry.field(description="The last day (Asia/Shanghai); dueAt is 24:00 of it")
+    met_at: dt.datetime | None
+    overdue: bool
+    provisional: bool
+    derivation: list[str]
+    unit: str = strawberry.field(description="Who answers for it: the accepting unit, the handling unit, or taskforce")
+
+
+def deadline_of(d: DeadlineView, now: dt.datetime) -> Deadline:
+    return Deadline(
+        kind=DeadlineKind(d.kind),
+        due_at=d.due_at,
+        due_on=d.due_on,
+        met_at=d.met_at,
+        overdue=d.overdue(now),
+        provisional=d.provisional,
+        derivation=list(d.derivation),
+        unit=d.unit,
+    )
+
+
+@strawberry.type
+class Dispute:
+    view: strawberry.Private[CaseView]
+    now: strawberry.Private[dt.datetime]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.view.id)
+
+    @strawberry.field
+    def case_number(self) -> str:
+        return self.view.case_number
+
+    @strawberry.field
+    def status(self) -> DisputeStatus:
+        return DisputeStatus(self.view.status)
+
+    @strawberry.field
+    def level(self) -> Level | None:
+        return None if self.view.level is None else Level(self.view.level)
+
+    @strawberry.field
+    def channel(self) -> str:
+        return self.view.channel
+
+    @strawberry.field
+    def category(self) -> str:
+        return self.view.category
+
+    @strawberry.field
+    def accepting_unit(self) -> str:
+        return self.view.accepting_unit
+
+    @strawberry.field
+    def handling_unit(self) -> str | None:
+        return self.view.handling_unit
+
+    @strawberry.field
+    def received_at(self) -> dt.datetime:
+        return self.view.received_at
+
+    @strawberry.field(description="The deemed acceptance day (the next working day for a rest-day intake)")
+    def accepted_on(self) -> dt.date:
+        return self.view.accepted_on
+
+    @strawberry.field
+    def acceptance_derivation(self) -> list[str]:
+        return list(self.view.acceptance_derivation)
+
+    @strawberry.field(description="ID number and phone are masked unless this caller may see them; whole views are logged")
+    def payer(self, info: Info) -> Party:
+        fields = [f.name for f in info.selected_fields[0].selections] if info.selected_fields else []
+        reason = info.context["access_reason"]
+        values = info.context["reads"].party(info.context["actor"], self.view, self.view.payer, fields, reason)
+        return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
+
+    @strawberry.field
+    def other_party(self) -> OtherPartyInfo | None:
+        o = self.view.other_party
+        return None if o is None else OtherPartyInfo(name=o.name, kind=o.kind, contact=o.contact)
+
+    @strawberry.field
+    def summary(self) -> str:
+        return self.view.summary
+
+    @strawberry.field
+    def external_ref(self) -> str | None:
+        return self.view.external_ref
+
+    @strawberry.field
+    def insurance_types(self) -> list[str]:
+        return list(self.view.insurance_types)
+
+    @strawberry.field
+    def people_involved(self) -> int:
+        return self.view.people_involved
+
+    @strawberry.field
+    def township(self) -> str | None:
+        return self.view.township
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.view.version
+
+    @strawberry.field
+    def deadlines(self) -> list[Deadline]:
+        order = {"transfer": 0, "handling": 1, "deliberation": 2}
+        return [deadline_of(d, self.now) for d in sorted(self.view.deadlines, key=lambda d: order[d.kind])]
+
+    @strawberry.field(description="Overdue as of now (or of asOf in a timeline)")
+    def overdue(self) -> bool:
+        return self.view.overdue(self.now)
+
+    @strawberry.field
+    def outcome(self) -> str | None:
+        return self.view.outcome
+
+    @strawberry.field
+    def result(self) -> str | None:
+        return self.view.result
+
+    @strawberry.field
+    def suggested_unit(self) -> str:
+        return self.view.suggested_unit
+
+    @strawberry.field
+    def routing_override(self) -> bool:
+        return self.view.routing_override
+
+    @strawberry.field
+    def executing_unit(self) -> str | None:
+        return self.view.executing_unit
+
+    @strawberry.field
+    def risk_level(self) -> str | None:
+        return self.view.risk_level
+
+    @strawberry.field
+    def remedies(self) -> list[str]:
+        return list(self.view.remedies)
+
+    @strawberry.field
+    def imported(self) -> bool:
+        return self.view.imported
+
+    @strawberry.field
+    def last_act_at(self) -> dt.datetime:
+        return self.view.last_at
+
+
+def dispute_of(view: CaseView, now: dt.datetime) -> Dispute:
+    return Dispute(view=view, now=now)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class DisputeEdge:
+    node: Dispute
+    cursor: str
+
+
+@strawberry.type
+class DisputeConnection:
+    edges: list[DisputeEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class DisputeFilter:
+    status: DisputeStatus | None = None
+    level: Level | None = None
+    unit: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    township: str | None = None
+    received_from: dt.datetime | None = None
+    received_to: dt.datetime | None = None
+    overdue: bool | None = None
+    external_ref: str | None = None
+    payer_id_number: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
+    payer_name: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
+
+
+@strawberry.type
+class TimelineEvent:
+    sequence: int
+    type: str
+    at: dt.datetime
+    recorded_at: dt.datetime
+    actor: str
+    actor_role: str
+    actor_unit: str | None
+    data: JSON
+    hash: str
+    position: int
+    backdated: bool = strawberry.field(description="The act happened earlier than it was recorded")
+
+
+@strawberry.type
+class Timeline:
+    case_number: str
+    events: list[TimelineEvent]
+    state: Dispute | None
+    as_of: dt.datetime | None
+
+
+@strawberry.type
+class Verification:
+    case_number: str
+    valid: bool
+    events: int
+    head_hash: str
+    first_invalid_sequence: int | None
+    problems: list[str]
+
+
+@strawberry.type
+class UnitStats:
+    unit: str
+    received: int
+    handled: int
+    concluded: int
+    overdue_now: int
+    missed_deadlines: int
+    on_time_rate: float | None
+
+
+@strawberry.type
+class GroupStats:
+    key: str
+    received: int
+    settled: int
+    overdue_now: int
+    missed_deadlines: int
+    on_time_rate: float | None
+
+
+@strawberry.type
+class Supervision:
+    period_from: dt.date
+    period_to: dt.date
+    units: list[UnitStats]
+    by_category: list[GroupStats]
+    by_channel: list[GroupStats]
+    by_township: list[GroupStats]
+    received: int
+    settled: int
+    settled_on_spot_share: float | None
+    settled_without_escalation_share: float | None
+    settled_in_one_visit_share: float | None
+    objected: int
+    units_with_missed_deadlines: list[str] = strawberry.field(description="Most misses first: the basis for a 通报")
+
+
+@strawberry.type
+class AccessLogEntry:
+    id: int
+    at: dt.datetime
+    subject: str
+    role: str
+    unit: str | None
+    case_number: str
+    fields: list[str]
+    reason: str
+
+
+@strawberry.type
+class ProjectionState:
+    name: str
+    position: int
+    lag: int
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def as_json(value: Any) -> JSON:
+    return value  # type: ignore[no-any-return]

@@ -1,0 +1,346 @@
+"""Questions asked of the read models: the case view, work queues, timelines, supervision."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from projections.case_view import TASKFORCE_OFFICE, CaseView
+from projections.cases import COLUMNS, decode, ts
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PAGE = 200
+TASKFORCE_HOST = "tax"  # the task-force office sits in the tax bureau (item 三(一))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which cases a caller may see, as SQL: everything, cases of a unit, or cases it registered."""
+
+    everything: bool = False
+    unit: str | None = None
+    registered_by: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        if self.everything:
+            return "1 = 1", []
+        if self.unit is not None:
+            return "units LIKE ?", [f"%,{self.unit},%"]
+        if self.registered_by is not None:
+            return "registered_by = ? AND registered_role = 'integrator'", [self.registered_by]
+        return "1 = 0", []
+
+
+@dataclass
+class CaseFilter:
+    status: str | None = None
+    level: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    township: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    overdue: bool | None = None
+    external_ref: str | None = None
+    id_digest: str | None = None
+    payer_name: str | None = None
+
+
+@dataclass
+class Page:
+    views: list[CaseView]
+    cursors: list[str]
+    total: int
+    has_next: bool
+    has_previous: bool
+    end_cursor: str | None
+    start_cursor: str | None
+
+
+def _cursor(view: CaseView) -> str:
+    raw = f"{ts(view.received_at)}|{view.case_number}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def parse_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        received, case_number = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("after: not a cursor returned by this API") from None
+    return received, case_number
+
+
+def find_case(cur: Any, *, case_number: str | None = None, case_id: str | None = None, reach: Reach) -> CaseView | None:
+    where, params = reach.sql()
+    if case_number is not None:
+        cur.execute(f"SELECT doc FROM rm_cases WHERE case_number = ? AND {where}", [case_number, *params])  # noqa: S608
+    else:
+        cur.execute(f"SELECT doc FROM rm_cases WHERE id = ? AND {where}", [case_id, *params])  # noqa: S608
+    row = cur.fetchone()
+    return None if row is None else decode(row[0])
+
+
+def find_cases(cur: Any, case_numbers: list[str], reach: Reach) -> dict[str, CaseView]:
+    if not case_numbers:
+        return {}
+    where, params = reach.sql()
+    marks = ", ".join("?" * len(case_numbers))
+    cur.execute(f"SELECT doc FROM rm_cases WHERE case_number IN ({marks}) AND {where}", [*case_numbers, *params])  # noqa: S608
+    return {v.case_number: v for v in (decode(r[0]) for r in cur.fetchall())}
+
+
+def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[Any]]:
+    where, params = reach.sql()
+    clauses, args = [where], list(params)
+    for column, value in (
+        ("status", f.status),
+        ("level", f.level),
+        ("category", f.category),
+        ("channel", f.channel),
+        ("township", f.township),
+        ("external_ref", f.external_ref),
+        ("id_digest", f.id_digest),
+        ("payer_name", f.payer_name),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if f.unit is not None:
+        clauses.append("(accepting_unit = ? OR handling_unit = ?)")
+        args += [f.unit, f.unit]
+    if f.received_from is not None:
+        clauses.append("received_at >= ?")
+        args.append(ts(f.received_from))
+    if f.received_to is not None:
+        clauses.append("received_at <= ?")
+        args.append(ts(f.received_to))
+    if f.overdue is not None:
+        test = "(met_late = 1 OR (open_due IS NOT NULL AND open_due < ?))"
+        clauses.append(test if f.overdue else f"NOT {test}")
+        args.append(ts(now))
+    return " AND ".join(clauses), args
+
+
+def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
+    """Newest intake first; keyset pagination on (received_at, case_number)."""
+    where, args = _filter_sql(f, reach, now)
+    cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
+    total = int(cur.fetchone()[0])
+    page_where, page_args = where, list(args)
+    if after is not None:
+        received, case_number = parse_cursor(after)
+        page_where += " AND (received_at < ? OR (received_at = ? AND case_number < ?))"
+        page_args += [received, received, case_number]
+    limit = max(0, min(first, MAX_PAGE))
+    cur.execute(
+        f"SELECT doc FROM rm_cases WHERE {page_where} ORDER BY received_at DESC, case_number DESC LIMIT ?",  # noqa: S608
+        [*page_args, limit + 1],
+    )
+    found = [decode(r[0]) for r in cur.fetchall()]
+    has_next = len(found) > limit
+    found = found[:limit]
+    cursors = [_cursor(v) for v in found]
+    return Page(
+        views=found,
+        cursors=cursors,
+        total=total,
+        has_next=has_next,
+        has_previous=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE")
+
+
+def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: int = 500) -> list[CaseView]:
+    """A unit's work, ordered by the earliest open deadline (cases without one last)."""
+    where, args = reach.sql()
+    if kind == "TO_TRANSFER":
+        cond, cargs = "status = 'accepted' AND accepting_unit = ?", [unit]
+    elif kind == "IN_HANDLING":
+        cond, cargs = "status IN ('transferred', 'deliberated') AND handling_unit = ?", [unit]
+    elif kind == "TO_DELIBERATE":
+        # The task-force office (hosted by the tax bureau) sees every escalated case; other units
+        # see the escalated cases they are part of.
+        if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE):
+            cond, cargs = "status = 'escalated'", []
+        else:
+            cond, cargs = "status = 'escalated' AND units LIKE ?", [f"%,{unit},%"]
+    elif kind == "TO_FEEDBACK":
+        cond, cargs = "status = 'concluded' AND accepting_unit = ?", [unit]
+    elif kind == "OBJECTED":
+        cond, cargs = "status = 'objected' AND (accepting_unit = ? OR handling_unit = ?)", [unit, unit]
+    elif kind == "OVERDUE":
+        cond, cargs = "open_due IS NOT NULL AND open_due < ? AND units LIKE ?", [ts(now), f"%,{unit},%"]
+    else:
+        raise ValueError(f"kind: unknown queue {kind}")
+    cur.execute(
+        f"SELECT doc FROM rm_cases WHERE {cond} AND {where} "  # noqa: S608
+        "ORDER BY CASE WHEN open_due IS NULL THEN 1 ELSE 0 END, open_due, received_at, case_number LIMIT ?",
+        [*cargs, *args, limit],
+    )
+    views = [decode(r[0]) for r in cur.fetchall()]
+    if kind == "OVERDUE":
+        # Only deadlines this unit answers for.
+        views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit == unit for d in v.deadlines)]
+    return views
+
+
+def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[str]:
+    cur.execute(
+        "SELECT case_number FROM rm_cases WHERE unrecorded_due IS NOT NULL AND unrecorded_due < ? "
+        "ORDER BY unrecorded_due LIMIT ?",
+        [ts(now), limit],
+    )
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+class TimelineRow(msgspec.Struct):
+    version: int
+    position: int
+    topic: str
+    type: str
+    at: str
+    recorded_at: str
+    actor: str
+    actor_role: str
+    actor_unit: str | None
+    state: bytes
+    hash: str
+
+
+def timeline_rows(cur: Any, case_id: str, as_of: datetime | None) -> list[TimelineRow]:
+    sql = (
+        "SELECT version, position, topic, type, at, recorded_at, actor, actor_role, actor_unit, state, hash "
+        "FROM rm_timeline WHERE case_id = ?"
+    )
+    args: list[Any] = [case_id]
+    if as_of is not None:
+        sql += " AND recorded_at <= ?"
+        args.append(ts(as_of))
+    cur.execute(sql + " ORDER BY version", args)
+    return [TimelineRow(*r) for r in cur.fetchall()]
+
+
+# --- supervision --------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    received: int = 0
+    handled: int = 0
+    concluded: int = 0
+    overdue_now: int = 0
+    missed: int = 0
+    met_on_time: int = 0
+    decided: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if self.decided == 0 else round(self.met_on_time / self.decided, 4)
+
+
+@dataclass
+class SupervisionReport:
+    period_from: date
+    period_to: date
+    units: dict[str, Stats] = field(default_factory=dict)
+    by_category: dict[str, Stats] = field(default_factory=dict)
+    by_channel: dict[str, Stats] = field(default_factory=dict)
+    by_township: dict[str, Stats] = field(default_factory=dict)
+    received: int = 0
+    settled: int = 0
+    settled_on_spot: int = 0
+    settled_without_escalation: int = 0
+    settled_in_one_visit: int = 0
+    objected: int = 0
+    late_units: list[str] = field(default_factory=list)
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Whole days in Asia/Shanghai, inclusive."""
+    lo = datetime.combine(start, time(0), SHANGHAI).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC) - timedelta(microseconds=1)
+    return lo, hi
+
+
+def supervision(cur: Any, start: date, end: date, now: datetime) -> SupervisionReport:
+    """Figures over the cases received in the period (a cohort), deadlines judged as of now."""
+    lo, hi = period_bounds(start, end)
+    cur.execute(f"SELECT {COLUMNS} FROM rm_cases WHERE received_at >= ? AND received_at <= ?", [ts(lo), ts(hi)])  # noqa: S608
+    report = SupervisionReport(period_from=start, period_to=end)
+    groups: dict[str, dict[str, Stats]] = {
+        "units": defaultdict(Stats),
+        "category": defaultdict(Stats),
+        "channel": defaultdict(Stats),
+        "township": defaultdict(Stats),
+    }
+    missed_by_unit: Counter[str] = Counter()
+    for row in cur.fetchall():
+        view = decode(row[-1])
+        _count(report, groups, missed_by_unit, view, now)
+    report.units = dict(sorted(groups["units"].items()))
+    report.by_category = dict(sorted(groups["category"].items()))
+    report.by_channel = dict(sorted(groups["channel"].items()))
+    report.by_township = dict(sorted(groups["township"].items()))
+    report.late_units = [u for u, _ in missed_by_unit.most_common()]
+    return report
+
+
+def _count(
+    report: SupervisionReport,
+    groups: dict[str, dict[str, Stats]],
+    missed_by_unit: Counter[str],
+    view: CaseView,
+    now: datetime,
+) -> None:
+    units = groups["units"]
+    dims = [groups["category"][view.category], groups["channel"][view.channel]]
+    if view.township:
+        dims.append(groups["township"][view.township])
+    report.received += 1
+    units[view.accepting_unit].received += 1
+    settled = view.settled_at is not None
+    for stats in dims:
+        stats.received += 1
+        stats.concluded += int(settled)
+    handled_by = {view.handling_unit, view.executing_unit} - {None}
+    if view.transfers:
+        for unit in handled_by:
+            units[str(unit)].handled += 1
+    if settled and view.concluded_by:
+        units[view.concluded_by].concluded += 1
+    for d in view.deadlines:
+        stats = units[d.unit]
+        late = d.overdue(now)
+        if d.is_open() and late:
+            stats.overdue_now += 1
+            for s in dims:
+                s.overdue_now += 1
+        if late:
+            stats.missed += 1
+            missed_by_unit[d.unit] += 1
+            for s in dims:
+                s.missed += 1
+        if d.met_at is not None or late:
+            stats.decided += 1
+            stats.met_on_time += int(not late)
+            for s in dims:
+                s.decided += 1
+                s.met_on_time += int(not late)
+    if settled:
+        report.settled += 1
+        report.settled_on_spot += int(view.resolved_on_spot)
+        report.settled_without_escalation += int(not view.escalated)
+        # "At most one trip": settled with nothing sent back and nothing objected to.
+        report.settled_in_one_visit += int(view.returns == 0 and not view.objected and not view.escalated)
+    report.objected += int(view.objected)
