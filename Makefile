@@ -42,3 +42,7 @@ lint: $(STAMP) ## ruff, mypy and the import-layer contracts
 .PHONY: clean
 clean: ## Remove the virtualenv and local data under ./var
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: schema
+schema: $(STAMP) ## Regenerate the committed schema.graphql from the code
+	$(BIN)/fengqiao graphql-schema > schema.graphql

@@ -284,9 +284,13 @@ class Fengqiao(Application[UUID]):
                 try:
                     position = self._store_events([*pending, issued], actor, idempotency, dispute)
                 except IntegrityError:
-                    landed = self._landed(pending[-1])
+                    landed = self._landed(issued)
                     if landed is not None:
                         return self._result(dispute, landed)
+                    if idempotency is not None:
+                        stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                        if stored is not None:
+                            return self._replay(stored, idempotency)
                     # Another registration took this number: take the next one.
                     time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
                     continue

@@ -72,7 +72,7 @@ class FengqiaoSQLiteRecorder(SQLiteApplicationRecorder):
     def purge_idempotency(self, before: datetime) -> int:
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (before.isoformat(),))
-            return int(c.rowcount) if hasattr(c, "rowcount") else 0
+            return int(c.sqlite_cursor.rowcount)
 
     def find_event(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
         """(notification id, stored bytes) of one event, or None."""

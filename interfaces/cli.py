@@ -115,6 +115,44 @@ def _calendar_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _projections(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from interfaces.runtime import build_runtime
+
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        runner = runtime.reads.runner
+        if args.projections_command == "status":
+            print(json.dumps(runner.status(), indent=2))
+            return 0
+        if args.projections_command == "rebuild":
+            try:
+                positions = runner.rebuild([args.name] if args.name else None)
+            except ValueError as e:
+                print(f"fengqiao projections rebuild: {e}", file=sys.stderr)
+                return 2
+            print(json.dumps({"rebuilt": args.name or "all", "positions": positions}, indent=2))
+            return 0
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        runtime.start_background(projections=True, scheduler=not args.no_scheduler)
+        logging.getLogger("fengqiao").info("projections running; SIGINT/SIGTERM to stop")
+        stop.wait()
+        return 0
+    finally:
+        runtime.close()
+
+
+def _graphql_schema(args: argparse.Namespace) -> int:
+    from interfaces.graphql.schema import build_schema
+
+    print(build_schema(production=False).as_str())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fengqiao", description="Social-insurance fee collection disputes, handled jointly.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(run=_calendar_load)
     show = cal_sub.add_parser("show", help="print the calendar version and years")
     show.set_defaults(run=_calendar_show)
+
+    proj = sub.add_parser("projections", help="the read models")
+    proj_sub = proj.add_subparsers(dest="projections_command", required=True)
+    run = proj_sub.add_parser("run", help="run the projections as a separate worker")
+    run.add_argument("--no-scheduler", action="store_true", help="do not record missed deadlines from this worker")
+    run.set_defaults(run=_projections)
+    rebuild = proj_sub.add_parser("rebuild", help="rebuild read models from zero")
+    rebuild.add_argument("name", nargs="?", choices=["cases", "timelines"])
+    rebuild.set_defaults(run=_projections)
+    status = proj_sub.add_parser("status", help="each read model's position and lag")
+    status.set_defaults(run=_projections)
+
+    schema = sub.add_parser("graphql-schema", help="print the GraphQL schema (SDL)")
+    schema.set_defaults(run=_graphql_schema)
     return parser
 
 

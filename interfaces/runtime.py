@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from litestar import Litestar
@@ -91,10 +93,12 @@ def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
     return ReadSide(store, runner, fengqiao.privacy, fengqiao.clock)
 
 
-def build_runtime(settings: Settings, *, with_http: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, *, with_http: bool = True, clock: Callable[[], datetime] | None = None
+) -> Runtime:
     from interfaces.http.app import create_app
 
-    fengqiao = open_application(settings)
+    fengqiao = open_application(settings) if clock is None else open_application(settings, clock=clock)
     purged = fengqiao.purge_idempotency_keys()
     if purged:
         log.info("purged %d idempotency keys older than the retention period", purged)

@@ -57,7 +57,7 @@ class Query:
 
     @strawberry.field
     async def disputes(
-        self, info: Info, filter: t.DisputeFilter | None = None, first: int = 50, after: str | None = None  # noqa: A002
+        self, info: Info, filter: t.DisputeFilter | None = None, first: int | None = 50, after: str | None = None  # noqa: A002
     ) -> t.DisputeConnection:
         ctx = _ctx(info)
         actor, reads = ctx["actor"], ctx["reads"]
@@ -68,6 +68,7 @@ class Query:
                 raise Forbidden("searching by personal data is for roles that may see it")
             if f.payer_id_number is not None:
                 digest = ctx["fengqiao"].privacy.digest(f.payer_id_number)
+        first = 50 if first is None else first
         if first < 0:
             raise ValueError("first: must not be negative")
         criteria = q.CaseFilter(

@@ -1,0 +1,28 @@
+"""The committed schema.graphql is what the code serves (`make schema` regenerates it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interfaces.graphql.schema import build_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_schema_matches_the_code() -> None:
+    committed = (ROOT / "schema.graphql").read_text(encoding="utf-8")
+    assert committed.strip() == build_schema(production=False).as_str().strip(), "run `make schema` and commit it"
+
+
+def test_schema_has_every_query_of_the_contract() -> None:
+    sdl = build_schema(production=False).as_str()
+    for field in (
+        "dispute(caseNumber: String!): Dispute",
+        "queue(unit: String!, kind: QueueKind!): [Dispute!]!",
+        "timeline(caseNumber: String!, asOf: DateTime = null): Timeline",
+        "supervision(from: Date!, to: Date!): Supervision!",
+        "verifyCase(caseNumber: String!): Verification!",
+    ):
+        assert field in sdl
+    for enum_values in ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE"):
+        assert enum_values in sdl
