@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, InterfaceError, PersistenceError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
 from application import access
 from application import commands as cmd
@@ -211,6 +212,7 @@ class Fengqiao(Application[UUID]):
                     dispute = self._get(issued.dispute_id)
                     if not dispute.has_provisional_deadlines():
                         break
+                    dispute.begin_command(uuid4())
                     if not dispute.recompute_deadlines(calendar=calendar, actor=SYSTEM, now=self.clock()):
                         break
                     try:
@@ -252,6 +254,7 @@ class Fengqiao(Application[UUID]):
             year = received_at.astimezone(SHANGHAI).year
             calendar = self.calendar()
             for attempt in range(REGISTRATION_ATTEMPTS):
+                command_id = uuid4()
                 sequence = self._last_sequence(year) + 1
                 number = case_number(year, sequence)
                 dispute = Dispute.register(
@@ -272,6 +275,7 @@ class Fengqiao(Application[UUID]):
                     at=at,
                     now=now,
                     calendar=calendar,
+                    command_id=command_id,
                 )
                 issued = CaseNumberIssued(
                     originator_id=sequence_id_for(year),
@@ -279,6 +283,7 @@ class Fengqiao(Application[UUID]):
                     timestamp=now,
                     case_number=number,
                     dispute_id=dispute.id,
+                    command_id=command_id,
                 )
                 pending = dispute.collect_events()
                 try:
@@ -292,7 +297,7 @@ class Fengqiao(Application[UUID]):
                         if stored is not None:
                             return self._replay(stored, idempotency)
                     # Another registration took this number: take the next one.
-                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))
+                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # noqa: S311 - jitter, not a secret
                     continue
                 return self._result(dispute, position)
             raise StoreUnavailable("could not allocate a case number under contention; retry")
@@ -329,36 +334,36 @@ class Fengqiao(Application[UUID]):
 
     # --- the lifecycle commands ---------------------------------------------------------
 
-    def resolve_on_spot(self, ref: str, c: cmd.ResolveOnSpot, actor: Actor, idem: IdempotencyKey | None = None):
+    def resolve_on_spot(self, ref: str, c: cmd.ResolveOnSpot, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "resolve_on_spot", c, actor, idem, lambda d, at, now, cal: d.resolve_on_spot(
             result=c.result, feedback_method=c.feedback_method, actor=actor, at=at, now=now))
 
-    def transfer(self, ref: str, c: cmd.Transfer, actor: Actor, idem: IdempotencyKey | None = None):
+    def transfer(self, ref: str, c: cmd.Transfer, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         to_unit = self._unit("to_unit", c.to_unit)
         return self._act(ref, "transfer", c, actor, idem, lambda d, at, now, cal: d.transfer(
             to_unit=to_unit, note=c.note, actor=actor, at=at, now=now, calendar=cal))
 
-    def sign_for(self, ref: str, c: cmd.SignFor, actor: Actor, idem: IdempotencyKey | None = None):
+    def sign_for(self, ref: str, c: cmd.SignFor, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "sign_for", c, actor, idem, lambda d, at, now, cal: d.sign_for(
             actor=actor, at=at, now=now))
 
-    def return_case(self, ref: str, c: cmd.Return, actor: Actor, idem: IdempotencyKey | None = None):
+    def return_case(self, ref: str, c: cmd.Return, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "return", c, actor, idem, lambda d, at, now, cal: d.return_to_accepting_unit(
             reason=c.reason, actor=actor, at=at, now=now))
 
-    def record_progress(self, ref: str, c: cmd.RecordProgress, actor: Actor, idem: IdempotencyKey | None = None):
+    def record_progress(self, ref: str, c: cmd.RecordProgress, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "progress", c, actor, idem, lambda d, at, now, cal: d.record_progress(
             note=c.note, actor=actor, at=at, now=now))
 
-    def conclude(self, ref: str, c: cmd.Conclude, actor: Actor, idem: IdempotencyKey | None = None):
+    def conclude(self, ref: str, c: cmd.Conclude, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "conclude", c, actor, idem, lambda d, at, now, cal: d.conclude(
             outcome=c.outcome, result=c.result, actor=actor, at=at, now=now))
 
-    def escalate(self, ref: str, c: cmd.Escalate, actor: Actor, idem: IdempotencyKey | None = None):
+    def escalate(self, ref: str, c: cmd.Escalate, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "escalate", c, actor, idem, lambda d, at, now, cal: d.escalate(
             reason=c.reason, actor=actor, at=at, now=now, calendar=cal))
 
-    def hold_deliberation(self, ref: str, c: cmd.HoldDeliberation, actor: Actor, idem: IdempotencyKey | None = None):
+    def hold_deliberation(self, ref: str, c: cmd.HoldDeliberation, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         executing = self._unit("executing_unit", c.executing_unit)
         attendees = tuple(
             Attendee(unit=self._unit(f"attendees[{i}].unit", a.unit), name=a.name) for i, a in enumerate(c.attendees)
@@ -368,39 +373,39 @@ class Fengqiao(Application[UUID]):
             held_at=held_at, attendees=attendees, minutes=c.minutes, written_opinion=c.written_opinion,
             executing_unit=executing, actor=actor, at=at, now=now))
 
-    def give_feedback(self, ref: str, c: cmd.GiveFeedback, actor: Actor, idem: IdempotencyKey | None = None):
+    def give_feedback(self, ref: str, c: cmd.GiveFeedback, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "feedback", c, actor, idem, lambda d, at, now, cal: d.give_feedback(
             party=c.party, method=c.method, content=c.content, actor=actor, at=at, now=now))
 
-    def raise_objection(self, ref: str, c: cmd.RaiseObjection, actor: Actor, idem: IdempotencyKey | None = None):
+    def raise_objection(self, ref: str, c: cmd.RaiseObjection, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "objection", c, actor, idem, lambda d, at, now, cal: d.raise_objection(
             party=c.party, content=c.content, actor=actor, at=at, now=now))
 
     def give_remedy_guidance(
         self, ref: str, c: cmd.GiveRemedyGuidance, actor: Actor, idem: IdempotencyKey | None = None
-    ):
+    ) -> cmd.CommandResult:
         return self._act(ref, "remedy_guidance", c, actor, idem, lambda d, at, now, cal: d.give_remedy_guidance(
             remedy=c.remedy, content=c.content, act_known_on=c.act_known_on,
             reconsideration_decided_on=c.reconsideration_decided_on, actor=actor, at=at, now=now, calendar=cal))
 
-    def archive(self, ref: str, c: cmd.Archive, actor: Actor, idem: IdempotencyKey | None = None):
+    def archive(self, ref: str, c: cmd.Archive, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "archive", c, actor, idem, lambda d, at, now, cal: d.archive(
             actor=actor, at=at, now=now))
 
-    def flag_risk(self, ref: str, c: cmd.FlagRisk, actor: Actor, idem: IdempotencyKey | None = None):
+    def flag_risk(self, ref: str, c: cmd.FlagRisk, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
         return self._act(ref, "risk_flag", c, actor, idem, lambda d, at, now, cal: d.flag_risk(
             kind=c.kind, level=c.level, people_involved=c.people_involved, note=c.note, actor=actor, at=at, now=now))
 
     def issue_supervision_notice(
         self, ref: str, c: cmd.IssueSupervisionNotice, actor: Actor, idem: IdempotencyKey | None = None
-    ):
+    ) -> cmd.CommandResult:
         unit = self._unit("unit", c.unit)
         return self._act(ref, "supervision_notice", c, actor, idem, lambda d, at, now, cal: d.issue_supervision_notice(
             unit=unit, content=c.content, actor=actor, at=at, now=now))
 
     def record_satisfaction(
         self, ref: str, c: cmd.RecordSatisfaction, actor: Actor, idem: IdempotencyKey | None = None
-    ):
+    ) -> cmd.CommandResult:
         return self._act(ref, "satisfaction", c, actor, idem, lambda d, at, now, cal: d.record_satisfaction(
             party=c.party, satisfied=c.satisfied, note=c.note, actor=actor, at=at, now=now))
 
@@ -411,6 +416,7 @@ class Fengqiao(Application[UUID]):
         kinds = dispute.overdue_clocks(now)
         if not kinds:
             return 0
+        dispute.begin_command(uuid4())
         for kind in kinds:
             dispute.record_missed_deadline(kind=kind, actor=SYSTEM, now=now)
         try:
@@ -465,6 +471,7 @@ class Fengqiao(Application[UUID]):
                 accepting_unit=dispute.accepting_unit,
                 handling_unit=dispute.handling_unit,
             )
+            dispute.begin_command(uuid4())
             decide(dispute, at, now, self.calendar())
             pending = dispute.collect_events()
             try:
@@ -521,7 +528,7 @@ class Fengqiao(Application[UUID]):
             raise DisputeNotFound(ref or str(dispute_id)) from None
         except (OperationalError, InterfaceError) as e:
             raise StoreUnavailable(str(e)) from e
-        return dispute  # type: ignore[no-any-return]
+        return dispute
 
     @staticmethod
     def _resolve(ref: str) -> UUID:

@@ -7,7 +7,7 @@ The state keeps only what later decisions need; what is only shown lives in read
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -108,6 +108,7 @@ class Dispute(msgspec.Struct, dict=True):
         now: datetime,
         calendar: OfficialCalendar,
         imported: bool = False,
+        command_id: UUID | None = None,
     ) -> Dispute:
         for field, value in (("received_at", received_at), ("at", at)):
             if value.tzinfo is None or value.utcoffset() is None:
@@ -148,9 +149,10 @@ class Dispute(msgspec.Struct, dict=True):
             acceptance=acceptance,
             transfer_deadline=transfer_due,
             imported=imported,
+            command_id=command_id,
         )
         dispute = cls._from_registered(event)
-        dispute._pending = [event]
+        dispute._pending.append(event)
         return dispute
 
     @classmethod
@@ -172,8 +174,17 @@ class Dispute(msgspec.Struct, dict=True):
             units_involved=[event.accepting_unit],
             clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline)},
         )
-        dispute._pending = []
+        dispute._start_work()
         return dispute
+
+    def _start_work(self) -> None:
+        # Not fields of the Struct: pending events and the current command are never stored.
+        self._pending: list[ev.DisputeEvent] = []
+        self._command_id: UUID | None = None
+
+    def begin_command(self, command_id: UUID) -> None:
+        """Tag the events of the next decision with the command that makes them."""
+        self._command_id = command_id
 
     # --- the three tracks ---------------------------------------------------------------
 
@@ -473,7 +484,8 @@ class Dispute(msgspec.Struct, dict=True):
     # --- mechanics ----------------------------------------------------------------------
 
     def collect_events(self) -> list[ev.DisputeEvent]:
-        pending, self._pending = self._pending, []
+        pending: list[ev.DisputeEvent] = self._pending
+        self._pending = []
         return pending
 
     def _trigger(self, cls: type[ev.DisputeEvent], actor: Actor, at: datetime, now: datetime, **fields: Any) -> None:
@@ -484,6 +496,7 @@ class Dispute(msgspec.Struct, dict=True):
             timestamp=now,
             at=at,
             actor=actor,
+            command_id=self._command_id,
             **fields,
         )
         self.apply(event)
@@ -660,7 +673,7 @@ def project_dispute(state: Dispute | None, events: Any) -> Dispute | None:
     for event in events:
         if isinstance(event, ev.DisputeSnapshot):
             dispute = msgspec.json.decode(event.state, type=Dispute)
-            dispute._pending = []
+            dispute._start_work()
         elif isinstance(event, ev.DisputeRegistered):
             dispute = Dispute._from_registered(event)
         elif dispute is not None:

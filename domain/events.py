@@ -20,8 +20,8 @@ from domain.values import (
     DeadlineKind,
     FeedbackMethod,
     InsuranceType,
-    Outcome,
     OtherParty,
+    Outcome,
     PartyRole,
     Payer,
     RemedyKind,
@@ -35,6 +35,7 @@ class DisputeEvent(msgspec.Struct, frozen=True, kw_only=True):
     timestamp: datetime  # when the server recorded it (UTC)
     at: datetime  # when the act happened (UTC); earlier than timestamp when back-dated
     actor: Actor
+    command_id: UUID | None = None  # which command recorded it: tells our own write from a rival's
 
 
 class DisputeRegistered(DisputeEvent, frozen=True, kw_only=True):

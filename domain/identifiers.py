@@ -60,7 +60,7 @@ def resident_id_check_char(first17: str) -> str:
             "need exactly 17 digits to compute a resident ID check character, "
             f"got {len(first17)} characters"
         )
-    total = sum(int(c) * w for c, w in zip(first17, _RESIDENT_ID_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(first17, _RESIDENT_ID_WEIGHTS, strict=True))
     return _RESIDENT_ID_CHECK_CHARS[total % 11]
 
 
@@ -137,7 +137,7 @@ def credit_code_check_char(first17: str) -> str:
             f"need exactly 17 characters from {_CREDIT_CODE_ALPHABET} to compute "
             f"a credit code check character, got {len(s)} characters"
         )
-    total = sum(_CREDIT_CODE_VALUES[c] * w for c, w in zip(s, _CREDIT_CODE_WEIGHTS))
+    total = sum(_CREDIT_CODE_VALUES[c] * w for c, w in zip(s, _CREDIT_CODE_WEIGHTS, strict=True))
     return _CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -149,7 +149,7 @@ def parse_credit_code(value: str) -> str:
             f"credit code must be 18 characters long, got {len(raw)}"
         )
     s = "".join(_ascii_upper(c) for c in raw)
-    for position, (original, c) in enumerate(zip(raw, s), start=1):
+    for position, (original, c) in enumerate(zip(raw, s, strict=True), start=1):
         if c not in _CREDIT_CODE_VALUES:
             raise InvalidIdentifier(
                 f"credit code character {position} ({original!r}) is not allowed: "

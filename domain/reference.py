@@ -37,6 +37,7 @@ class CaseNumberIssued(msgspec.Struct, frozen=True, kw_only=True):
     timestamp: datetime
     case_number: str
     dispute_id: UUID
+    command_id: UUID | None = None
 
 
 class UnitAdded(msgspec.Struct, frozen=True, kw_only=True):

@@ -45,7 +45,7 @@ def _token_issue(args: argparse.Namespace) -> int:
     try:
         role = Role(args.role)
     except ValueError:
-        print(f"fengqiao: --role must be one of clerk, handler, taskforce, legal, auditor, integrator", file=sys.stderr)
+        print("fengqiao: --role must be one of clerk, handler, taskforce, legal, auditor, integrator", file=sys.stderr)
         return 2
     if role in UNIT_ROLES and not args.unit:
         print(f"fengqiao: --role {role.value} needs --unit", file=sys.stderr)

@@ -18,7 +18,6 @@ from tests.application._support import (
     AUDITOR,
     CLERK_TAX,
     CLERK_TAX_2,
-    HANDLER_TAX,
     command,
     progress,
     register,

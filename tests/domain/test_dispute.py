@@ -692,7 +692,7 @@ def test_the_matrix_covers_every_command_and_status_pair() -> None:
         if not name.startswith("_") and callable(getattr(Dispute, name)) and name not in {"register", "apply"}
     }
     not_by_status = {"record_missed_deadline", "recompute_deadlines"}
-    queries = {"collect_events", "overdue_clocks", "has_provisional_deadlines"}
+    queries = {"collect_events", "overdue_clocks", "has_provisional_deadlines", "begin_command"}
     assert public - queries - not_by_status == set(COMMANDS)
     assert len(REFUSED) + len(ALLOWED) == len(COMMANDS) * len(Status)
 
