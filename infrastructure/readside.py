@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -11,6 +12,7 @@ import msgspec
 
 from application.access import may_read, may_unmask
 from application.privacy import Privacy, PrivacyError
+from domain.hashchain import GENESIS
 from domain.values import Actor, Payer, Role
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readstore import ReadStore
@@ -22,11 +24,11 @@ log = logging.getLogger("fengqiao.reads")
 
 ACCESS_LOG_DDL = {
     "sqlite": """CREATE TABLE IF NOT EXISTS access_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
-        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL)""",
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
+        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, hash TEXT NOT NULL)""",
     "postgresql": """CREATE TABLE IF NOT EXISTS access_log (
-        id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
-        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL)""",
+        id BIGINT PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
+        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, hash TEXT NOT NULL)""",
 }
 
 
@@ -47,6 +49,12 @@ class AccessEntry(msgspec.Struct):
     case_number: str
     fields: list[str]
     reason: str
+
+
+def access_link(previous: str, row: tuple[Any, ...]) -> str:
+    """hash = SHA-256(previous hash, then each field of the entry), newline-separated."""
+    text = "\n".join([previous, *("" if v is None else str(v) for v in row)])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ReadSide:
@@ -96,10 +104,19 @@ class ReadSide:
         return PartyValues(payer.kind.value, payer.name, id_number, phone, True)
 
     def log_access(self, actor: Actor, case_number: str, fields: list[str], reason: str) -> None:
+        """Append one entry, chained to the previous one so that removing or editing any shows."""
         with self.store.transaction() as cur:
+            if self.store.dialect == "postgresql":
+                cur.execute("LOCK TABLE access_log IN EXCLUSIVE MODE")
+            cur.execute("SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1")
+            last = cur.fetchone()
+            entry_id, previous = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+            row = (entry_id, ts(self.clock()), actor.subject, actor.role.value, actor.unit, case_number,
+                   ",".join(sorted(fields)), reason)
             cur.execute(
-                "INSERT INTO access_log (at, subject, role, unit, case_number, fields, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (ts(self.clock()), actor.subject, actor.role.value, actor.unit, case_number, ",".join(sorted(fields)), reason),
+                "INSERT INTO access_log (id, at, subject, role, unit, case_number, fields, reason, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, access_link(previous, row)),
             )
 
     def access_log(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -36,6 +38,9 @@ class Settings:
     secret: bytes
     data_key: bytes
     mode: str = "development"
+    signing_key: bytes = b""  # Ed25519 seed (32 bytes) that signs checkpoints
+    checkpoint_dir: Path | None = None
+    checkpoint_interval: int = 3600
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,7 +91,9 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name}: expected an integer, got {raw!r}") from None
 
 
-def _kept_secret(var_dir: Path, filename: str, env_value: str | None, name: str) -> bytes:
+def _kept_secret(
+    var_dir: Path, filename: str, env_value: str | None, name: str, generate: Callable[[], str] | None = None
+) -> bytes:
     """The env value, or a random one created once under var/ (development only)."""
     if env_value:
         return env_value.encode()
@@ -94,7 +101,7 @@ def _kept_secret(var_dir: Path, filename: str, env_value: str | None, name: str)
     if path.exists():
         return path.read_text().strip().encode()
     var_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
+    value = generate() if generate is not None else secrets.token_urlsafe(48)
     # Written with owner-only permissions: it signs tokens / decrypts personal data.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -116,4 +123,28 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ConfigurationError("FENGQIAO_DATA_KEY: required in production mode")
     secret = _kept_secret(var_dir, "secret", env.get("FENGQIAO_SECRET"), "FENGQIAO_SECRET")
     data_key = _kept_secret(var_dir, "data.key", env.get("FENGQIAO_DATA_KEY"), "FENGQIAO_DATA_KEY")
-    return Settings(var_dir=var_dir, store=store, secret=secret, data_key=data_key, mode=mode)
+    if mode == "production" and not env.get("FENGQIAO_SIGNING_KEY"):
+        raise ConfigurationError("FENGQIAO_SIGNING_KEY: required in production mode (base64 of a 32-byte Ed25519 seed)")
+    signing_text = _kept_secret(
+        var_dir, "signing.key", env.get("FENGQIAO_SIGNING_KEY") or None, "FENGQIAO_SIGNING_KEY", generate=_new_seed
+    )
+    try:
+        signing_key = base64.b64decode(signing_text, validate=True)
+    except ValueError:
+        signing_key = b""
+    if len(signing_key) != 32:
+        raise ConfigurationError("FENGQIAO_SIGNING_KEY: expected base64 of exactly 32 bytes (an Ed25519 seed)")
+    return Settings(
+        var_dir=var_dir,
+        store=store,
+        secret=secret,
+        data_key=data_key,
+        mode=mode,
+        signing_key=signing_key,
+        checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
+        checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
+    )
+
+
+def _new_seed() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()

@@ -146,6 +146,80 @@ def _projections(args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def _checkpoint(args: argparse.Namespace) -> int:
+    from infrastructure.checkpoints import CheckpointError
+    from interfaces.runtime import build_runtime
+
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        store = runtime.checkpoints
+        if args.checkpoint_command == "verify":
+            checkpoints = store.all()
+            problems = [f"{b.sequence}->{a.sequence}: {p}" for b, a in zip(checkpoints, checkpoints[1:], strict=False)
+                        for p in store.consistency(b, a)]
+            print(json.dumps({"checkpoints": len(checkpoints), "consistent": not problems, "problems": problems},
+                             indent=2, ensure_ascii=False))
+            return 0 if not problems else 1
+        runtime.reads.runner.catch_up()
+        made = store.create(runtime.reads.store, runtime.fengqiao.clock())
+        latest = made or store.latest()
+        print(json.dumps({"created": made is not None, "checkpoint": latest.manifest if latest else None},
+                         indent=2, ensure_ascii=False))
+        return 0
+    except CheckpointError as e:
+        print(f"fengqiao checkpoint: {e}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from domain.reference import dispute_id_for
+    from infrastructure.checkpoints import CheckpointError, verify_case
+    from interfaces.runtime import build_runtime
+
+    if not args.all and not args.case_number:
+        print("fengqiao verify: give a CASE_NUMBER or --all", file=sys.stderr)
+        return 2
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        runtime.reads.runner.catch_up()
+        if args.all:
+            with runtime.reads.store.transaction(readonly=True) as cur:
+                cur.execute("SELECT id, case_number FROM rm_cases ORDER BY case_number")
+                cases = [(UUID(str(i)), str(n)) for i, n in cur.fetchall()]
+        else:
+            number = args.case_number.strip().upper()
+            cases = [(dispute_id_for(number), number)]
+        reports = []
+        for case_id, number in cases:
+            result = verify_case(runtime.fengqiao, runtime.reads.store, runtime.checkpoints, case_id)
+            if result.events == 0 and result.checkpointed_version == 0 and not args.all:
+                print(f"fengqiao verify: no case {number}", file=sys.stderr)
+                return 2
+            reports.append({"case_number": number, "valid": result.valid, "events": result.events,
+                            "head_hash": result.head_hash, "first_invalid_sequence": result.first_invalid_sequence,
+                            "problems": result.problems})
+    except CheckpointError as e:
+        print(f"fengqiao verify: {e}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    valid = all(r["valid"] for r in reports)
+    print(json.dumps({"valid": valid, "cases": len(reports), "reports": reports if not args.all or not valid else
+                      [r for r in reports if not r["valid"]]}, indent=2, ensure_ascii=False))
+    return 0 if valid else 1
+
+
+def _keys_public(args: argparse.Namespace) -> int:
+    from infrastructure.checkpoints import public_key_pem
+
+    print(public_key_pem(load_settings().signing_key), end="")
+    return 0
+
+
 def _graphql_schema(args: argparse.Namespace) -> int:
     from interfaces.graphql.schema import build_schema
 
@@ -194,6 +268,20 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(run=_projections)
     status = proj_sub.add_parser("status", help="each read model's position and lag")
     status.set_defaults(run=_projections)
+
+    cp = sub.add_parser("checkpoint", help="sign a checkpoint now (or verify that checkpoints extend each other)")
+    cp.add_argument("checkpoint_command", nargs="?", choices=["create", "verify"], default="create")
+    cp.set_defaults(run=_checkpoint)
+
+    verify = sub.add_parser("verify", help="recompute case hash chains against the signed checkpoints")
+    verify.add_argument("case_number", nargs="?")
+    verify.add_argument("--all", action="store_true")
+    verify.set_defaults(run=_verify)
+
+    keys = sub.add_parser("keys", help="the checkpoint signing key")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    public = keys_sub.add_parser("public", help="print the public key (PEM) that verifies checkpoints")
+    public.set_defaults(run=_keys_public)
 
     schema = sub.add_parser("graphql-schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_graphql_schema)

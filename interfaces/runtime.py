@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 
 from application.disputes import Fengqiao
+from infrastructure.checkpoints import CheckpointStore
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readside import ReadSide
 from infrastructure.readstore import open_read_store
@@ -62,11 +63,41 @@ class DeadlineScheduler:
                 return
 
 
+class CheckpointScheduler:
+    """Signs a checkpoint periodically, when something happened since the last one."""
+
+    def __init__(self, checkpoints: CheckpointStore, reads: ReadSide, interval: float) -> None:
+        self.checkpoints = checkpoints
+        self.reads = reads
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="checkpoints", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                made = self.checkpoints.create(self.reads.store, self.reads.clock())
+                if made is not None:
+                    log.info("signed checkpoint %s at position %s", made.sequence, made.position)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("checkpoint failed")
+
+
 @dataclass
 class Runtime:
     settings: Settings
     fengqiao: Fengqiao
     reads: ReadSide
+    checkpoints: CheckpointStore
     http: Litestar | None = None
     background: list[Any] = field(default_factory=list)
 
@@ -78,12 +109,20 @@ class Runtime:
             sched = DeadlineScheduler(self.fengqiao, self.reads)
             sched.start()
             self.background.append(sched)
+            signer = CheckpointScheduler(self.checkpoints, self.reads, self.settings.checkpoint_interval)
+            signer.start()
+            self.background.append(signer)
 
     def close(self) -> None:
         for worker in reversed(self.background):
             worker.stop()
         self.reads.close()
         self.fengqiao.close()
+
+
+def open_checkpoints(settings: Settings) -> CheckpointStore:
+    assert settings.checkpoint_dir is not None
+    return CheckpointStore(settings.checkpoint_dir, settings.signing_key)
 
 
 def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
@@ -103,7 +142,8 @@ def build_runtime(
     if purged:
         log.info("purged %d idempotency keys older than the retention period", purged)
     reads = build_read_side(settings, fengqiao)
-    runtime = Runtime(settings=settings, fengqiao=fengqiao, reads=reads)
+    checkpoints = open_checkpoints(settings)
+    runtime = Runtime(settings=settings, fengqiao=fengqiao, reads=reads, checkpoints=checkpoints)
     if with_http:
-        runtime.http = create_app(settings, fengqiao, reads)
+        runtime.http = create_app(settings, fengqiao, reads, checkpoints)
     return runtime

@@ -75,7 +75,14 @@ def clock() -> FakeClock:
 
 
 def _settings(tmp_path: Path, store: StoreConfig) -> Settings:
-    return Settings(var_dir=tmp_path, store=store, secret=b"test-secret", data_key=b"test-data-key")
+    return Settings(
+        var_dir=tmp_path,
+        store=store,
+        secret=b"test-secret",
+        data_key=b"test-data-key",
+        signing_key=bytes(range(32)),
+        checkpoint_dir=tmp_path / "checkpoints",
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import make_graphql_controller
 
 from application.disputes import Fengqiao
+from infrastructure.checkpoints import CheckpointStore
 from infrastructure.readside import ReadSide
 from interfaces.graphql.schema import build_schema
 from projections import queries as q
@@ -32,7 +33,7 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT))
 
 
-def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, *, production: bool) -> type:
+def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool) -> type:
     schema = build_schema(production=production)
 
     async def context_getter(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, *, production: bool)
             "actor": actor,
             "fengqiao": fengqiao,
             "reads": reads,
+            "checkpoints": checkpoints,
             "now": fengqiao.clock(),
             # A fresh loader per request: never shared, so nobody sees another caller's cache.
             "case_loader": DataLoader(load_fn=load_cases),

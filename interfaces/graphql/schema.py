@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from application.errors import DisputeNotFound, Forbidden
 from domain import events as ev
-from domain.hashchain import GENESIS, link
+from infrastructure.checkpoints import verify_case
 from domain.values import Role
 from infrastructure.serialization import decode_event
 from interfaces.graphql import types as t
@@ -217,31 +217,14 @@ def _payer_data(event: ev.DisputeRegistered, ctx: dict[str, Any]) -> dict[str, A
 
 
 def _verify(ctx: dict[str, Any], view: CaseView) -> t.Verification:
-    app = ctx["fengqiao"]
-    stored = app.recorder.select_events(UUID(view.id))
-    recorded = {r.version: r.hash for r in ctx["reads"].query(q.timeline_rows, view.id, None)}
-    problems: list[str] = []
-    first_bad: int | None = None
-    previous = GENESIS
-    for index, item in enumerate(stored, start=1):
-        if item.originator_version != index:
-            problems.append(f"version {index} is missing from the store (found {item.originator_version})")
-            first_bad = first_bad or index
-            break
-        previous = link(previous, UUID(view.id), index, item.topic, item.state)
-        if index in recorded and recorded[index] != previous:
-            problems.append(f"event {index} differs from the bytes recorded when it was first projected")
-            first_bad = first_bad or index
-    if len(stored) < len(recorded) and first_bad is None:
-        first_bad = len(stored) + 1
-        problems.append(f"events {len(stored) + 1}..{len(recorded)} are missing from the store")
+    result = verify_case(ctx["fengqiao"], ctx["reads"].store, ctx["checkpoints"], UUID(view.id))
     return t.Verification(
         case_number=view.case_number,
-        valid=not problems,
-        events=len(stored),
-        head_hash=previous,
-        first_invalid_sequence=first_bad,
-        problems=problems,
+        valid=result.valid,
+        events=result.events,
+        head_hash=result.head_hash,
+        first_invalid_sequence=result.first_invalid_sequence,
+        problems=result.problems,
     )
 
 

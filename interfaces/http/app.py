@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from application.disputes import Fengqiao
+from infrastructure.checkpoints import CheckpointStore
 from infrastructure.readside import ReadSide
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
@@ -41,7 +42,7 @@ async def ready(fengqiao: Fengqiao, reads: ReadSide) -> Response[dict[str, Any]]
     return Response(body, status_code=200 if caught_up else 503)
 
 
-def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> Litestar:
+def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
     from interfaces.graphql.controller import graphql_controller
 
     def provide_fengqiao() -> Fengqiao:
@@ -57,7 +58,7 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> Lites
             *COMMAND_HANDLERS,
             add_unit,
             list_units,
-            graphql_controller(fengqiao, reads, production=settings.production),
+            graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
         ],
         dependencies={
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),

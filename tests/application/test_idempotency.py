@@ -11,7 +11,7 @@ import pytest
 from application import commands as cmd
 from application import disputes
 from application.disputes import IdempotencyKey
-from application.errors import ConcurrencyConflict, IdempotencyInProgress, IdempotencyMismatch, StoreUnavailable
+from application.errors import ConcurrencyConflict, IdempotencyInProgress, IdempotencyMismatch
 from domain.reference import dispute_id_for
 from domain.values import Actor, Role
 from tests.application._support import (
@@ -214,24 +214,15 @@ def test_a_command_retry_racing_the_first_commit_replays_the_first_answer(make_a
     assert app1.recorder.max_notification_id() == first.position == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StoreUnavailable,
-    reason="bug: register() does not consult the idempotency table after an IntegrityError (unlike _act): "
-    "a retry racing the first commit burns every REGISTRATION_ATTEMPTS and ends in StoreUnavailable",
-)
 def test_a_registration_retry_racing_the_first_commit_replays_the_first_answer(make_app, monkeypatch):
     app1, app2 = make_app(), make_app()
     first = register(app1, idempotency=KEY)
     _first_lookup_misses(app2, monkeypatch)
-    monkeypatch.setattr(disputes, "REGISTRATION_ATTEMPTS", 3)  # keep the failure fast
+    monkeypatch.setattr(disputes, "REGISTRATION_ATTEMPTS", 3)  # a regression fails fast
 
-    try:
-        again = register(app2, idempotency=KEY)
-    except IdempotencyInProgress:
-        again = None  # also acceptable: "the first is still running"
+    again = register(app2, idempotency=KEY)
 
-    assert again in (first, None)
+    assert again == first
     assert app1.recorder.max_notification_id() == 2
 
 
@@ -250,13 +241,7 @@ def test_keys_are_kept_at_least_7_days_and_purged_after_the_retention(app, clock
     assert register(app, idempotency=KEY).case_number == "GP-2026-000002"
 
 
-def test_purge_answers_how_many_keys_it_deleted(app, clock, settings, request):
-    if settings.store.kind == "sqlite":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="bug: FengqiaoSQLiteRecorder.purge_idempotency reads rowcount from the library's "
-            "SQLiteCursor wrapper, which has none, so it always answers 0",
-        ))
+def test_purge_answers_how_many_keys_it_deleted(app, clock):
     register(app, idempotency=KEY)
     register(app, CLERK_TAX_2, idempotency=KEY)
     stamped = datetime.now(UTC)
