@@ -59,6 +59,7 @@ from domain.values import (
 )
 
 SNAPSHOT_INTERVAL = 50
+FIRST_INTAKE_YEAR = 2019  # the unified collection mode (统模式) began
 REGISTRATION_ATTEMPTS = 200
 REFERENCE_REFRESH_SECONDS = 5.0
 IDEMPOTENCY_RETENTION = timedelta(days=30)
@@ -78,6 +79,7 @@ class IdempotencyRecord(msgspec.Struct, frozen=True):
     key: str
     request_hash: str
     response: dict[str, Any]
+    created_at: datetime
 
 
 class _Recorder(Protocol):
@@ -147,6 +149,11 @@ class Fengqiao(Application[UUID]):
                 self._calendar_version = event.originator_version
             self._reference_checked = now
 
+    def _calendar_moved(self, used: OfficialCalendar) -> bool:
+        """Refresh the cached reference data now; True if the calendar changed since `used`."""
+        self._refresh_reference(force=True)
+        return self._calendar.version != used.version
+
     def _events_after(self, originator_id: UUID, version: int) -> list[Any]:
         return list(self.events.get(originator_id, gt=version))
 
@@ -180,8 +187,12 @@ class Fengqiao(Application[UUID]):
         self._refresh_reference(force=True)
         return {"code": command.code, "name": command.name}
 
-    def load_calendar_years(self, schedules: list[YearSchedule], actor: Actor = SYSTEM) -> dict[str, Any]:
-        """Record newly published holiday notices, then recompute provisional deadlines."""
+    def load_calendar_years(
+        self, schedules: list[YearSchedule], actor: Actor = SYSTEM, candidates: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Record newly published holiday notices, then recompute provisional deadlines: of the
+        `candidates` (case numbers the read side knows to hold provisional deadlines) when given,
+        else of the cases received in or just before the loaded years."""
         self._refresh_reference(force=True)
         loaded: list[int] = []
         for schedule in schedules:
@@ -195,15 +206,27 @@ class Fengqiao(Application[UUID]):
                 actor=actor,
                 schedule=schedule,
             )
-            self.save(event)
+            try:
+                self.save(event)
+            except IntegrityError:
+                # Another instance loaded a notice at the same moment; look again.
+                self._refresh_reference(force=True)
+                if self._calendar.with_year(schedule).version == self._calendar.version:
+                    continue
+                raise ConcurrencyConflict("active") from None
             self._refresh_reference(force=True)
             loaded.append(schedule.year)
-        recomputed = self.recompute_provisional_deadlines(years=loaded) if loaded else []
+        recomputed: list[str] = []
+        if loaded and candidates is not None:
+            recomputed = [ref for ref in candidates if self.recompute_case_deadlines(ref)]
+        elif loaded:
+            recomputed = self.recompute_provisional_deadlines(years=loaded)
         return {"loaded_years": loaded, "recomputed_cases": recomputed, "calendar": self._calendar.version}
 
     def recompute_provisional_deadlines(self, *, years: list[int]) -> list[str]:
-        # A deadline of at most 10 working days reaches into year Y only from intake in Y-1 or Y.
-        intake_years = sorted({y for year in years for y in (year - 1, year)})
+        # A handling deadline runs from the transfer, which can come years after intake, so every
+        # intake year since the unified collection mode (2019) up to the loaded years is scanned.
+        intake_years = range(FIRST_INTAKE_YEAR, max(years) + 1)
         done: list[str] = []
         calendar = self.calendar()
         for year in intake_years:
@@ -223,10 +246,32 @@ class Fengqiao(Application[UUID]):
                         continue
         return done
 
+    def recompute_case_deadlines(self, ref: str) -> bool:
+        """Recompute one case's provisional deadlines against the current calendar; True if recorded."""
+        self._refresh_reference(force=True)
+        for _ in range(5):
+            dispute = self._get(self._resolve(ref))
+            if not dispute.has_provisional_deadlines():
+                return False
+            dispute.begin_command(uuid4())
+            if not dispute.recompute_deadlines(calendar=self._calendar, actor=SYSTEM, now=self.clock()):
+                return False
+            try:
+                self._save_dispute(dispute)
+                return True
+            except IntegrityError:
+                continue
+        return False
+
     # --- registration -------------------------------------------------------------------
 
     def register(
         self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None = None
+    ) -> cmd.CommandResult:
+        return self._register(command, actor, idempotency, imported=False)
+
+    def _register(
+        self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None, *, imported: bool
     ) -> cmd.CommandResult:
         access.check_register(actor, command.accepting_unit)
         with self._idempotent(actor, idempotency) as replay:
@@ -234,7 +279,8 @@ class Fengqiao(Application[UUID]):
                 return replay
             now = self.clock()
             received_at = _aware("received_at", command.received_at)
-            at = _aware("at", command.at) if command.at is not None else now
+            default_at = received_at if imported else now
+            at = _aware("at", command.at) if command.at is not None else default_at
             self._unit("accepting_unit", command.accepting_unit)
             payer = self._payer(command.payer)
             township = None
@@ -275,8 +321,12 @@ class Fengqiao(Application[UUID]):
                     at=at,
                     now=now,
                     calendar=calendar,
+                    imported=imported,
                     command_id=command_id,
                 )
+                if dispute.has_provisional_deadlines() and self._calendar_moved(calendar):
+                    calendar = self._calendar  # a missing year's notice arrived meanwhile
+                    continue
                 issued = CaseNumberIssued(
                     originator_id=sequence_id_for(year),
                     originator_version=sequence,
@@ -301,6 +351,13 @@ class Fengqiao(Application[UUID]):
                     continue
                 return self._result(dispute, position)
             raise StoreUnavailable("could not allocate a case number under contention; retry")
+
+    def import_case(
+        self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None = None
+    ) -> cmd.CommandResult:
+        """Register a historical case from an intake ledger (台账): as `register`, but the intake is
+        dated at its received time unless `at` says otherwise, and DisputeRegistered is marked `imported`."""
+        return self._register(command, actor, idempotency, imported=True)
 
     def _last_sequence(self, year: int) -> int:
         last = self.recorder.select_events(sequence_id_for(year), desc=True, limit=1)
@@ -472,7 +529,22 @@ class Fengqiao(Application[UUID]):
                 handling_unit=dispute.handling_unit,
             )
             dispute.begin_command(uuid4())
-            decide(dispute, at, now, self.calendar())
+            try:
+                calendar = self.calendar()
+                decide(dispute, at, now, calendar)
+                if dispute.has_provisional_deadlines() and self._calendar_moved(calendar):
+                    # Another instance may have loaded the missing year meanwhile: decide again.
+                    dispute = self._get(dispute_id, ref)
+                    dispute.begin_command(uuid4())
+                    decide(dispute, at, now, self._calendar)
+            except CommandRejected:
+                # A retry that raced its own first attempt (on another instance) finds the case
+                # already moved on: answer what the first attempt answered.
+                if idempotency is not None:
+                    stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                    if stored is not None:
+                        return self._replay(stored, idempotency)
+                raise
             pending = dispute.collect_events()
             try:
                 position = self._store_events(pending, actor, idempotency, dispute)
@@ -498,6 +570,7 @@ class Fengqiao(Application[UUID]):
                 key=idempotency.key,
                 request_hash=idempotency.request_hash,
                 response=msgspec.to_builtins(self._result(dispute, None)),
+                created_at=self.clock(),
             )
         try:
             recordings = self.save(*pending, idempotency=record)

@@ -7,7 +7,7 @@ a real conflict).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -50,7 +50,7 @@ class FengqiaoSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(
                 "INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (record.scope, record.key, record.request_hash, _answer(record, ids), _now_iso()),
+                (record.scope, record.key, record.request_hash, _answer(record, ids), record.created_at.isoformat()),
             )
         return ids
 
@@ -107,9 +107,10 @@ class FengqiaoPostgresRecorder(PostgresApplicationRecorder):
         if record is not None:
             curs.execute(
                 SQL(
-                    "INSERT INTO {} (scope, key, request_hash, response) VALUES (%s, %s, %s, %s) RETURNING key"
+                    "INSERT INTO {} (scope, key, request_hash, response, created_at) VALUES (%s, %s, %s, %s, %s) "
+                    "RETURNING key"
                 ).format(self._idem_table),
-                (record.scope, record.key, record.request_hash, _answer(record, ids)),
+                (record.scope, record.key, record.request_hash, _answer(record, ids), record.created_at),
             )
             # Fetching syncs the pipeline, so a duplicate key raises here as an IntegrityError.
             curs.fetchone()
@@ -155,7 +156,3 @@ class FengqiaoSQLiteFactory(SQLiteFactory):
 
 class FengqiaoPostgresFactory(PostgresFactory):
     application_recorder_class = FengqiaoPostgresRecorder
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat()

@@ -86,19 +86,23 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _calendar_load(args: argparse.Namespace) -> int:
     from domain.calendar import CalendarError, OfficialCalendar
-    from infrastructure.store import open_application
 
     try:
         loaded = OfficialCalendar.from_json_bytes(Path(args.file).read_bytes())
     except (OSError, CalendarError) as e:
         print(f"fengqiao calendar load: {e}", file=sys.stderr)
         return 1
-    app = open_application(load_settings())
+    from interfaces.runtime import build_runtime
+    from projections.queries import provisional_cases
+
+    runtime = build_runtime(load_settings(), with_http=False)
     try:
+        runtime.reads.runner.catch_up()
+        candidates = runtime.reads.query(provisional_cases)
         schedules = [loaded.schedule(year) for year in loaded.years]
-        result = app.load_calendar_years(schedules)
+        result = runtime.fengqiao.load_calendar_years(schedules, candidates=candidates)
     finally:
-        app.close()
+        runtime.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
@@ -213,6 +217,62 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if valid else 1
 
 
+def _dossier(args: argparse.Namespace) -> int:
+    from application.errors import DisputeNotFound, Forbidden
+    from domain.values import Actor
+    from infrastructure.checkpoints import CheckpointError
+    from interfaces.auth import ISSUABLE_ROLES, UNIT_ROLES
+    from interfaces.dossier.bundle import DossierError, write_dossier
+    from interfaces.dossier.fonts import FontMissing, register_fonts
+    from interfaces.runtime import build_runtime
+
+    try:
+        role = Role(args.as_role)
+    except ValueError:
+        role = None
+    if role not in ISSUABLE_ROLES:
+        print(f"fengqiao dossier: --as-role must be one of {', '.join(sorted(r.value for r in ISSUABLE_ROLES))}",
+              file=sys.stderr)
+        return 2
+    if role in UNIT_ROLES and not args.unit:
+        print(f"fengqiao dossier: --as-role {role.value} needs --unit", file=sys.stderr)
+        return 2
+    try:
+        register_fonts()  # before opening anything: no font, no dossier
+    except FontMissing as e:
+        print(f"fengqiao dossier: {e}", file=sys.stderr)
+        return 2
+    actor = Actor(args.subject, role, args.unit)
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        runtime.reads.runner.catch_up()
+        dossier = write_dossier(runtime.fengqiao, runtime.reads, runtime.checkpoints, args.case_number, actor,
+                                Path(args.out), reason=args.reason)
+    except DisputeNotFound:
+        print(f"fengqiao dossier: no case {args.case_number} within the reach of role {role.value}", file=sys.stderr)
+        return 2
+    except Forbidden as e:
+        print(f"fengqiao dossier: {e}", file=sys.stderr)
+        return 2
+    except (DossierError, FontMissing, CheckpointError) as e:
+        print(f"fengqiao dossier: {e}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    verification = dossier.verification
+    print(json.dumps({"case_number": dossier.case_number, "dossier": str(dossier.directory),
+                      "valid": verification["valid"], "events": verification["events"],
+                      "head_hash": verification["head_hash"], "checkpoint_sequence": verification["checkpoint_sequence"],
+                      "problems": verification["problems"]}, indent=2, ensure_ascii=False))
+    return 0 if verification["valid"] else 1
+
+
+def _verify_dossier(args: argparse.Namespace) -> int:
+    from interfaces.dossier.verify import run
+
+    return run(Path(args.path), Path(args.public_key) if args.public_key else None)
+
+
 def _keys_public(args: argparse.Namespace) -> int:
     from infrastructure.checkpoints import public_key_pem
 
@@ -225,6 +285,39 @@ def _graphql_schema(args: argparse.Namespace) -> int:
 
     print(build_schema(production=False).as_str())
     return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from domain.values import Actor
+    from interfaces.ledger import LedgerError, export_ledger, format_of, import_ledger, parse_day
+    from interfaces.runtime import build_runtime
+
+    if args.ledger_command == "export":
+        try:
+            start, end = parse_day(args.from_day), parse_day(args.to_day)
+        except ValueError:
+            print("fengqiao ledger export: --from and --to are dates like 2024-10-11", file=sys.stderr)
+            return 2
+        if end < start:
+            print("fengqiao ledger export: --to is before --from", file=sys.stderr)
+            return 2
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        if args.ledger_command == "export":
+            out = Path(args.out)
+            actor = Actor(subject=args.subject, role=Role(args.as_role))
+            try:
+                summary = export_ledger(runtime, start=start, end=end, out=out, fmt=format_of(out, args.format), actor=actor)
+            except (LedgerError, OSError) as e:
+                print(f"fengqiao ledger export: {e}", file=sys.stderr)
+                return 1
+            print(json.dumps(summary, ensure_ascii=False, indent=2))
+            return 0
+        report = import_ledger(runtime, Path(args.file), unit=args.unit)
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 1 if report["errors"] else 0
+    finally:
+        runtime.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,6 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--all", action="store_true")
     verify.set_defaults(run=_verify)
 
+    dossier = sub.add_parser("dossier", help="write a case's legal dossier (电子卷宗): PDF, events, signed checkpoint")
+    dossier.add_argument("case_number")
+    dossier.add_argument("--out", required=True, help="directory; the bundle goes to OUT/<case_number>/")
+    dossier.add_argument("--as-role", default="legal", help="whose view of personal data (default legal: whole)")
+    dossier.add_argument("--subject", default="cli", help="who takes the dossier (for the access log)")
+    dossier.add_argument("--unit", help="the unit, for the clerk and handler roles")
+    dossier.add_argument("--reason", help="why personal data are viewed whole (access log)")
+    dossier.set_defaults(run=_dossier)
+
+    verify_dossier = sub.add_parser("verify-dossier", help="verify a dossier bundle offline (no server, no database)")
+    verify_dossier.add_argument("path", help="the bundle directory or a .zip of it")
+    verify_dossier.add_argument("--public-key", help="the deployment's published public key (PEM) to trust")
+    verify_dossier.set_defaults(run=_verify_dossier)
+
     keys = sub.add_parser("keys", help="the checkpoint signing key")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     public = keys_sub.add_parser("public", help="print the public key (PEM) that verifies checkpoints")
@@ -285,6 +392,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("graphql-schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_graphql_schema)
+
+    ledger = sub.add_parser("ledger", help="the intake ledger (台账): export to xlsx/csv, import historical cases")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    export = ledger_sub.add_parser("export", help="one row per case received in the period (Asia/Shanghai dates)")
+    export.add_argument("--from", dest="from_day", required=True, metavar="DATE", help="first intake day, inclusive")
+    export.add_argument("--to", dest="to_day", required=True, metavar="DATE", help="last intake day, inclusive")
+    export.add_argument("--format", choices=["xlsx", "csv"], help="default: from the --out suffix, else xlsx")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--as-role", choices=["legal", "auditor", "taskforce"], default="auditor",
+                        help="legal: personal data whole (each view logged); auditor/taskforce: masked (default auditor)")
+    export.add_argument("--subject", default="ledger-export", help="who exports, for the access log")
+    export.set_defaults(run=_ledger)
+    imp = ledger_sub.add_parser("import", help="record historical cases from a ledger file (all rows or none)")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--unit", help="accepting unit for rows without 受理单位; rows naming another unit are refused")
+    imp.set_defaults(run=_ledger)
     return parser
 
 

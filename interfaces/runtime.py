@@ -46,6 +46,12 @@ class DeadlineScheduler:
 
     def sweep(self) -> int:
         recorded = 0
+        # Provisional deadlines whose year's notice another process loaded meanwhile.
+        for case_number in self.reads.query(q.provisional_cases):
+            try:
+                self.fengqiao.recompute_case_deadlines(case_number)
+            except Exception:  # noqa: BLE001
+                log.exception("could not recompute the deadlines of %s", case_number)
         for case_number in self.reads.query(q.due_for_miss_recording, self.fengqiao.clock()):
             try:
                 recorded += self.fengqiao.record_missed_deadlines(case_number)

@@ -97,6 +97,9 @@ class CaseView(msgspec.Struct):
         dues = [d.due_at for d in self.deadlines if d.is_open() and not d.missed_recorded]
         return min(dues) if dues else None
 
+    def has_provisional(self) -> bool:
+        return self.acceptance_provisional or any(d.provisional for d in self.deadlines)
+
     def met_late(self) -> bool:
         return any(d.met_at is not None and d.met_at > d.due_at for d in self.deadlines)
 

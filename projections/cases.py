@@ -40,6 +40,7 @@ DDL = [
         registered_role TEXT NOT NULL,
         id_digest TEXT,
         payer_name TEXT,
+        provisional INTEGER NOT NULL,
         version INTEGER NOT NULL,
         doc BYTEA NOT NULL
     )""",
@@ -50,15 +51,16 @@ DDL = [
     "CREATE INDEX IF NOT EXISTS rm_cases_unrecorded_due ON rm_cases (unrecorded_due)",
     "CREATE INDEX IF NOT EXISTS rm_cases_external_ref ON rm_cases (external_ref)",
     "CREATE INDEX IF NOT EXISTS rm_cases_digest ON rm_cases (id_digest)",
+    "CREATE INDEX IF NOT EXISTS rm_cases_provisional ON rm_cases (provisional)",
 ]
 
 COLUMNS = (
     "id, case_number, status, level, channel, category, accepting_unit, handling_unit, township, external_ref, "
     "received_at, open_due, unrecorded_due, met_late, units, registered_by, registered_role, id_digest, "
-    "payer_name, version, doc"
+    "payer_name, provisional, version, doc"
 )
 _UPSERT = (
-    f"INSERT INTO rm_cases ({COLUMNS}) VALUES ({', '.join('?' * 21)}) "
+    f"INSERT INTO rm_cases ({COLUMNS}) VALUES ({', '.join('?' * 22)}) "
     "ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in COLUMNS.split(",")[1:])
 )
@@ -96,6 +98,7 @@ def row_of(view: CaseView) -> tuple[Any, ...]:
         view.registered_by_role,
         view.payer.id_number_digest or None,
         view.payer.name,
+        1 if view.has_provisional() else 0,
         view.version,
         _encoder.encode(view),
     )

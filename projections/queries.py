@@ -204,6 +204,11 @@ def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[st
     return [str(r[0]) for r in cur.fetchall()]
 
 
+def provisional_cases(cur: Any) -> list[str]:
+    cur.execute("SELECT case_number FROM rm_cases WHERE provisional = 1 ORDER BY case_number")
+    return [str(r[0]) for r in cur.fetchall()]
+
+
 class TimelineRow(msgspec.Struct):
     version: int
     position: int

@@ -139,11 +139,6 @@ def test_a_provisional_acceptance_day_is_recomputed_with_its_deadlines(app, cloc
     assert after.received_at == utc("2027-01-01T02:00:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: recompute_provisional_deadlines scans only cases with intake in Y-1 or Y, but a handling "
-    "deadline runs from the transfer, which can come years after intake; such a case stays provisional",
-)
 def test_a_handling_deadline_of_a_case_received_years_earlier_is_recomputed(app, clock):
     clock.set(utc("2026-12-28T02:00:00"))  # Mon 28 Dec 2026
     register(app, received_at="2025-12-15T02:00:00Z")  # GP-2025-000001
@@ -158,11 +153,6 @@ def test_a_handling_deadline_of_a_case_received_years_earlier_is_recomputed(app,
     assert (handling.due_on, handling.provisional) == (date(2027, 1, 5), False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: another instance keeps its calendar up to REFERENCE_REFRESH_SECONDS after a load; a deadline "
-    "it computes then stays provisional (and wrong) for good, since the year is never loaded again",
-)
 def test_a_deadline_computed_by_another_instance_right_after_the_load_is_final(make_app, clock, monkeypatch):
     # Make the refresh interval's window deterministic instead of "the next 5 seconds".
     monkeypatch.setattr(disputes, "REFERENCE_REFRESH_SECONDS", 3600.0)

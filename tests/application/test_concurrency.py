@@ -200,11 +200,14 @@ def test_a_real_conflict_is_not_mistaken_for_a_lost_acknowledgement(two_apps_wit
     barrier = threading.Barrier(2)
     hold_after_load(app1, barrier)
     hold_after_load(app2, barrier)
-    # Same actor, same clock instant, different notes: the events differ only in the note.
+    # Same actor, same (fake) clock instant, same note: two separate commands whose events are
+    # alike in everything the caller said. The rival's event must not pass for our own.
     outcomes = run_concurrently([
-        lambda: progress(app1, CASE_1, "甲"),
-        lambda: progress(app2, CASE_1, "乙"),
+        lambda: progress(app1, CASE_1, "同一进展"),
+        lambda: progress(app2, CASE_1, "同一进展"),
     ])
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"]
     assert [type(v) for k, v in outcomes if k == "error"] == [ConcurrencyConflict]
-    assert len(app1.dispute_events(CASE_1, AUDITOR)) == 3
+    events = app1.dispute_events(CASE_1, AUDITOR)
+    assert len(events) == 3
+    assert (events[2].note, events[2].originator_version) == ("同一进展", 3)

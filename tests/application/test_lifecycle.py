@@ -439,3 +439,44 @@ def test_malformed_payload_is_refused_by_msgspec_with_the_path():
     with pytest.raises(msgspec.ValidationError) as invalid:
         msgspec.convert(register_body(unexpected=1), cmd.RegisterDispute)
     assert "unexpected" in str(invalid.value)
+
+
+@pytest.mark.parametrize(
+    ("held_at", "expected"),
+    [
+        ("2026-11-25", utc("2026-11-25T04:00:00")),  # a date only: noon in Gaoping
+        ("2026-11-26T09:30:00+08:00", utc("2026-11-26T01:30:00")),
+    ],
+)
+def test_deliberation_held_at_is_a_date_or_an_instant(app, held_at, expected):
+    register(app, received_at="2026-11-24T01:00:00Z", at="2026-11-24T02:00:00Z")
+    app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax", at="2026-11-24T03:00:00Z"), CLERK_TAX)
+    app.escalate(CASE_1, command(cmd.Escalate, reason="多部门", at="2026-11-24T03:30:00Z"), HANDLER_TAX)
+    body = {
+        "held_at": held_at,
+        "attendees": [{"unit": "tax", "name": "李四"}],
+        "minutes": "纪要",
+        "written_opinion": "意见",
+        "executing_unit": "tax",
+    }
+    r = app.hold_deliberation(CASE_1, msgspec.convert(body, cmd.HoldDeliberation), TASKFORCE)
+    assert (r.status, r.version, r.position) == ("DELIBERATED", 4, 5)
+    assert app.dispute_events(CASE_1, AUDITOR)[-1].held_at == expected
+
+
+@pytest.mark.parametrize("held_at", ["2026-11-26T09:30:00", "next tuesday", "2026-11-26T02:01:00Z"])
+def test_bad_deliberation_held_at_names_the_field(app, held_at):
+    register(app, at="2026-11-25T03:00:00Z")
+    app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX)
+    app.escalate(CASE_1, command(cmd.Escalate, reason="多部门"), HANDLER_TAX)
+    body = {
+        "held_at": held_at,
+        "attendees": [{"unit": "tax", "name": "李四"}],
+        "minutes": "纪要",
+        "written_opinion": "意见",
+        "executing_unit": "tax",
+    }
+    with pytest.raises(InvalidCommand) as invalid:
+        app.hold_deliberation(CASE_1, msgspec.convert(body, cmd.HoldDeliberation), TASKFORCE)
+    assert invalid.value.field == "held_at"
+    assert app.recorder.max_notification_id() == 4
