@@ -19,13 +19,14 @@ from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from application import access
 from application import commands as cmd
 from application.errors import (
     ConcurrencyConflict,
     DisputeNotFound,
+    DomainError,
     Forbidden,
     IdempotencyInProgress,
     IdempotencyMismatch,
@@ -59,6 +60,7 @@ from domain.values import (
 )
 
 SNAPSHOT_INTERVAL = 50
+BREAKER_SECONDS = 1.0
 FIRST_INTAKE_YEAR = 2019  # the unified collection mode (统模式) began
 REGISTRATION_ATTEMPTS = 200
 REFERENCE_REFRESH_SECONDS = 5.0
@@ -116,6 +118,7 @@ class Fengqiao(Application[UUID]):
         self._calendar_version = 0
         self._reference_checked = 0.0
         self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)
+        self._down_until = 0.0
 
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)
@@ -574,8 +577,10 @@ class Fengqiao(Application[UUID]):
             )
         try:
             recordings = self.save(*pending, idempotency=record)
-        except (OperationalError, InterfaceError) as e:
-            raise StoreUnavailable(str(e)) from e
+        except IntegrityError:
+            raise
+        except PersistenceError as e:
+            raise self._unavailable(e) from e
         self._maybe_snapshot(dispute)
         return max(r.notification.id for r in recordings) if recordings else None
 
@@ -599,8 +604,8 @@ class Fengqiao(Application[UUID]):
             dispute = self.repository.get(dispute_id, projector_func=project_dispute)
         except AggregateNotFoundError:
             raise DisputeNotFound(ref or str(dispute_id)) from None
-        except (OperationalError, InterfaceError) as e:
-            raise StoreUnavailable(str(e)) from e
+        except PersistenceError as e:
+            raise self._unavailable(e) from e
         return dispute
 
     @staticmethod
@@ -623,8 +628,27 @@ class Fengqiao(Application[UUID]):
             position=position,
         )
 
+    def _unavailable(self, error: Exception) -> StoreUnavailable:
+        # Trip the breaker: for a moment answer at once instead of queueing behind a dead store.
+        self._down_until = time.monotonic() + BREAKER_SECONDS
+        return StoreUnavailable(f"the event store is unavailable: {error}")
+
     @contextmanager
     def _idempotent(self, actor: Actor, idempotency: IdempotencyKey | None) -> Iterator[cmd.CommandResult | None]:
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable("the event store was unavailable a moment ago; retry shortly")
+        try:
+            with self._idempotent_inner(actor, idempotency) as replay:
+                yield replay
+        except (IntegrityError, DomainError):
+            raise
+        except PersistenceError as e:
+            raise self._unavailable(e) from e
+
+    @contextmanager
+    def _idempotent_inner(
+        self, actor: Actor, idempotency: IdempotencyKey | None
+    ) -> Iterator[cmd.CommandResult | None]:
         if idempotency is None:
             yield None
             return

@@ -20,6 +20,13 @@ from projections.timelines import TimelinesProjection
 
 log = logging.getLogger("fengqiao.projections")
 
+STANDBY_RETRY = 2.0
+
+
+class ConcurrentRunner(RuntimeError):
+    """Another runner advanced a projection under this one's batch; the batch rolled back."""
+
+
 TRACKING_DDL = "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
 
@@ -36,6 +43,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        leadership: Any = None,
     ) -> None:
         self.app = app
         self.read_store = read_store
@@ -47,6 +55,8 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        self.leadership = leadership  # None: this process is the only runner
+        self.leading = leadership is None
         self.setup()
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -72,13 +82,31 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.leadership is not None:
+            self.leadership.release()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def wake(self) -> None:
         self._wake.set()
 
+    def _lead(self) -> bool:
+        if self.leadership is None:
+            return True
+        held = self.leadership.still_held() or self.leadership.try_acquire()
+        if held != self.leading:
+            log.info("projections: %s", "this process now runs them" if held else "standing by (another process runs them)")
+        self.leading = held
+        return held
+
     def _loop(self) -> None:
         backoff = self.poll_interval
         while not self._stop.is_set():
+            if not self._lead():
+                self._stop.wait(STANDBY_RETRY)
+                continue
             try:
                 processed = self.run_once()
                 self.last_error = None
@@ -113,8 +141,15 @@ class ProjectionRunner:
                 since = positions.get(projection.name, 0)
                 batch = [item for item in items if item[0] > since]
                 if batch:
+                    # Conditional on the position we started from: if another runner moved it
+                    # meanwhile, this whole batch rolls back instead of being applied twice.
+                    cur.execute(
+                        "UPDATE rm_tracking SET position = ? WHERE name = ? AND position = ?",
+                        (last, projection.name, since),
+                    )
+                    if cur.rowcount != 1:
+                        raise ConcurrentRunner(f"{projection.name} moved past {since} under this batch")
                     projection.apply(cur, batch)
-                    cur.execute("UPDATE rm_tracking SET position = ? WHERE name = ?", (last, projection.name))
         with self._progress:
             self._progress.notify_all()
         return len(notifications)
@@ -156,5 +191,6 @@ class ProjectionRunner:
         return {
             "head": head,
             "projections": {name: {"position": pos, "lag": max(head - pos, 0)} for name, pos in positions.items()},
+            "running_here": self._thread is not None and self.leading,
             "error": self.last_error,
         }

@@ -89,6 +89,10 @@ class _SQLiteCursor:
         row = self._c.fetchone()
         return None if row is None else tuple(row)
 
+    @property
+    def rowcount(self) -> int:
+        return int(self._c.rowcount)
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._c.fetchall()]
 
@@ -146,6 +150,10 @@ class _PostgresCursor:
     def fetchone(self) -> tuple[Any, ...] | None:
         row = self._c.fetchone()
         return None if row is None else tuple(_plain(v) for v in row)
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._c.rowcount)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(_plain(v) for v in row) for row in self._c.fetchall()]

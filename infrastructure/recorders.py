@@ -12,9 +12,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from application.disputes import IdempotencyRecord
@@ -86,7 +87,18 @@ class FengqiaoSQLiteRecorder(SQLiteApplicationRecorder):
         return None if row is None else (int(row[0]), bytes(row[1]))
 
 
+# The library retries 10 times, 0.2 s apart, each try waiting up to the pool timeout: with the
+# database down a command could hang for most of a minute. Three quick tries bound it to a few
+# seconds, after which the caller gets 503 and retries with its idempotency key.
+_quick_retry = retry((InterfaceError, OperationalError), max_attempts=3, wait=0.1)
+
+
 class FengqiaoPostgresRecorder(PostgresApplicationRecorder):
+    insert_events = _quick_retry(PostgresApplicationRecorder.insert_events.__wrapped__)  # type: ignore[attr-defined]
+    select_events = _quick_retry(PostgresAggregateRecorder.select_events.__wrapped__)  # type: ignore[attr-defined]
+    select_notifications = _quick_retry(PostgresApplicationRecorder.select_notifications.__wrapped__)  # type: ignore[attr-defined]
+    max_notification_id = _quick_retry(PostgresApplicationRecorder.max_notification_id.__wrapped__)  # type: ignore[attr-defined]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idem_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier("idempotency_keys"))

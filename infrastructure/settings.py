@@ -28,7 +28,7 @@ class StoreConfig:
     pool_size: int = 10
     max_overflow: int = 10
     lock_timeout: int = 5
-    connect_timeout: int = 5
+    connect_timeout: int = 2
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def parse_database_url(url: str, var_dir: Path, env: dict[str, str] | None = Non
             pool_size=_int(env, "FENGQIAO_PG_POOL_SIZE", 10),
             max_overflow=_int(env, "FENGQIAO_PG_MAX_OVERFLOW", 10),
             lock_timeout=_int(env, "FENGQIAO_PG_LOCK_TIMEOUT", 5),
-            connect_timeout=_int(env, "FENGQIAO_PG_CONNECT_TIMEOUT", 5),
+            connect_timeout=_int(env, "FENGQIAO_PG_CONNECT_TIMEOUT", 2),
         )
     raise ConfigurationError(
         f"FENGQIAO_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)"

@@ -14,6 +14,8 @@ from litestar import Litestar
 
 from application.disputes import Fengqiao
 from infrastructure.checkpoints import CheckpointStore
+from infrastructure.coordination import Listener, leadership_for
+from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readside import ReadSide
 from infrastructure.readstore import open_read_store
@@ -73,6 +75,7 @@ class CheckpointScheduler:
     """Signs a checkpoint periodically, when something happened since the last one."""
 
     def __init__(self, checkpoints: CheckpointStore, reads: ReadSide, interval: float) -> None:
+        # Only the process that runs the projections signs, so two never write the same sequence.
         self.checkpoints = checkpoints
         self.reads = reads
         self.interval = interval
@@ -90,6 +93,8 @@ class CheckpointScheduler:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
+            if not (self.reads.runner.leading and self.reads.runner.running):
+                continue
             try:
                 made = self.checkpoints.create(self.reads.store, self.reads.clock())
                 if made is not None:
@@ -111,6 +116,10 @@ class Runtime:
         if projections:
             self.reads.runner.start()
             self.background.append(self.reads.runner)
+            if self.settings.store.kind == "postgresql":
+                listener = Listener(self.settings.store, "stored_events", self.reads.runner.wake)
+                listener.start()
+                self.background.append(listener)
         if scheduler:
             sched = DeadlineScheduler(self.fengqiao, self.reads)
             sched.start()
@@ -133,7 +142,7 @@ def open_checkpoints(settings: Settings) -> CheckpointStore:
 
 def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
     store = open_read_store(settings.store)
-    runner = ProjectionRunner(fengqiao, store)
+    runner = ProjectionRunner(fengqiao, store, leadership=leadership_for(settings.store))
     fengqiao.listeners.append(runner.wake)
     return ReadSide(store, runner, fengqiao.privacy, fengqiao.clock)
 
@@ -143,6 +152,7 @@ def build_runtime(
 ) -> Runtime:
     from interfaces.http.app import create_app
 
+    check_durability(settings.store)
     fengqiao = open_application(settings) if clock is None else open_application(settings, clock=clock)
     purged = fengqiao.purge_idempotency_keys()
     if purged:

@@ -17,6 +17,7 @@ from infrastructure.readside import ReadSide
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.metrics import Metrics, metrics_route
 from interfaces.http.security import authentication
 
 READY_WAIT = 5.0
@@ -44,12 +45,15 @@ async def ready(fengqiao: Fengqiao, reads: ReadSide) -> Response[dict[str, Any]]
 
 def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
     from interfaces.graphql.controller import graphql_controller
+    from interfaces.http.dossier import dossier_route
 
     def provide_fengqiao() -> Fengqiao:
         return fengqiao
 
     def provide_reads() -> ReadSide:
         return reads
+
+    metrics = Metrics(reads)
 
     return Litestar(
         route_handlers=[
@@ -59,12 +63,14 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             add_unit,
             list_units,
             graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
+            dossier_route(fengqiao, reads, checkpoints),
+            metrics_route(metrics),
         ],
         dependencies={
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),
             "reads": Provide(provide_reads, use_cache=True, sync_to_thread=False),
         },
-        middleware=[authentication(settings.secret)],
+        middleware=[metrics.middleware, authentication(settings.secret)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY,
         openapi_config=OpenAPIConfig(

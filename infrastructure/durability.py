@@ -1,0 +1,62 @@
+"""Refuse to start on settings that can lose an acknowledged write."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from infrastructure.settings import ConfigurationError, StoreConfig
+
+
+def check_durability(store: StoreConfig) -> None:
+    if store.kind == "sqlite":
+        assert store.sqlite_path is not None
+        _check_sqlite(store.sqlite_path)
+    else:
+        _check_postgres(store)
+
+
+def _check_sqlite(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if mode != "wal":
+            # The library switches a new file to WAL on first use; a file forced back to another mode
+            # would let a crash mid-write corrupt the store or lose writes readers saw.
+            conn.execute("PRAGMA journal_mode=WAL")
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if mode != "wal":
+            raise ConfigurationError(
+                f"{path}: SQLite journal_mode is {mode!r}, not WAL; refusing to start (an acknowledged write could be lost)"
+            )
+    finally:
+        conn.close()
+
+
+def _check_postgres(store: StoreConfig) -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            host=store.host,
+            port=store.port,
+            dbname=store.dbname,
+            user=store.user,
+            password=store.password or None,
+            connect_timeout=store.connect_timeout,
+        ) as conn:
+            fsync = str(conn.execute("SHOW fsync").fetchone()[0]).lower()  # type: ignore[index]
+            commit = str(conn.execute("SHOW synchronous_commit").fetchone()[0]).lower()  # type: ignore[index]
+    except psycopg.OperationalError as e:
+        raise ConfigurationError(f"FENGQIAO_DATABASE_URL: PostgreSQL does not answer: {e}") from None
+    problems = []
+    if fsync != "on":
+        problems.append(f"fsync is {fsync}")
+    if commit == "off":
+        problems.append(f"synchronous_commit is {commit}")
+    if problems:
+        raise ConfigurationError(
+            "PostgreSQL is configured so that an acknowledged write can be lost ("
+            + ", ".join(problems)
+            + "); set fsync = on and synchronous_commit = on (or local, remote_write, remote_apply) and restart"
+        )

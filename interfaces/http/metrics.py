@@ -1,0 +1,89 @@
+"""Prometheus-style /metrics: request counts and latencies per operation, errors, projection lag.
+
+prometheus_client does the exposition format and histogram buckets; each process keeps its own
+registry (scrape every worker, or run one per container).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import Response, get
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from infrastructure.readside import ReadSide
+
+
+class Metrics:
+    def __init__(self, reads: ReadSide) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "fengqiao_requests_total", "HTTP requests by operation and status code", ["operation", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "fengqiao_request_seconds", "HTTP request latency by operation", ["operation"], registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.errors = Counter(
+            "fengqiao_errors_total", "Answers 5xx by operation", ["operation"], registry=self.registry,
+        )
+        self.registry.register(_ProjectionCollector(reads))
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        async def measured(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            started = time.perf_counter()
+            status = {"code": 500}
+
+            async def capture(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = int(message["status"])
+                await send(message)
+
+            try:
+                await app(scope, receive, capture)
+            finally:
+                handler = scope.get("route_handler")
+                operation = getattr(handler, "operation_id", None) or getattr(handler, "handler_name", None) or "unrouted"
+                if not isinstance(operation, str):
+                    operation = "graphql" if scope.get("path", "").startswith("/graphql") else "other"
+                self.requests.labels(operation, str(status["code"])).inc()
+                self.latency.labels(operation).observe(time.perf_counter() - started)
+                if status["code"] >= 500:
+                    self.errors.labels(operation).inc()
+
+        return measured
+
+
+class _ProjectionCollector(Collector):
+    def __init__(self, reads: ReadSide) -> None:
+        self.reads = reads
+
+    def collect(self) -> Any:
+        lag = GaugeMetricFamily("fengqiao_projection_lag", "Events the read model is behind the store", labels=["projection"])
+        position = GaugeMetricFamily("fengqiao_projection_position", "Last notification applied", labels=["projection"])
+        try:
+            status = self.reads.runner.status()
+        except Exception:  # noqa: BLE001 - the store being down shows in /ready and the error counters
+            return
+        for name, item in status["projections"].items():
+            lag.add_metric([name], item["lag"])
+            position.add_metric([name], item["position"])
+        yield lag
+        yield position
+        yield GaugeMetricFamily("fengqiao_event_store_head", "Highest notification id in the store", value=status["head"])
+
+
+def metrics_route(metrics: Metrics) -> Any:
+    @get("/metrics", include_in_schema=False, sync_to_thread=True)
+    def scrape() -> Response[bytes]:
+        return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")
+
+    return scrape
