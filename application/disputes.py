@@ -292,14 +292,7 @@ class Fengqiao(Application[UUID]):
                     township = parse_township(command.township)
                 except ValueError as e:
                     raise InvalidCommand("township", str(e)) from None
-            other = command.other_party
-            other_party = (
-                OtherParty(name=other)
-                if isinstance(other, str)
-                else OtherParty(name=other.name, kind=other.kind, contact=other.contact)
-                if other is not None
-                else None
-            )
+            other_party = self._other_party(command.other_party)
             year = received_at.astimezone(SHANGHAI).year
             calendar = self.calendar()
             for attempt in range(REGISTRATION_ATTEMPTS):
@@ -365,6 +358,22 @@ class Fengqiao(Application[UUID]):
     def _last_sequence(self, year: int) -> int:
         last = self.recorder.select_events(sequence_id_for(year), desc=True, limit=1)
         return last[0].originator_version if last else 0
+
+    def _other_party(self, other: str | cmd.OtherPartyInput | None) -> OtherParty | None:
+        if other is None:
+            return None
+        if isinstance(other, str):
+            return OtherParty(name=other.strip())
+        contact = masked = None
+        if other.contact is not None and other.contact.strip():
+            text = other.contact.strip()
+            try:
+                text = ids.parse_phone(text)
+                masked = ids.mask_phone(text)
+            except ids.InvalidIdentifier:
+                masked = ids.mask_name(text)  # an address or e-mail: keep only its first character
+            contact = self.privacy.encrypt(text)
+        return OtherParty(name=other.name.strip(), kind=other.kind, contact=contact, contact_masked=masked)
 
     def _payer(self, payer: cmd.PayerInput) -> Payer:
         try:

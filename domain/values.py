@@ -206,11 +206,13 @@ class Payer(msgspec.Struct, frozen=True):
 
 
 class OtherParty(msgspec.Struct, frozen=True):
-    """The other side of the dispute (an employer, an employee, an agency)."""
+    """The other side of the dispute (an employer, an employee, an agency). The contact may be a
+    private person's phone: it is stored encrypted like the payer's, with a masked form beside it."""
 
     name: str
     kind: str | None = None
     contact: str | None = None
+    contact_masked: str | None = None
 
 
 class Attendee(msgspec.Struct, frozen=True):

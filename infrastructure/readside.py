@@ -13,7 +13,7 @@ import msgspec
 from application.access import may_read, may_unmask
 from application.privacy import Privacy, PrivacyError
 from domain.hashchain import GENESIS
-from domain.values import Actor, Payer, Role
+from domain.values import Actor, OtherParty, Payer, Role
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readstore import ReadStore
 from projections.case_view import CaseView
@@ -102,6 +102,18 @@ class ReadSide:
         why = reason or _default_reason(actor, view)
         self.log_access(actor, view.case_number, sensitive, why)
         return PartyValues(payer.kind.value, payer.name, id_number, phone, True)
+
+    def other_party_contact(self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None) -> str | None:
+        if other.contact is None:
+            return None
+        if not may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit):
+            return other.contact_masked
+        try:
+            contact = self.privacy.decrypt(other.contact)
+        except PrivacyError:
+            return other.contact_masked
+        self.log_access(actor, view.case_number, ["otherParty.contact"], reason or _default_reason(actor, view))
+        return contact
 
     def log_access(self, actor: Actor, case_number: str, fields: list[str], reason: str) -> None:
         """Append one entry, chained to the previous one so that removing or editing any shows."""

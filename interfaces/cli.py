@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     from interfaces.runtime import build_runtime
 
+    if args.workers > 1:
+        # Each worker process builds its own runtime; settings are read once here to fail fast.
+        load_settings()
+        os.environ["FENGQIAO_SERVE_PROJECTIONS"] = "0" if args.no_projections else "1"
+        uvicorn.run(
+            "interfaces.asgi:create",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=10,
+        )
+        return 0
     settings = load_settings()
     runtime = build_runtime(settings)
     runtime.start_background(projections=not args.no_projections, scheduler=not args.no_projections)
@@ -280,6 +295,19 @@ def _keys_public(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_init(args: argparse.Namespace) -> int:
+    from interfaces.runtime import build_runtime
+
+    settings = load_settings()
+    runtime = build_runtime(settings, with_http=False)  # creates every table and index it needs
+    try:
+        status = runtime.reads.runner.status()
+    finally:
+        runtime.close()
+    print(json.dumps({"store": settings.store.kind, "ready": True, "head": status["head"]}, indent=2))
+    return 0
+
+
 def _graphql_schema(args: argparse.Namespace) -> int:
     from interfaces.graphql.schema import build_schema
 
@@ -329,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-projections", action="store_true", help="leave projections to `fengqiao projections run`")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(run=_serve)
 
     token = sub.add_parser("token", help="bearer tokens")
@@ -389,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     public = keys_sub.add_parser("public", help="print the public key (PEM) that verifies checkpoints")
     public.set_defaults(run=_keys_public)
+
+    db = sub.add_parser("db", help="the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    init = db_sub.add_parser("init", help="create the schema on a fresh database (idempotent)")
+    init.set_defaults(run=_db_init)
 
     schema = sub.add_parser("graphql-schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_graphql_schema)

@@ -15,8 +15,8 @@ from strawberry.types import Info
 
 from application.errors import DisputeNotFound, Forbidden
 from domain import events as ev
-from infrastructure.checkpoints import verify_case
 from domain.values import Role
+from infrastructure.checkpoints import verify_case
 from infrastructure.serialization import decode_event
 from interfaces.graphql import types as t
 from interfaces.graphql.mutations import Mutation
@@ -191,8 +191,15 @@ def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any]) -> t.Ti
     data = msgspec.to_builtins(event)
     for key in _ENVELOPE:
         data.pop(key, None)
-    if isinstance(event, ev.DisputeRegistered) and ctx.get("view_for_payer") is not False:
+    if isinstance(event, ev.DisputeRegistered):
         data["payer"] = _payer_data(event, ctx)
+        if event.other_party is not None:
+            view = fold(None, event)
+            assert view is not None
+            other = dict(data["other_party"])
+            other["contact"] = ctx["reads"].other_party_contact(ctx["actor"], view, event.other_party, ctx["access_reason"])
+            other.pop("contact_masked", None)
+            data["other_party"] = other
     at, recorded = _parse_ts(row.at), _parse_ts(row.recorded_at)
     return t.TimelineEvent(
         sequence=row.version,

@@ -146,10 +146,16 @@ class Dispute:
         values = info.context["reads"].party(info.context["actor"], self.view, self.view.payer, fields, reason)
         return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
 
-    @strawberry.field
-    def other_party(self) -> OtherPartyInfo | None:
+    @strawberry.field(description="contact is masked unless this caller may see it whole (logged)")
+    def other_party(self, info: Info) -> OtherPartyInfo | None:
         o = self.view.other_party
-        return None if o is None else OtherPartyInfo(name=o.name, kind=o.kind, contact=o.contact)
+        if o is None:
+            return None
+        wants_contact = any(f.name == "contact" for f in info.selected_fields[0].selections) if info.selected_fields else False
+        contact = info.context["reads"].other_party_contact(
+            info.context["actor"], self.view, o, info.context["access_reason"]
+        ) if wants_contact else o.contact_masked
+        return OtherPartyInfo(name=o.name, kind=o.kind, contact=contact)
 
     @strawberry.field
     def summary(self) -> str:
