@@ -339,7 +339,7 @@ class Fengqiao(Application[UUID]):
                     if landed is not None:
                         return self._result(dispute, landed)
                     if idempotency is not None:
-                        stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                        stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
                         if stored is not None:
                             return self._replay(stored, idempotency)
                     # Another registration took this number: take the next one.
@@ -553,7 +553,7 @@ class Fengqiao(Application[UUID]):
                 # A retry that raced its own first attempt (on another instance) finds the case
                 # already moved on: answer what the first attempt answered.
                 if idempotency is not None:
-                    stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
                     if stored is not None:
                         return self._replay(stored, idempotency)
                 raise
@@ -565,7 +565,7 @@ class Fengqiao(Application[UUID]):
                 if landed is not None:
                     return self._result(dispute, landed)
                 if idempotency is not None:
-                    stored = self.store.lookup_idempotency(_scope(actor), idempotency.key)
+                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
                     if stored is not None:
                         return self._replay(stored, idempotency)
                 current = self._get(dispute_id, ref)
@@ -578,7 +578,7 @@ class Fengqiao(Application[UUID]):
         record = None
         if idempotency is not None:
             record = IdempotencyRecord(
-                scope=_scope(actor),
+                scope=idempotency_scope(actor),
                 key=idempotency.key,
                 request_hash=idempotency.request_hash,
                 response=msgspec.to_builtins(self._result(dispute, None)),
@@ -661,7 +661,7 @@ class Fengqiao(Application[UUID]):
         if idempotency is None:
             yield None
             return
-        scope = _scope(actor)
+        scope = idempotency_scope(actor)
         stored = self.store.lookup_idempotency(scope, idempotency.key)
         if stored is not None:
             yield self._replay(stored, idempotency)
@@ -687,7 +687,7 @@ class Fengqiao(Application[UUID]):
         return self.store.purge_idempotency(self.clock() - IDEMPOTENCY_RETENTION)
 
 
-def _scope(actor: Actor) -> str:
+def idempotency_scope(actor: Actor) -> str:
     return f"{actor.role}:{actor.unit or ''}:{actor.subject}"
 
 
