@@ -88,5 +88,6 @@ def check_case(
         if actor.unit != accepting_unit:
             raise Forbidden(f"only the accepting unit ({accepting_unit}) may {command.replace('_', ' ')} this case")
     if actor.role == Role.HANDLER and command in HANDLER_COMMANDS | {"risk_flag"}:
-        if actor.unit != handling_unit:
+        # With no handling unit the case is not in anyone's handling: let its status answer (409).
+        if handling_unit is not None and actor.unit != handling_unit:
             raise Forbidden(f"only the handling unit may {command.replace('_', ' ')} this case")

@@ -437,9 +437,9 @@ class Fengqiao(Application[UUID]):
         attendees = tuple(
             Attendee(unit=self._unit(f"attendees[{i}].unit", a.unit), name=a.name) for i, a in enumerate(c.attendees)
         )
-        held_at = _held_at(c.held_at)
+        _held_at(c.held_at, None, None)  # validate before loading anything
         return self._act(ref, "deliberation", c, actor, idem, lambda d, at, now, cal: d.hold_deliberation(
-            held_at=held_at, attendees=attendees, minutes=c.minutes, written_opinion=c.written_opinion,
+            held_at=_held_at(c.held_at, min(at, now), d.last_at), attendees=attendees, minutes=c.minutes, written_opinion=c.written_opinion,
             executing_unit=executing, actor=actor, at=at, now=now))
 
     def give_feedback(self, ref: str, c: cmd.GiveFeedback, actor: Actor, idem: IdempotencyKey | None = None) -> cmd.CommandResult:
@@ -527,9 +527,12 @@ class Fengqiao(Application[UUID]):
             if replay is not None:
                 return replay
             dispute_id = self._resolve(ref)
-            now = self.clock()
-            at = _aware("at", payload.at) if payload.at is not None else now
+            given_at = _aware("at", payload.at) if payload.at is not None else None
             dispute = self._get(dispute_id, ref)
+            # Read the clock after loading: an act without `at` happens now, and never before the
+            # case's previous event (which may carry a client's slightly fast clock).
+            now = self.clock()
+            at = given_at if given_at is not None else max(now, dispute.last_at)
             access.check_case(
                 actor,
                 command,
@@ -697,12 +700,18 @@ def _aware(field: str, value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _held_at(value: str) -> datetime:
+def _held_at(value: str, latest: datetime | None, earliest: datetime | None) -> datetime:
     text = value.strip()
     try:
         if len(text) == 10:
-            # A meeting given by date only: noon of that day in Gaoping.
-            return datetime.combine(date.fromisoformat(text), dtime(12, 0), SHANGHAI).astimezone(UTC)
+            # A meeting given by date only: noon of that day in Gaoping, kept within what the
+            # record allows (not after it was recorded, not before the escalation) on that day.
+            held = datetime.combine(date.fromisoformat(text), dtime(12, 0), SHANGHAI).astimezone(UTC)
+            if latest is not None and held > latest and latest.astimezone(SHANGHAI).date() == held.astimezone(SHANGHAI).date():
+                held = latest
+            if earliest is not None and held < earliest and earliest.astimezone(SHANGHAI).date() == held.astimezone(SHANGHAI).date():
+                held = earliest
+            return held
         return _aware("held_at", datetime.fromisoformat(text))
     except ValueError:
         raise InvalidCommand("held_at", "expected a date (2024-10-10) or a date-time with offset") from None

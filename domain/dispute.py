@@ -281,7 +281,7 @@ class Dispute(msgspec.Struct, dict=True):
         at: datetime,
         now: datetime,
     ) -> None:
-        self._require("record a deliberation", Status.ESCALATED)
+        self._require("record the deliberation of", Status.ESCALATED)
         if held_at > now + CLOCK_SKEW:
             raise InvalidCommand("held_at", "is in the future")
         if held_at > at + CLOCK_SKEW:
@@ -619,6 +619,13 @@ def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
 
 
+def _on_risk(d: Dispute, e: Any) -> None:
+    # A unit notified of a risk (the police, for a high one) may read the case from then on.
+    for unit in e.notified_units:
+        if unit not in d.units_involved:
+            d.units_involved.append(unit)
+
+
 def _on_missed(d: Dispute, e: Any) -> None:
     clock = d.clocks.get(e.kind)
     if clock is not None:
@@ -652,6 +659,7 @@ _APPLIERS: dict[type, Any] = {
     ev.ObjectionRaised: _on_objection,
     ev.RemedyGuidanceGiven: _on_remedy,
     ev.DisputeArchived: _on_archived,
+    ev.RiskFlagged: _on_risk,
     ev.DeadlineMissed: _on_missed,
     ev.DeadlinesRecomputed: _on_recomputed,
 }

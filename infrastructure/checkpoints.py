@@ -12,6 +12,7 @@ forged event whose hash was recomputed in the database is found and its first se
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -139,6 +140,16 @@ class CheckpointStore:
 
     def create(self, reads: ReadStore, now: datetime) -> Checkpoint | None:
         """Sign the read models' current position; None when nothing happened since the last one."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # One signer at a time (workers, the CLI): sequences and files must not interleave.
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self._create(reads, now)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _create(self, reads: ReadStore, now: datetime) -> Checkpoint | None:
         previous = self.latest()
         since = previous.position if previous is not None else 0
         with reads.transaction(readonly=True) as cur:

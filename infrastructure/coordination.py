@@ -16,7 +16,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from infrastructure.settings import StoreConfig
 
 log = logging.getLogger("fengqiao.coordination")
 LOCK_KEY = 0x46514A50  # "FQJP": the projections' advisory lock
+SCHEMA_LOCK_KEY = 0x46515343  # "FQSC": creating tables
 
 
 def conninfo(store: StoreConfig) -> str:
@@ -84,7 +86,8 @@ class FileLeadership(Leadership):
 class PostgresLeadership(Leadership):
     def __init__(self, store: StoreConfig, key: int = LOCK_KEY) -> None:
         self._conninfo = conninfo(store)
-        self._key = key
+        # One leader per deployment: deployments in other schemas of the same database have their own.
+        self._key = key ^ zlib.crc32((store.schema or "public").encode())
         self._conn: Any = None
         self._checked = 0.0
 
@@ -185,6 +188,24 @@ class Listener:
                 self._conn = None
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 5.0)
+
+
+@contextlib.contextmanager
+def schema_lock(store: StoreConfig) -> Iterator[None]:
+    """Serialise table creation between processes opening the same PostgreSQL store at once
+    (concurrent CREATE ... IF NOT EXISTS / CREATE OR REPLACE FUNCTION can fail)."""
+    if store.kind != "postgresql":
+        yield
+        return
+    import psycopg
+
+    key = SCHEMA_LOCK_KEY ^ zlib.crc32((store.schema or "public").encode())
+    with psycopg.connect(conninfo(store), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def leadership_for(store: StoreConfig) -> Leadership:

@@ -17,6 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from interfaces.runtime import build_runtime
+    from interfaces.server import QuietServer
 
     if args.workers > 1:
         # Each worker process builds its own runtime; settings are read once here to fail fast.
@@ -44,7 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = QuietServer(config)
     try:
         server.run()
     finally:
@@ -53,6 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _token_issue(args: argparse.Namespace) -> int:
+    from infrastructure.coordination import schema_lock
     from infrastructure.store import open_application
     from interfaces.auth import UNIT_ROLES, issue_token
 
@@ -66,7 +68,8 @@ def _token_issue(args: argparse.Namespace) -> int:
         print(f"fengqiao: --role {role.value} needs --unit", file=sys.stderr)
         return 2
     if args.unit:
-        app = open_application(settings)
+        with schema_lock(settings.store):
+            app = open_application(settings)
         try:
             known = app.units()
         finally:

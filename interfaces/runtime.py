@@ -14,7 +14,7 @@ from litestar import Litestar
 
 from application.disputes import Fengqiao
 from infrastructure.checkpoints import CheckpointStore
-from infrastructure.coordination import Listener, leadership_for
+from infrastructure.coordination import Listener, leadership_for, schema_lock
 from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readside import ReadSide
@@ -117,7 +117,8 @@ class Runtime:
             self.reads.runner.start()
             self.background.append(self.reads.runner)
             if self.settings.store.kind == "postgresql":
-                listener = Listener(self.settings.store, "stored_events", self.reads.runner.wake)
+                channel = str(getattr(self.fengqiao.recorder, "channel_name", "stored_events"))
+                listener = Listener(self.settings.store, channel, self.reads.runner.wake)
                 listener.start()
                 self.background.append(listener)
         if scheduler:
@@ -153,11 +154,12 @@ def build_runtime(
     from interfaces.http.app import create_app
 
     check_durability(settings.store)
-    fengqiao = open_application(settings) if clock is None else open_application(settings, clock=clock)
+    with schema_lock(settings.store):
+        fengqiao = open_application(settings) if clock is None else open_application(settings, clock=clock)
+        reads = build_read_side(settings, fengqiao)
     purged = fengqiao.purge_idempotency_keys()
     if purged:
         log.info("purged %d idempotency keys older than the retention period", purged)
-    reads = build_read_side(settings, fengqiao)
     checkpoints = open_checkpoints(settings)
     runtime = Runtime(settings=settings, fengqiao=fengqiao, reads=reads, checkpoints=checkpoints)
     if with_http:

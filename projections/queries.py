@@ -19,6 +19,12 @@ MAX_PAGE = 200
 TASKFORCE_HOST = "tax"  # the task-force office sits in the tax bureau (item 三(一))
 
 
+def unit_pattern(unit: str) -> str:
+    """A LIKE pattern matching the unit exactly inside the ",a,b," list (`_` and `%` are literal)."""
+    escaped = unit.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%,{escaped},%"
+
+
 @dataclass(frozen=True)
 class Reach:
     """Which cases a caller may see, as SQL: everything, cases of a unit, or cases it registered."""
@@ -31,7 +37,7 @@ class Reach:
         if self.everything:
             return "1 = 1", []
         if self.unit is not None:
-            return "units LIKE ?", [f"%,{self.unit},%"]
+            return "units LIKE ? ESCAPE '\\'", [unit_pattern(self.unit)]
         if self.registered_by is not None:
             return "registered_by = ? AND registered_role = 'integrator'", [self.registered_by]
         return "1 = 0", []
@@ -174,13 +180,13 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
         if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE):
             cond, cargs = "status = 'escalated'", []
         else:
-            cond, cargs = "status = 'escalated' AND units LIKE ?", [f"%,{unit},%"]
+            cond, cargs = "status = 'escalated' AND units LIKE ? ESCAPE '\\'", [unit_pattern(unit)]
     elif kind == "TO_FEEDBACK":
         cond, cargs = "status = 'concluded' AND accepting_unit = ?", [unit]
     elif kind == "OBJECTED":
         cond, cargs = "status = 'objected' AND (accepting_unit = ? OR handling_unit = ?)", [unit, unit]
     elif kind == "OVERDUE":
-        cond, cargs = "open_due IS NOT NULL AND open_due < ? AND units LIKE ?", [ts(now), f"%,{unit},%"]
+        cond, cargs = "open_due IS NOT NULL AND open_due < ? AND units LIKE ? ESCAPE '\\'", [ts(now), unit_pattern(unit)]
     else:
         raise ValueError(f"kind: unknown queue {kind}")
     cur.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from urllib.parse import unquote
 
 import anyio.to_thread
 from litestar import Request
@@ -33,6 +34,18 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT))
 
 
+def access_reason(raw: str | None) -> str | None:
+    """The why of a personal-data view: UTF-8 (percent-encoded or raw) in a header."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        text = text.encode("latin-1").decode("utf-8")  # raw UTF-8 bytes arrive decoded as latin-1
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return unquote(text)[:500]
+
+
 def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool) -> type:
     schema = build_schema(production=production)
 
@@ -53,7 +66,7 @@ def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, checkpoints: Checkpo
             "now": fengqiao.clock(),
             # A fresh loader per request: never shared, so nobody sees another caller's cache.
             "case_loader": DataLoader(load_fn=load_cases),
-            "access_reason": request.headers.get("x-access-reason"),
+            "access_reason": access_reason(request.headers.get("x-access-reason")),
         }
 
     return make_graphql_controller(

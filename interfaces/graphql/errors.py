@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from application.errors import DisputeNotFound, DomainError, Forbidden, InvalidCommand, StoreUnavailable
+
+log = logging.getLogger("fengqiao.graphql")
 
 _CODES: list[tuple[type[BaseException], str]] = [
     (DisputeNotFound, "NOT_FOUND"),
@@ -34,14 +37,33 @@ def is_expected(error: GraphQLError) -> bool:
     return code_of(error) is not None
 
 
+MASKED_MESSAGE = "internal error; it has been logged"
+
+
 class ExpectedErrors(SchemaExtension):
+    """Gives every error a code; in production also hides the message of unexpected ones."""
+
+    def __init__(self, *, mask: bool = False) -> None:
+        super().__init__()
+        self.mask = mask
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
+        shown: list[GraphQLError] = []
         for error in result.errors:
-            code = code_of(error) or "INTERNAL"
-            extensions: dict[str, Any] = dict(error.extensions or {})
+            code = code_of(error)
+            if code is None:
+                log.error("unexpected GraphQL error", exc_info=error.original_error)
+                code = "INTERNAL"
+            if code == "INTERNAL" and self.mask:
+                replacement = GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
+            else:
+                replacement = error
+            extensions: dict[str, Any] = dict(replacement.extensions or {})
             extensions.setdefault("code", code)
-            error.extensions = extensions
+            replacement.extensions = extensions
+            shown.append(replacement)
+        result.errors = shown

@@ -23,6 +23,9 @@ from interfaces.graphql.mutations import Mutation
 from projections import queries as q
 from projections.case_view import CaseView, fold
 
+MAX_DEPTH = 10
+MAX_ALIASES = 20
+MAX_TOKENS = 4000
 PERSONAL_DATA_ROLES = frozenset({Role.LEGAL, Role.CLERK, Role.HANDLER})
 ACCESS_LOG_ROLES = frozenset({Role.AUDITOR, Role.TASKFORCE, Role.LEGAL})
 
@@ -116,7 +119,7 @@ class Query:
         for row in rows:
             event = decode_event(row.topic, row.state)
             state = fold(state, event)
-            events.append(_timeline_event(row, event, ctx))
+            events.append(_timeline_event(row, event, ctx, view))
         now = as_of or ctx["now"]
         return t.Timeline(
             case_number=view.case_number,
@@ -187,17 +190,16 @@ def _parse_ts(text: str) -> dt.datetime:
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "at", "actor")
 
 
-def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any]) -> t.TimelineEvent:
+def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any], case: CaseView) -> t.TimelineEvent:
     data = msgspec.to_builtins(event)
     for key in _ENVELOPE:
         data.pop(key, None)
     if isinstance(event, ev.DisputeRegistered):
-        data["payer"] = _payer_data(event, ctx)
+        # Who may see personal data whole is decided on the case as it is now (its handling unit).
+        data["payer"] = _payer_data(event, ctx, case)
         if event.other_party is not None:
-            view = fold(None, event)
-            assert view is not None
             other = dict(data["other_party"])
-            other["contact"] = ctx["reads"].other_party_contact(ctx["actor"], view, event.other_party, ctx["access_reason"])
+            other["contact"] = ctx["reads"].other_party_contact(ctx["actor"], case, event.other_party, ctx["access_reason"])
             other.pop("contact_masked", None)
             data["other_party"] = other
     at, recorded = _parse_ts(row.at), _parse_ts(row.recorded_at)
@@ -216,10 +218,8 @@ def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any]) -> t.Ti
     )
 
 
-def _payer_data(event: ev.DisputeRegistered, ctx: dict[str, Any]) -> dict[str, Any]:
-    view = fold(None, event)
-    assert view is not None
-    values = ctx["reads"].party(ctx["actor"], view, event.payer, ["idNumber", "phone", "name"], ctx["access_reason"])
+def _payer_data(event: ev.DisputeRegistered, ctx: dict[str, Any], case: CaseView) -> dict[str, Any]:
+    values = ctx["reads"].party(ctx["actor"], case, event.payer, ["idNumber", "phone", "name"], ctx["access_reason"])
     return {"kind": values.kind, "name": values.name, "id_number": values.id_number, "phone": values.phone}
 
 
@@ -279,25 +279,20 @@ def _supervision(report: q.SupervisionReport) -> t.Supervision:
 
 def build_schema(*, production: bool) -> strawberry.Schema:
     from graphql.validation import NoSchemaIntrospectionCustomRule
-    from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+    from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
     from interfaces.graphql.errors import ExpectedErrors
 
+    # Factories, not instances: strawberry builds fresh extensions per request (its caches are
+    # module-level, so parsing and validation are still cached across requests).
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=10),
-        MaxAliasesLimiter(max_alias_count=20),
-        MaxTokensLimiter(max_token_count=4000),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        ExpectedErrors,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: ExpectedErrors(mask=production),
     ]
     if production:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-        extensions.append(MaskErrors(should_mask_error=_should_mask))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
-
-
-def _should_mask(error: Any) -> bool:
-    from interfaces.graphql.errors import is_expected
-
-    return not is_expected(error)

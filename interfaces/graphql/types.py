@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from projections.case_view import CaseView, DeadlineView
 
@@ -90,6 +91,23 @@ def deadline_of(d: DeadlineView, now: dt.datetime) -> Deadline:
     )
 
 
+def selected_names(info: Info) -> set[str]:
+    """Field names selected under this field, fragments (inline and named) included."""
+    names: set[str] = set()
+
+    def walk(selections: list[Any]) -> None:
+        for node in selections:
+            name = getattr(node, "name", None)
+            if isinstance(node, SelectedField) and name is not None:
+                names.add(name)
+            else:
+                walk(getattr(node, "selections", []) or [])
+
+    for field in info.selected_fields:
+        walk(field.selections)
+    return names
+
+
 @strawberry.type
 class Dispute:
     view: strawberry.Private[CaseView]
@@ -141,7 +159,7 @@ class Dispute:
 
     @strawberry.field(description="ID number and phone are masked unless this caller may see them; whole views are logged")
     def payer(self, info: Info) -> Party:
-        fields = [f.name for f in info.selected_fields[0].selections] if info.selected_fields else []
+        fields = selected_names(info)
         reason = info.context["access_reason"]
         values = info.context["reads"].party(info.context["actor"], self.view, self.view.payer, fields, reason)
         return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
@@ -151,7 +169,7 @@ class Dispute:
         o = self.view.other_party
         if o is None:
             return None
-        wants_contact = any(f.name == "contact" for f in info.selected_fields[0].selections) if info.selected_fields else False
+        wants_contact = "contact" in selected_names(info)
         contact = info.context["reads"].other_party_contact(
             info.context["actor"], self.view, o, info.context["access_reason"]
         ) if wants_contact else o.contact_masked

@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar, MediaType, Response, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
@@ -31,7 +31,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", media_type=MediaType.JSON, tags=["probes"], summary="The store answers and projections are caught up")
-async def ready(fengqiao: Fengqiao, reads: ReadSide) -> Response[dict[str, Any]]:
+async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[dict[str, Any]]:
     try:
         head = await anyio.to_thread.run_sync(fengqiao.recorder.max_notification_id) or 0
         caught_up = await anyio.to_thread.run_sync(reads.runner.wait_for, head, READY_WAIT)
@@ -44,6 +44,7 @@ async def ready(fengqiao: Fengqiao, reads: ReadSide) -> Response[dict[str, Any]]
 
 
 def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
+    from interfaces.console import console_routes
     from interfaces.graphql.controller import graphql_controller
     from interfaces.http.dossier import dossier_route
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
             dossier_route(fengqiao, reads, checkpoints),
             metrics_route(metrics),
+            *console_routes(settings, fengqiao, reads, checkpoints),
         ],
         dependencies={
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),

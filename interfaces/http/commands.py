@@ -14,8 +14,10 @@ from typing import Any
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 
 from application import commands as cmd
 from application.disputes import Fengqiao, IdempotencyKey
@@ -73,7 +75,7 @@ def _answer(result: cmd.CommandResult, status_code: int) -> Response[cmd.Command
     responses=_ERRORS,
 )
 async def register_dispute(
-    request: Request[Actor, Any, Any], data: cmd.RegisterDispute, fengqiao: Fengqiao
+    request: Request[Actor, Any, Any], data: JSONBody[cmd.RegisterDispute], fengqiao: NamedDependency[Fengqiao]
 ) -> Response[cmd.CommandResult]:
     idem = _idempotency(request, "register", "", await request.body())
     result = await _call(fengqiao.register, data, request.user, idem)
@@ -81,12 +83,12 @@ async def register_dispute(
 
 
 def _command(path: str, operation: str, struct: type[cmd.Command], method: str, summary: str) -> HTTPRouteHandler:
-    async def handler(request: Request[Actor, Any, Any], id: str, data: Any, fengqiao: Fengqiao) -> Response[cmd.CommandResult]:  # noqa: A002
+    async def handler(request: Request[Actor, Any, Any], id: str, data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:  # noqa: A002
         idem = _idempotency(request, operation, id, await request.body())
         result = await _call(getattr(fengqiao, method), id, data, request.user, idem)
         return _answer(result, 200)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": struct}
+    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[struct]}
     handler.__name__ = operation
     return post(
         f"/api/v1/disputes/{{id:str}}/{path}",
@@ -127,12 +129,12 @@ class UnitBody(msgspec.Struct):
 
 @post("/api/v1/units", operation_id="addUnit", summary="Add a member unit (the task force, item 三(一))",
       tags=["reference"], status_code=201, responses=_ERRORS)
-async def add_unit(request: Request[Actor, Any, Any], data: cmd.AddUnit, fengqiao: Fengqiao) -> UnitBody:
+async def add_unit(request: Request[Actor, Any, Any], data: JSONBody[cmd.AddUnit], fengqiao: NamedDependency[Fengqiao]) -> UnitBody:
     result = await anyio.to_thread.run_sync(partial(fengqiao.add_unit, data, request.user))
     return UnitBody(**result)
 
 
 @get("/api/v1/units", operation_id="listUnits", summary="Member units", tags=["reference"], responses=_ERRORS)
-async def list_units(fengqiao: Fengqiao) -> list[UnitBody]:
+async def list_units(fengqiao: NamedDependency[Fengqiao]) -> list[UnitBody]:
     units = await anyio.to_thread.run_sync(fengqiao.units)
     return [UnitBody(code=c, name=n) for c, n in sorted(units.items())]

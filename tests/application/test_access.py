@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from application import commands as cmd
-from application.errors import DisputeNotFound, Forbidden
+from application.errors import CommandRejected, DisputeNotFound, Forbidden
 from domain.values import Actor, Role, Status
 from tests.application._support import (
     AUDITOR,
@@ -187,7 +187,8 @@ def test_handler_issues_no_clerk_taskforce_or_legal_command(transferred_to_hrss)
 def test_after_a_return_the_former_handler_no_longer_acts(transferred_to_hrss):
     app = transferred_to_hrss
     COMMANDS["return"](app, CASE_1, HANDLER_HRSS)
-    _refused(app, Forbidden, lambda: COMMANDS["progress"](app, CASE_1, HANDLER_HRSS))
+    # The case is back with its accepting unit and handled by nobody: its status answers (409).
+    _refused(app, CommandRejected, lambda: COMMANDS["progress"](app, CASE_1, HANDLER_HRSS))
     # It can still read the case it once handled.
     assert app.get_dispute(CASE_1, HANDLER_HRSS).status == Status.ACCEPTED
 

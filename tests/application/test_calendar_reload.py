@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from application import commands as cmd
 from application import disputes
 from domain.calendar import YearSchedule

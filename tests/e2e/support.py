@@ -56,7 +56,7 @@ def credit_code(serial: int | None = None) -> str:
     """A unified social credit code with a correct GB 32100-2015 check character."""
     n = next(_serial) if serial is None else serial
     first17 = f"91140581{n:09d}"
-    total = sum(_CREDIT_ALPHABET.index(c) * (3 ** i % 31) for i, c in enumerate(first17))
+    total = sum(_CREDIT_ALPHABET.index(c) * (3**i % 31) for i, c in enumerate(first17))
     return first17 + _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 

@@ -13,38 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e import support as s
-from tests.e2e.conftest import Caller, Server, clean_env, issue_token
-
-# --- driving a fresh case to a given status ----------------------------------------------
-
-
-def case_in(server: Server, status: str) -> dict[str, Any]:
-    """A fresh case (accepted by tax, handled by hrss, executed by finance) in `status`;
-    returns the last answer."""
-    clerk = server.caller("clerk", "tax")
-    hrss = server.caller("handler", "hrss")
-    last = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
-    ref = last["id"]
-    steps: dict[str, Callable[[], httpx.Response]] = {
-        "TRANSFERRED": lambda: clerk.command(ref, "transfer", s.transfer_body("hrss")),
-        "ESCALATED": lambda: hrss.command(ref, "escalate", s.escalate_body()),
-        "DELIBERATED": lambda: server.caller("taskforce").command(ref, "deliberation", s.deliberation_body("finance")),
-        "CONCLUDED": lambda: server.caller("handler", "finance").command(ref, "conclude", s.conclude_body()),
-        "FEEDBACK_GIVEN": lambda: clerk.command(ref, "feedback", s.feedback_body()),
-        "OBJECTED": lambda: clerk.command(ref, "objection", s.objection_body()),
-        "ARCHIVED": lambda: (
-            s.expect_answer(server.caller("legal").command(ref, "remedy-guidance", s.remedy_body()), 200, "OBJECTED"),
-            clerk.command(ref, "archive", {}),
-        )[1],
-    }
-    for name, step in steps.items():
-        if last["status"] == status:
-            break
-        answer = step()
-        last = s.expect_answer(answer, 200, name)
-    assert last["status"] == status
-    return last
-
+from tests.e2e.conftest import Caller, Server, case_in, clean_env, issue_token
 
 # The next step the contract allows from each status (to show that nothing was recorded).
 NEXT_STEP: dict[str, tuple[str, str | None, str, Callable[[], dict[str, Any]], str]] = {
@@ -71,8 +40,11 @@ REFUSALS = [
     ("ACCEPTED", "taskforce", None, "deliberation", s.deliberation_body),
     ("ACCEPTED", "legal", None, "remedy-guidance", s.remedy_body),
     pytest.param(
-        "ACCEPTED", "handler", "tax", "conclude", s.conclude_body,
-        marks=pytest.mark.xfail(strict=True, reason=CONCLUDE_ON_ACCEPTED_BUG),
+        "ACCEPTED",
+        "handler",
+        "tax",
+        "conclude",
+        s.conclude_body,
     ),
     ("TRANSFERRED", "taskforce", None, "deliberation", s.deliberation_body),
     ("TRANSFERRED", "clerk", "tax", "resolve-on-spot", s.resolve_body),
@@ -116,7 +88,9 @@ def test_refused_transition_is_409_naming_the_status(
 def test_returned_case_cannot_be_resolved_on_the_spot(server: Server) -> None:
     clerk = server.caller("clerk", "tax")
     last = case_in(server, "TRANSFERRED")
-    last = s.expect_answer(server.caller("handler", "hrss").command(last["id"], "return", s.return_body()), 200, "ACCEPTED", 3)
+    last = s.expect_answer(
+        server.caller("handler", "hrss").command(last["id"], "return", s.return_body()), 200, "ACCEPTED", 3
+    )
     s.expect_error(clerk.command(last["id"], "resolve-on-spot", s.resolve_body()), 409, status="ACCEPTED")
     s.expect_answer(clerk.command(last["id"], "transfer", s.transfer_body("tax")), 200, "TRANSFERRED", 4)
 
@@ -152,9 +126,13 @@ def test_missing_and_malformed_tokens_are_401(server: Server) -> None:
     ]
     for headers in variants:
         _unauthorized(server.http.post("/api/v1/disputes", json=s.registration("tax"), headers=headers))
-        _unauthorized(server.http.post(f"/api/v1/disputes/{last['id']}/transfer", json=s.transfer_body(), headers=headers))
+        _unauthorized(
+            server.http.post(f"/api/v1/disputes/{last['id']}/transfer", json=s.transfer_body(), headers=headers)
+        )
     # Nothing happened to the case.
-    s.expect_answer(server.caller("clerk", "tax").command(last["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2)
+    s.expect_answer(
+        server.caller("clerk", "tax").command(last["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2
+    )
 
 
 def test_token_signed_with_another_secret_is_401(server: Server, tmp_path: Path) -> None:
@@ -193,10 +171,14 @@ def test_role_without_the_right_is_403(
 ) -> None:
     last = case_in(server, "ACCEPTED")
     s.expect_error(server.caller(role, unit).command(last["id"], command, body()), 403)
-    s.expect_answer(server.caller("clerk", "tax").command(last["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2)
+    s.expect_answer(
+        server.caller("clerk", "tax").command(last["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2
+    )
 
 
-@pytest.mark.parametrize(("role", "unit"), [("auditor", None), ("taskforce", None), ("legal", None), ("handler", "tax")])
+@pytest.mark.parametrize(
+    ("role", "unit"), [("auditor", None), ("taskforce", None), ("legal", None), ("handler", "tax")]
+)
 def test_roles_that_do_not_register_get_403(server: Server, role: str, unit: str | None) -> None:
     clerk = server.caller("clerk", "tax")
     before = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
@@ -255,4 +237,6 @@ def test_integrator_registers_for_its_unit_only_and_sees_only_its_own_cases(serv
             assert theirs.status_code == nothing.status_code, (theirs.text, nothing.text)
             assert theirs.json() == nothing.json()
     # The case is still untouched and the accepting unit's clerk carries on with it.
-    s.expect_answer(server.caller("clerk", "tax").command(case["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2)
+    s.expect_answer(
+        server.caller("clerk", "tax").command(case["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2
+    )

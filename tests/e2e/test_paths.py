@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -14,7 +15,11 @@ def test_simple_path_resolve_on_spot_then_archive(server: Server) -> None:
     clerk = server.caller("clerk", "tax")
     case = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
     step = s.expect_answer(
-        clerk.command(case["case_number"], "resolve-on-spot", s.resolve_body()), 200, "FEEDBACK_GIVEN", 2, same_case=case
+        clerk.command(case["case_number"], "resolve-on-spot", s.resolve_body()),
+        200,
+        "FEEDBACK_GIVEN",
+        2,
+        same_case=case,
     )
     s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 3, same_case=step)
 
@@ -23,9 +28,15 @@ def test_general_path_transfer_conclude_feedback_archive(server: Server) -> None
     clerk = server.caller("clerk", "tax")
     handler = server.caller("handler", "hrss")
     case = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
-    step = s.expect_answer(clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case)
-    step = s.expect_answer(handler.command(case["case_number"], "conclude", s.conclude_body()), 200, "CONCLUDED", 3, same_case=step)
-    step = s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step)
+    step = s.expect_answer(
+        clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case
+    )
+    step = s.expect_answer(
+        handler.command(case["case_number"], "conclude", s.conclude_body()), 200, "CONCLUDED", 3, same_case=step
+    )
+    step = s.expect_answer(
+        clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step
+    )
     s.expect_answer(clerk.command(case["case_number"], "archive", {}), 200, "ARCHIVED", 5, same_case=step)
 
 
@@ -34,14 +45,24 @@ def test_returned_and_transferred_again(server: Server) -> None:
     hrss = server.caller("handler", "hrss")
     tax = server.caller("handler", "tax")
     case = s.expect_answer(clerk.register(category="late_fee"), 201, "ACCEPTED", 1)
-    step = s.expect_answer(clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case)
+    step = s.expect_answer(
+        clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case
+    )
     step = s.expect_answer(hrss.command(case["id"], "return", s.return_body()), 200, "ACCEPTED", 3, same_case=step)
-    step = s.expect_answer(clerk.command(case["case_number"], "transfer", s.transfer_body("tax")), 200, "TRANSFERRED", 4, same_case=step)
+    step = s.expect_answer(
+        clerk.command(case["case_number"], "transfer", s.transfer_body("tax")), 200, "TRANSFERRED", 4, same_case=step
+    )
     # The unit that gave the case back no longer handles it.
     s.expect_error(hrss.command(case["id"], "conclude", s.conclude_body()), 403)
-    step = s.expect_answer(tax.command(case["id"], "progress", s.progress_body()), 200, "TRANSFERRED", 5, same_case=step)
-    step = s.expect_answer(tax.command(case["id"], "conclude", s.conclude_body("corrected")), 200, "CONCLUDED", 6, same_case=step)
-    step = s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 7, same_case=step)
+    step = s.expect_answer(
+        tax.command(case["id"], "progress", s.progress_body()), 200, "TRANSFERRED", 5, same_case=step
+    )
+    step = s.expect_answer(
+        tax.command(case["id"], "conclude", s.conclude_body("corrected")), 200, "CONCLUDED", 6, same_case=step
+    )
+    step = s.expect_answer(
+        clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 7, same_case=step
+    )
     s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 8, same_case=step)
 
 
@@ -51,17 +72,24 @@ def test_special_path_escalate_deliberate_conclude_by_executing_unit(server: Ser
     finance = server.caller("handler", "finance")
     taskforce = server.caller("taskforce")
     case = s.expect_answer(clerk.register(category="refund_offset"), 201, "ACCEPTED", 1)
-    step = s.expect_answer(clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case)
+    step = s.expect_answer(
+        clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case
+    )
     step = s.expect_answer(hrss.command(case["id"], "escalate", s.escalate_body()), 200, "ESCALATED", 3, same_case=step)
     # Before the deliberation the executing unit is not involved: the case is out of its reach.
     s.expect_error(finance.command(case["id"], "conclude", s.conclude_body()), 404)
     step = s.expect_answer(
         taskforce.command(case["case_number"], "deliberation", s.deliberation_body("finance")),
-        200, "DELIBERATED", 4, same_case=step,
+        200,
+        "DELIBERATED",
+        4,
+        same_case=step,
     )
     # The executing unit now carries the case; the escalating unit no longer concludes it.
     s.expect_error(hrss.command(case["id"], "conclude", s.conclude_body()), 403)
-    step = s.expect_answer(finance.command(case["id"], "conclude", s.conclude_body("refunded")), 200, "CONCLUDED", 5, same_case=step)
+    step = s.expect_answer(
+        finance.command(case["id"], "conclude", s.conclude_body("refunded")), 200, "CONCLUDED", 5, same_case=step
+    )
     s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 6, same_case=step)
 
 
@@ -70,12 +98,22 @@ def test_objection_remedy_guidance_then_archive(server: Server) -> None:
     handler = server.caller("handler", "hrss")
     legal = server.caller("legal")
     case = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
-    step = s.expect_answer(clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case)
-    step = s.expect_answer(handler.command(case["id"], "conclude", s.conclude_body("not_supported")), 200, "CONCLUDED", 3, same_case=step)
-    step = s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step)
-    step = s.expect_answer(clerk.command(case["id"], "objection", s.objection_body()), 200, "OBJECTED", 5, same_case=step)
+    step = s.expect_answer(
+        clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case
+    )
+    step = s.expect_answer(
+        handler.command(case["id"], "conclude", s.conclude_body("not_supported")), 200, "CONCLUDED", 3, same_case=step
+    )
+    step = s.expect_answer(
+        clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step
+    )
+    step = s.expect_answer(
+        clerk.command(case["id"], "objection", s.objection_body()), 200, "OBJECTED", 5, same_case=step
+    )
     s.expect_error(clerk.command(case["id"], "archive", {}), 409, status="OBJECTED")
-    step = s.expect_answer(legal.command(case["case_number"], "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 6, same_case=step)
+    step = s.expect_answer(
+        legal.command(case["case_number"], "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 6, same_case=step
+    )
     s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 7, same_case=step)
 
 
@@ -83,9 +121,15 @@ def test_id_accepts_uuid_upper_case_uuid_and_case_number(server: Server) -> None
     clerk = server.caller("clerk", "tax")
     handler = server.caller("handler", "hrss")
     case = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
-    step = s.expect_answer(clerk.command(case["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2, same_case=case)
-    step = s.expect_answer(handler.command(case["case_number"], "progress", s.progress_body()), 200, "TRANSFERRED", 3, same_case=step)
-    s.expect_answer(handler.command(case["id"].upper(), "progress", s.progress_body()), 200, "TRANSFERRED", 4, same_case=step)
+    step = s.expect_answer(
+        clerk.command(case["id"], "transfer", s.transfer_body()), 200, "TRANSFERRED", 2, same_case=case
+    )
+    step = s.expect_answer(
+        handler.command(case["case_number"], "progress", s.progress_body()), 200, "TRANSFERRED", 3, same_case=step
+    )
+    s.expect_answer(
+        handler.command(case["id"].upper(), "progress", s.progress_body()), 200, "TRANSFERRED", 4, same_case=step
+    )
 
 
 def test_case_numbers_follow_each_other(server: Server) -> None:
@@ -107,19 +151,33 @@ def test_back_dated_commands_within_the_history_are_accepted(server: Server) -> 
     )
     transfer_at = s.iso(t0 + timedelta(days=1))
     step = s.expect_answer(
-        clerk.command(case["id"], "transfer", {**s.transfer_body(), "at": transfer_at}), 200, "TRANSFERRED", 2, same_case=case
+        clerk.command(case["id"], "transfer", {**s.transfer_body(), "at": transfer_at}),
+        200,
+        "TRANSFERRED",
+        2,
+        same_case=case,
     )
     # The same instant as the previous event is not before it.
     step = s.expect_answer(
-        handler.command(case["id"], "progress", {**s.progress_body(), "at": transfer_at}), 200, "TRANSFERRED", 3, same_case=step
+        handler.command(case["id"], "progress", {**s.progress_body(), "at": transfer_at}),
+        200,
+        "TRANSFERRED",
+        3,
+        same_case=step,
     )
     step = s.expect_answer(
         handler.command(case["id"], "conclude", {**s.conclude_body(), "at": s.iso(t0 + timedelta(days=2))}),
-        200, "CONCLUDED", 4, same_case=step,
+        200,
+        "CONCLUDED",
+        4,
+        same_case=step,
     )
     s.expect_answer(
         clerk.command(case["id"], "feedback", {**s.feedback_body(), "at": s.iso(s.now() - timedelta(hours=1))}),
-        200, "FEEDBACK_GIVEN", 5, same_case=step,
+        200,
+        "FEEDBACK_GIVEN",
+        5,
+        same_case=step,
     )
 
 
@@ -133,11 +191,17 @@ def test_registration_on_a_public_holiday(server: Server) -> None:
     assert case["case_number"].startswith("GP-2026-")
     step = s.expect_answer(
         clerk.command(case["case_number"], "transfer", {**s.transfer_body(), "at": "2026-02-24T09:00:00+08:00"}),
-        200, "TRANSFERRED", 2, same_case=case,
+        200,
+        "TRANSFERRED",
+        2,
+        same_case=case,
     )
     s.expect_answer(
         handler.command(case["id"], "conclude", {**s.conclude_body(), "at": "2026-02-27T16:00:00+08:00"}),
-        200, "CONCLUDED", 3, same_case=step,
+        200,
+        "CONCLUDED",
+        3,
+        same_case=step,
     )
 
 
@@ -153,5 +217,11 @@ def test_openapi_lists_every_command_of_the_contract(server: Server) -> None:
 def test_probes_answer_without_a_token(server: Server) -> None:
     health = httpx.get(f"{server.url}/health", timeout=10)
     assert health.status_code == 200, health.text
-    ready = httpx.get(f"{server.url}/ready", timeout=10)
+    # Ready once the projections have caught up (the contract allows them 5 s).
+    deadline = time.monotonic() + 10
+    while True:
+        ready = httpx.get(f"{server.url}/ready", timeout=10)
+        if ready.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert ready.status_code == 200, ready.text

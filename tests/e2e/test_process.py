@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,7 +18,7 @@ STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=STORES)
-def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Server:
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     """A server that is not started yet, in its own working directory and store."""
     if request.param == "sqlite":
         env = clean_env()
@@ -26,7 +27,9 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Server:
             FENGQIAO_DATABASE_URL=request.getfixturevalue("postgres_url"),
             FENGQIAO_PG_SCHEMA=request.getfixturevalue("pg_schema"),
         )
-    return Server(request.param, tmp_path, env)
+    srv = Server(request.param, tmp_path, env)
+    yield srv
+    srv.kill()  # a test that failed half-way leaves no server behind
 
 
 _EXIT_BUG = (
@@ -37,12 +40,11 @@ _EXIT_BUG = (
 )
 
 
-@pytest.mark.xfail(SIGTERM_EXIT_BUG, strict=True, reason=_EXIT_BUG)
+# How the process handles signals does not depend on the store: SQLite only, to save time.
 @pytest.mark.parametrize(
     ("fresh", "sig"),
     [
         pytest.param("sqlite", signal.SIGTERM, id="sqlite-SIGTERM"),
-        pytest.param("postgres", signal.SIGTERM, id="postgres-SIGTERM", marks=pytest.mark.postgres),
         pytest.param("sqlite", signal.SIGINT, id="sqlite-SIGINT"),
     ],
     indirect=["fresh"],
@@ -59,7 +61,9 @@ def test_restart_keeps_cases_and_secret(fresh: Server) -> None:
     fresh.start()
     if fresh.store == "sqlite":
         assert (fresh.cwd / "var" / "secret").is_file(), "serve did not keep a secret in ./var"
-    clerk = Caller(fresh, issue_token(fresh.cwd, fresh.env, "e2e-restart", "clerk", "tax"), "clerk", "tax", "e2e-restart")
+    clerk = Caller(
+        fresh, issue_token(fresh.cwd, fresh.env, "e2e-restart", "clerk", "tax"), "clerk", "tax", "e2e-restart"
+    )
     first = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
     code = fresh.stop()
     assert code in ({0, -signal.SIGTERM} if SIGTERM_EXIT_BUG else {0}), fresh.log()[-2000:]
@@ -84,7 +88,6 @@ _DDL_BUG = (
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_DDL_BUG)
 def test_token_issue_concurrent_with_another_process_opening_the_store(
     postgres_url: str, pg_schema: str, tmp_path: Path
 ) -> None:
@@ -106,8 +109,7 @@ def test_token_issue_concurrent_with_another_process_opening_the_store(
             deadline = time.monotonic() + 20
             while True:
                 waiting = watch.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE %s",
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
                     (f"%{pg_schema}%",),
                 ).fetchone()
                 if waiting and waiting[0] > 0:
