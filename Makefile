@@ -22,6 +22,19 @@ $(STAMP): pyproject.toml
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
+# Debian packages the tests drive: headless Chromium for the console, poppler for PDF pages.
+TEST_TOOLS := $(VENV)/.test-tools-stamp
+$(TEST_TOOLS): $(STAMP)
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "warning: install$$missing for the browser and PDF tests"; fi; \
+	fi
+	touch $(TEST_TOOLS)
+
 .PHONY: serve
 serve: $(STAMP) ## Run the service on the embedded SQLite store under ./var (HOST, PORT)
 	$(BIN)/fengqiao serve --host $(HOST) --port $(PORT)
@@ -31,7 +44,7 @@ demo: $(STAMP) ## Load the sample cases into an empty store
 	$(BIN)/fengqiao demo
 
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite (PostgreSQL tests too when the server answers; required under CI=true)
+test: $(STAMP) $(TEST_TOOLS) ## Run the whole test suite (PostgreSQL tests too when the server answers; required under CI=true)
 	$(BIN)/python -m pytest -q
 
 .PHONY: lint
@@ -53,7 +66,7 @@ dossier: $(STAMP) ## Write a case's legal dossier (电子卷宗): make dossier C
 	$(BIN)/fengqiao dossier $(CASE) --out $(or $(OUT),dossiers)
 
 .PHONY: console-test
-console-test: $(STAMP) ## The web console's tests, in headless Chromium (installs chromium, chromium-driver and selenium when missing)
+console-test: $(STAMP) $(TEST_TOOLS) ## The web console's tests, in headless Chromium (installs chromium, chromium-driver and selenium when missing)
 	@(command -v chromium >/dev/null && command -v chromedriver >/dev/null) || (command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) || echo "warning: install chromium and chromium-driver for the console's browser tests"
 	@$(BIN)/python -c "import selenium" 2>/dev/null || $(BIN)/python -m pip install --quiet "selenium>=4.20"
 	$(BIN)/python -m pytest -q tests/console
@@ -65,3 +78,11 @@ faults: $(STAMP) ## Long fault and security suite on PostgreSQL; restarts it (FA
 .PHONY: faults-quick
 faults-quick: $(STAMP) ## Quick part of the fault suite, as run in CI by make test (no PostgreSQL restart)
 	$(BIN)/python -m pytest -q tests/faults
+
+.PHONY: bench
+bench: $(STAMP) ## Benchmarks with ratios, full sizes, SQLite + PostgreSQL (writes bench/results/); BENCH_ARGS="--only B1,B3"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+.PHONY: bench-quick
+bench-quick: $(STAMP) ## Benchmarks with ratios, quick sizes (same benchmarks, smaller stores)
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)

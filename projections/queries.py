@@ -186,7 +186,11 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
     elif kind == "OBJECTED":
         cond, cargs = "status = 'objected' AND (accepting_unit = ? OR handling_unit = ?)", [unit, unit]
     elif kind == "OVERDUE":
-        cond, cargs = "open_due IS NOT NULL AND open_due < ? AND units LIKE ? ESCAPE '\\'", [ts(now), unit_pattern(unit)]
+        office = unit in (TASKFORCE_HOST, TASKFORCE_OFFICE)
+        cond = "open_due IS NOT NULL AND open_due < ? AND (units LIKE ? ESCAPE '\\'" + (
+            " OR status = 'escalated')" if office else ")"
+        )
+        cargs = [ts(now), unit_pattern(unit)]
     else:
         raise ValueError(f"kind: unknown queue {kind}")
     cur.execute(
@@ -197,7 +201,8 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
     views = [decode(r[0]) for r in cur.fetchall()]
     if kind == "OVERDUE":
         # Only deadlines this unit answers for.
-        views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit == unit for d in v.deadlines)]
+        answers = {unit, TASKFORCE_OFFICE} if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE) else {unit}
+        views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit in answers for d in v.deadlines)]
     return views
 
 

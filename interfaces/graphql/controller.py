@@ -46,28 +46,35 @@ def access_reason(raw: str | None) -> str | None:
     return unquote(text)[:500]
 
 
+def request_context(
+    fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, actor: Any, reason: str | None
+) -> dict[str, Any]:
+    """What every resolver sees for one request (the API's and the console's alike)."""
+    reach = reads.reach(actor)
+
+    async def load_cases(numbers: list[str]) -> list[Any]:
+        found = await anyio.to_thread.run_sync(partial(reads.query, q.find_cases, numbers, reach))
+        return [found.get(n) for n in numbers]
+
+    return {
+        "actor": actor,
+        "fengqiao": fengqiao,
+        "reads": reads,
+        "checkpoints": checkpoints,
+        "now": fengqiao.clock(),
+        # A fresh loader per request: never shared, so nobody sees another caller's cache.
+        "case_loader": DataLoader(load_fn=load_cases),
+        "access_reason": reason,
+    }
+
+
 def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool) -> type:
     schema = build_schema(production=production)
 
     async def context_getter(request: Request[Any, Any, Any]) -> dict[str, Any]:
         await _wait_for_position(request, reads)
-        actor = request.user
-        reach = reads.reach(actor)
-
-        async def load_cases(numbers: list[str]) -> list[Any]:
-            found = await anyio.to_thread.run_sync(partial(reads.query, q.find_cases, numbers, reach))
-            return [found.get(n) for n in numbers]
-
-        return {
-            "actor": actor,
-            "fengqiao": fengqiao,
-            "reads": reads,
-            "checkpoints": checkpoints,
-            "now": fengqiao.clock(),
-            # A fresh loader per request: never shared, so nobody sees another caller's cache.
-            "case_loader": DataLoader(load_fn=load_cases),
-            "access_reason": access_reason(request.headers.get("x-access-reason")),
-        }
+        reason = access_reason(request.headers.get("x-access-reason"))
+        return request_context(fengqiao, reads, checkpoints, request.user, reason)
 
     return make_graphql_controller(
         schema,

@@ -295,4 +295,15 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     if production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+class QuietSchema(strawberry.Schema):
+    """Logs only unexpected errors: a caller's NOT_FOUND or FORBIDDEN is an answer, not a fault."""
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        from interfaces.graphql.errors import is_expected
+
+        unexpected = [e for e in errors if not is_expected(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)

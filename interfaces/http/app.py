@@ -44,6 +44,7 @@ async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[Read
 
 
 def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
+    from interfaces.console import console_routes
     from interfaces.graphql.controller import graphql_controller
     from interfaces.http.dossier import dossier_route
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
             dossier_route(fengqiao, reads, checkpoints),
             metrics_route(metrics),
+            *console_routes(settings, fengqiao, reads, checkpoints),
         ],
         dependencies={
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),

@@ -17,7 +17,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application import commands as cmd
 from application.disputes import Fengqiao, IdempotencyKey
@@ -83,7 +83,7 @@ async def register_dispute(
 
 
 def _command(path: str, operation: str, struct: type[cmd.Command], method: str, summary: str) -> HTTPRouteHandler:
-    async def handler(request: Request[Actor, Any, Any], id: str, data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:  # noqa: A002
+    async def handler(request: Request[Actor, Any, Any], id: FromPath[str], data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:  # noqa: A002
         idem = _idempotency(request, operation, id, await request.body())
         result = await _call(getattr(fengqiao, method), id, data, request.user, idem)
         return _answer(result, 200)

@@ -9,6 +9,7 @@ import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
 
 from application.disputes import Fengqiao
 from domain.values import Actor
@@ -42,7 +43,7 @@ def dossier_route(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointSt
         media_type="application/zip",
         responses=_RESPONSES,
     )
-    async def download_dossier(request: Request[Actor, Any, Any], id: str) -> Response[Any]:  # noqa: A002
+    async def download_dossier(request: Request[Actor, Any, Any], id: FromPath[str]) -> Response[Any]:  # noqa: A002
         from interfaces.dossier.bundle import DossierError, check_role, dossier_zip
         from interfaces.dossier.fonts import FontMissing
 
