@@ -77,13 +77,6 @@ def test_restart_keeps_cases_and_secret(fresh: Server) -> None:
     assert code in ({0, -signal.SIGTERM} if SIGTERM_EXIT_BUG else {0}), fresh.log()[-2000:]
 
 
-_DDL_BUG = (
-    "bug: infrastructure/store.py event_store_env() sets CREATE_TABLE=y for every process, so each "
-    "`fengqiao token issue --unit` (and each `serve`) re-runs the PostgreSQL DDL, including "
-    "CREATE OR REPLACE FUNCTION es_insert_events_uuid; two processes opening the store at once "
-    "fail with 'tuple concurrently updated' and the CLI prints a traceback (exit 1)"
-)
-
 
 @pytest.mark.postgres
 def test_token_issue_concurrent_with_another_process_opening_the_store(
