@@ -88,6 +88,8 @@ def check_case(
         if actor.unit != accepting_unit:
             raise Forbidden(f"only the accepting unit ({accepting_unit}) may {command.replace('_', ' ')} this case")
     if actor.role == Role.HANDLER and command in HANDLER_COMMANDS | {"risk_flag"}:
-        # With no handling unit the case is not in anyone's handling: let its status answer (409).
-        if handling_unit is not None and actor.unit != handling_unit:
+        # With no handling unit the case is not in anyone's handling: for the status-gated handler
+        # commands let its status answer (409); a risk flag needs the case to be this unit's.
+        unhandled = handling_unit is None and command in HANDLER_COMMANDS
+        if actor.unit != handling_unit and not unhandled:
             raise Forbidden(f"only the handling unit may {command.replace('_', ' ')} this case")
