@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from domain.values import CATEGORY_NAMES_ZH, TOWNSHIPS, Category
+from interfaces.dossier import labels as zh  # one place for the Chinese names
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -373,15 +374,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 ROLES = {
-    "zh": {
-        "clerk": "受理人员",
-        "handler": "承办人员",
-        "taskforce": "工作专班",
-        "legal": "法制审核人员",
-        "auditor": "审计人员",
-        "integrator": "对接平台",
-        "system": "系统",
-    },
+    "zh": zh.ROLES,
     "en": {
         "clerk": "Clerk",
         "handler": "Handler",
@@ -450,7 +443,7 @@ DEADLINES_SHORT = {
     "en": {"TRANSFER": "Transfer", "HANDLING": "Handling", "DELIBERATION": "Deliberation"},
 }
 
-PARTIES = {"zh": {"payer": "缴费人", "other_party": "争议对方"}, "en": {"payer": "payer", "other_party": "other party"}}
+PARTIES = {"zh": zh.PARTIES, "en": {"payer": "payer", "other_party": "other party"}}
 METHODS = {
     "zh": {"in_person": "当面告知", "phone": "电话", "sms": "短信", "letter": "书面"},
     "en": {"in_person": "in person", "phone": "phone", "sms": "SMS", "letter": "letter"},
@@ -493,7 +486,7 @@ CATEGORIES = {
 }
 
 PAYER_KINDS = {
-    "zh": {"individual": "个人", "employer": "用人单位"},
+    "zh": zh.PAYER_KINDS,
     "en": {"individual": "Individual", "employer": "Employer"},
 }
 
@@ -522,33 +515,14 @@ OUTCOMES = {
 }
 
 REMEDIES = {
-    "zh": {"reconsideration": "行政复议", "litigation": "行政诉讼"},
+    "zh": zh.REMEDIES,
     "en": {"reconsideration": "administrative reconsideration", "litigation": "administrative litigation"},
 }
 
-RISK = {"zh": {"low": "低", "medium": "中", "high": "高"}, "en": {"low": "low", "medium": "medium", "high": "high"}}
+RISK = {"zh": zh.RISK_LEVELS, "en": {"low": "low", "medium": "medium", "high": "high"}}
 
 EVENTS = {
-    "zh": {
-        "DisputeRegistered": "受理登记",
-        "ResolvedOnSpot": "当场化解",
-        "DisputeTransferred": "转交办理",
-        "TransferSignedFor": "签收",
-        "DisputeReturned": "退回（非本单位职责）",
-        "ProgressRecorded": "办理进展",
-        "HandlingConcluded": "办结",
-        "DisputeEscalated": "提请工作专班研判",
-        "DeliberationHeld": "集体商议",
-        "FeedbackGiven": "反馈结果",
-        "ObjectionRaised": "提出异议",
-        "RemedyGuidanceGiven": "救济途径指导",
-        "DisputeArchived": "归档",
-        "RiskFlagged": "风险标记",
-        "SupervisionNoticeIssued": "督办",
-        "SatisfactionRecorded": "回访",
-        "DeadlineMissed": "期限届满未完成",
-        "DeadlinesRecomputed": "期限重新计算",
-    },
+    "zh": zh.EVENTS,
     "en": {
         "DisputeRegistered": "Registered",
         "ResolvedOnSpot": "Resolved on the spot",
