@@ -301,3 +301,30 @@ def verify_case(app: Any, reads: ReadStore, checkpoints: CheckpointStore, case_i
         projected = {int(v): str(h) for v, h in cur.fetchall()}
     signed = {k: h for k, h in checkpoints.signed_hashes().items() if k[0] == str(case_id)}
     return verify_events(case_id, stored, signed, projected)
+
+
+def verify_access_log(reads: ReadStore, checkpoints: CheckpointStore) -> list[str]:
+    """Walk the access log recomputing its chain; every signed head must lie on it. Problems, or []."""
+    from infrastructure.readside import access_link
+
+    with reads.transaction(readonly=True) as cur:
+        cur.execute("SELECT id, at, subject, role, unit, case_number, fields, reason, hash FROM access_log ORDER BY id")
+        rows = cur.fetchall()
+    problems: list[str] = []
+    chain: dict[int, str] = {0: GENESIS}
+    previous = GENESIS
+    for expected_id, row in enumerate(rows, start=1):
+        entry_id = int(row[0])
+        if entry_id != expected_id:
+            problems.append(f"access log entry {expected_id} is missing")
+            break
+        previous = access_link(previous, tuple(row[:8]))
+        if previous != row[8]:
+            problems.append(f"access log entry {entry_id} was altered")
+            break
+        chain[entry_id] = previous
+    for checkpoint in checkpoints.all():
+        head = checkpoint.manifest["access_log"]
+        if chain.get(int(head["id"])) not in (None, head["hash"]) or (int(head["id"]) not in chain and not problems):
+            problems.append(f"checkpoint {checkpoint.sequence} signed access log entry {head['id']}, which the log no longer holds as signed")
+    return problems

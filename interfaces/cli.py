@@ -169,7 +169,7 @@ def _projections(args: argparse.Namespace) -> int:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    from infrastructure.checkpoints import CheckpointError
+    from infrastructure.checkpoints import CheckpointError, verify_access_log
     from interfaces.runtime import build_runtime
 
     runtime = build_runtime(load_settings(), with_http=False)
@@ -179,6 +179,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
             checkpoints = store.all()
             problems = [f"{b.sequence}->{a.sequence}: {p}" for b, a in zip(checkpoints, checkpoints[1:], strict=False)
                         for p in store.consistency(b, a)]
+            problems += verify_access_log(runtime.reads.store, store)
             print(json.dumps({"checkpoints": len(checkpoints), "consistent": not problems, "problems": problems},
                              indent=2, ensure_ascii=False))
             return 0 if not problems else 1
