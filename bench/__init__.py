@@ -1,0 +1,1 @@
+"""Benchmarks with ratios: `make bench` / `make bench-quick` (see bench/README.md)."""
