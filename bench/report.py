@@ -218,7 +218,8 @@ def render(results: dict[str, Any], info: dict[str, Any], sizes: Any, *, quick: 
         "`Application` (default Mapper + JSONTranscoder, no snapshotting, default pool), idempotency the library way "
         "(a key aggregate saved in the same transaction).",
         "- **B3** `fengqiao serve` (subprocess; projections and scheduler running) vs a minimal Litestar endpoint doing "
-        "B1's raw SQL, same uvicorn settings; ratio of the wall time of a rep (same requests).",
+        "B1's raw SQL in a worker thread (SQLite: one writer at a time behind a lock), same uvicorn settings; ratio of "
+        "the wall time of a rep (same requests), the servers alternating at every step.",
         "- **B4** `ProjectionRunner.rebuild()` vs reading the events in pages of 500, decoding them with msgspec, and "
         "bulk-upserting the same rows (taken from ours) into tables of the same shape, a transaction per page.",
         "- **B5/B6** `/graphql` through Litestar's TestClient (bearer token, the whole app) vs a plain Litestar "
