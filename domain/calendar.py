@@ -246,7 +246,10 @@ def working_day_deadline(
         d += timedelta(days=1)
         if calendar.is_working_day(d):
             counted += 1
-            lines.append(f"counted {calendar.explain_day(d)} = working day {counted} of {days}")
+            day = calendar.explain_day(d)
+            # "2024-10-08 (Tue): working day" reads better as "… working day 1 of 1"
+            plain = day.endswith(": working day")
+            lines.append(f"counted {day} {counted} of {days}" if plain else f"counted {day} = working day {counted} of {days}")
         else:
             lines.append(f"skipped {calendar.explain_day(d)}")
     due_at = _end_of_day_utc(d)

@@ -239,8 +239,8 @@ def test_accepted_30_sep_2024_transfer_due_end_of_8_oct_2024() -> None:
         "start: 2024-09-30 (Mon), the day of acceptance; not counted (Civil Code art. 201)",
         "rule: due by the end (24:00 Asia/Shanghai) of the 1st working day after the start",
         *(f"skipped 2024-10-0{n} ({wd}): 国庆节 holiday"
-          for n, wd in zip(range(1, 8), ("Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mon"))),
-        "counted 2024-10-08 (Tue): working day = working day 1 of 1",
+          for n, wd in zip(range(1, 8), ("Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mon"), strict=True)),
+        "counted 2024-10-08 (Tue): working day 1 of 1",
         "due: end of 2024-10-08 (Tue) = 2024-10-08T16:00:00Z",
         f"calendar: {CAL.version}",
     )
@@ -287,10 +287,10 @@ def test_deadline_derivation_counts_make_up_days_and_lists_skipped_days() -> Non
     skipped = [line for line in deadline.derivation if line.startswith("skipped ")]
     assert counted == [
         "counted 2025-01-26 (Sun): make-up working day (调休上班) = working day 1 of 5",
-        "counted 2025-01-27 (Mon): working day = working day 2 of 5",
-        "counted 2025-02-05 (Wed): working day = working day 3 of 5",
-        "counted 2025-02-06 (Thu): working day = working day 4 of 5",
-        "counted 2025-02-07 (Fri): working day = working day 5 of 5",
+        "counted 2025-01-27 (Mon): working day 2 of 5",
+        "counted 2025-02-05 (Wed): working day 3 of 5",
+        "counted 2025-02-06 (Thu): working day 4 of 5",
+        "counted 2025-02-07 (Fri): working day 5 of 5",
     ]
     assert skipped[0] == "skipped 2025-01-25 (Sat): weekend"
     assert skipped[1:] == [

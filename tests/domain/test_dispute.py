@@ -976,7 +976,7 @@ def test_registration_on_mon_30_sep_2024_is_due_for_transfer_at_the_end_of_8_oct
     assert deadline.derivation[0].startswith("start: 2024-09-30 (Mon), the day of acceptance")
     assert "skipped 2024-10-01 (Tue): 国庆节 holiday" in deadline.derivation
     assert "skipped 2024-10-07 (Mon): 国庆节 holiday" in deadline.derivation
-    assert "counted 2024-10-08 (Tue): working day = working day 1 of 1" in deadline.derivation
+    assert "counted 2024-10-08 (Tue): working day 1 of 1" in deadline.derivation
     assert "due: end of 2024-10-08 (Tue) = 2024-10-08T16:00:00Z" in deadline.derivation
     assert deadline.derivation[-1] == f"calendar: {CAL.version}"
     assert deadline.calendar_version == CAL.version
