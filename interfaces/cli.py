@@ -12,6 +12,10 @@ from pathlib import Path
 from domain.values import Role
 from infrastructure.settings import ConfigurationError, load_settings
 
+# Longer than the usual load balancer / client idle timeouts, so the server is never the one to
+# close an idle keep-alive connection just as a client reuses it (which surfaces as a dropped request).
+KEEP_ALIVE = 75
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -31,6 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=args.log_level,
             timeout_graceful_shutdown=10,
+            timeout_keep_alive=KEEP_ALIVE,
         )
         return 0
     settings = load_settings()
@@ -43,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=False,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE,
         lifespan="on",
     )
     server = QuietServer(config)
