@@ -221,7 +221,7 @@ class Fengqiao(Application[UUID]):
             loaded.append(schedule.year)
         recomputed: list[str] = []
         if loaded and candidates is not None:
-            recomputed = [ref for ref in candidates if self.recompute_case_deadlines(ref)]
+            recomputed = self.recompute_cases(candidates)
         elif loaded:
             recomputed = self.recompute_provisional_deadlines(years=loaded)
         return {"loaded_years": loaded, "recomputed_cases": recomputed, "calendar": self._calendar.version}
@@ -229,29 +229,23 @@ class Fengqiao(Application[UUID]):
     def recompute_provisional_deadlines(self, *, years: list[int]) -> list[str]:
         # A handling deadline runs from the transfer, which can come years after intake, so every
         # intake year since the unified collection mode (2019) up to the loaded years is scanned.
-        intake_years = range(FIRST_INTAKE_YEAR, max(years) + 1)
-        done: list[str] = []
-        calendar = self.calendar()
-        for year in intake_years:
-            for issued in self._events_after(sequence_id_for(year), 0):
-                for _ in range(5):
-                    dispute = self._get(issued.dispute_id)
-                    if not dispute.has_provisional_deadlines():
-                        break
-                    dispute.begin_command(uuid4())
-                    if not dispute.recompute_deadlines(calendar=calendar, actor=SYSTEM, now=self.clock()):
-                        break
-                    try:
-                        self._save_dispute(dispute)
-                        done.append(dispute.case_number)
-                        break
-                    except IntegrityError:
-                        continue
-        return done
+        refs = [
+            issued.case_number
+            for year in range(FIRST_INTAKE_YEAR, max(years) + 1)
+            for issued in self._events_after(sequence_id_for(year), 0)
+        ]
+        return self.recompute_cases(refs)
 
     def recompute_case_deadlines(self, ref: str) -> bool:
         """Recompute one case's provisional deadlines against the current calendar; True if recorded."""
-        self._refresh_reference(force=True)
+        return bool(self.recompute_cases([ref]))
+
+    def recompute_cases(self, refs: list[str]) -> list[str]:
+        """Recompute the provisional deadlines of these cases; the case numbers that changed."""
+        self._refresh_reference(force=True)  # once for the batch: another instance may have loaded a year
+        return [ref for ref in refs if self._recompute(ref)]
+
+    def _recompute(self, ref: str) -> bool:
         for _ in range(5):
             dispute = self._get(self._resolve(ref))
             if not dispute.has_provisional_deadlines():

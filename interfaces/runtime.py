@@ -49,11 +49,12 @@ class DeadlineScheduler:
     def sweep(self) -> int:
         recorded = 0
         # Provisional deadlines whose year's notice another process loaded meanwhile.
-        for case_number in self.reads.query(q.provisional_cases):
+        provisional = self.reads.query(q.provisional_cases)
+        if provisional:
             try:
-                self.fengqiao.recompute_case_deadlines(case_number)
-            except Exception:  # noqa: BLE001
-                log.exception("could not recompute the deadlines of %s", case_number)
+                self.fengqiao.recompute_cases(provisional)
+            except Exception:  # noqa: BLE001 - retried at the next sweep
+                log.exception("could not recompute provisional deadlines")
         for case_number in self.reads.query(q.due_for_miss_recording, self.fengqiao.clock()):
             try:
                 recorded += self.fengqiao.record_missed_deadlines(case_number)
