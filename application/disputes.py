@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
 from application import access
 from application import commands as cmd
@@ -60,6 +61,9 @@ from domain.values import (
 )
 
 SNAPSHOT_INTERVAL = 50
+CASE_CACHE_SIZE = 4096  # recently commanded cases whose state is kept between commands
+STORE_ATTEMPTS = 3  # a command whose connection failed is tried again this many times in all
+STORE_RETRY_WAIT = 0.1
 BREAKER_SECONDS = 1.0
 FIRST_INTAKE_YEAR = 2019  # the unified collection mode (统模式) began
 REGISTRATION_ATTEMPTS = 200
@@ -84,10 +88,53 @@ class IdempotencyRecord(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+class _CommandTransaction(Protocol):
+    snapshot: Any
+    events: list[Any]
+
+    def events_after(self, originator_id: UUID, version: int) -> list[Any]: ...
+    def insert(self, stored_events: list[Any], idempotency: IdempotencyRecord | None) -> list[int]: ...
+
+
 class _Recorder(Protocol):
+    def command_transaction(
+        self, originator_id: UUID, *, after: int | None, snapshots_table: str
+    ) -> AbstractContextManager[_CommandTransaction]: ...
+    def recover(self) -> None: ...
     def lookup_idempotency(self, scope: str, key: str) -> Any: ...
     def find_event(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None: ...
     def purge_idempotency(self, before: datetime) -> int: ...
+
+
+class _CaseStates:
+    """The state of recently commanded cases after their last command here, encoded: each use
+    decodes its own copy, so a command that fails half-way cannot leave a changed state behind.
+    Entries are never trusted as current; a command reads what was recorded after them."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._maxsize = maxsize
+
+    def get(self, dispute_id: UUID) -> tuple[int, bytes] | None:
+        with self._lock:
+            item = self._items.get(dispute_id)
+            if item is not None:
+                self._items.move_to_end(dispute_id)
+            return item
+
+    def put(self, dispute_id: UUID, version: int, state: bytes) -> None:
+        with self._lock:
+            current = self._items.get(dispute_id)
+            if current is not None and current[0] >= version:
+                return  # a later state was put by a concurrent command
+            self._items[dispute_id] = (version, state)
+            self._items.move_to_end(dispute_id)
+            if len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+
+
+_state_decoder = msgspec.json.Decoder(Dispute)
 
 
 def utc_now() -> datetime:
@@ -109,7 +156,7 @@ class Fengqiao(Application[UUID]):
         super().__init__(env)
         self.privacy = privacy
         self.clock = clock
-        self._in_flight: set[tuple[str, str]] = set()
+        self._in_flight_keys: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
         self._reference_lock = threading.Lock()
         self._units: dict[str, str] = dict(BUILTIN_UNITS)
@@ -119,6 +166,8 @@ class Fengqiao(Application[UUID]):
         self._reference_checked = 0.0
         self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)
         self._down_until = 0.0
+        self._states = _CaseStates(CASE_CACHE_SIZE)
+        self._snapshots_table = self.snapshots.recorder.events_table_name if self.snapshots else ""  # type: ignore[attr-defined]
 
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)
@@ -139,22 +188,27 @@ class Fengqiao(Application[UUID]):
         self._refresh_reference()
         return self._calendar
 
-    def _refresh_reference(self, force: bool = False) -> None:
+    def _refresh_reference(self, force: bool = False, read: Callable[[UUID, int], list[Any]] | None = None) -> None:
         now = time.monotonic()
         if not force and now - self._reference_checked < REFERENCE_REFRESH_SECONDS:
             return
+        events_after = self._events_after
+        if read is not None:
+            def events_after(originator_id: UUID, version: int) -> list[Any]:
+                return [self.mapper.to_domain_event(s) for s in read(originator_id, version)]
         with self._reference_lock:
-            for event in self._events_after(UNITS_ID, self._units_version):
+            for event in events_after(UNITS_ID, self._units_version):
                 self._units[event.code] = event.name
                 self._units_version = event.originator_version
-            for event in self._events_after(CALENDAR_ID, self._calendar_version):
+            for event in events_after(CALENDAR_ID, self._calendar_version):
                 self._calendar = self._calendar.with_year(event.schedule)
                 self._calendar_version = event.originator_version
             self._reference_checked = now
 
-    def _calendar_moved(self, used: OfficialCalendar) -> bool:
-        """Refresh the cached reference data now; True if the calendar changed since `used`."""
-        self._refresh_reference(force=True)
+    def _calendar_moved(self, used: OfficialCalendar, read: Callable[[UUID, int], list[Any]] | None = None) -> bool:
+        """Refresh the cached reference data now (through `read`, a command's own transaction,
+        when given); True if the calendar changed since `used`."""
+        self._refresh_reference(force=True, read=read)
         return self._calendar.version != used.version
 
     def _events_after(self, originator_id: UUID, version: int) -> list[Any]:
@@ -271,76 +325,80 @@ class Fengqiao(Application[UUID]):
         self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None, *, imported: bool
     ) -> cmd.CommandResult:
         access.check_register(actor, command.accepting_unit)
-        with self._idempotent(actor, idempotency) as replay:
-            if replay is not None:
-                return replay
-            now = self.clock()
-            received_at = _aware("received_at", command.received_at)
-            default_at = received_at if imported else now
-            at = _aware("at", command.at) if command.at is not None else default_at
-            self._unit("accepting_unit", command.accepting_unit)
-            payer = self._payer(command.payer)
-            township = None
-            if command.township is not None:
-                try:
-                    township = parse_township(command.township)
-                except ValueError as e:
-                    raise InvalidCommand("township", str(e)) from None
-            other_party = self._other_party(command.other_party)
-            year = received_at.astimezone(SHANGHAI).year
-            calendar = self.calendar()
-            for attempt in range(REGISTRATION_ATTEMPTS):
-                command_id = uuid4()
-                sequence = self._last_sequence(year) + 1
-                number = case_number(year, sequence)
-                dispute = Dispute.register(
-                    dispute_id=dispute_id_for(number),
-                    case_number=number,
-                    channel=command.channel,
-                    received_at=received_at,
-                    accepting_unit=command.accepting_unit,
-                    payer=payer,
-                    category=command.category,
-                    summary=command.summary,
-                    other_party=other_party,
-                    external_ref=command.external_ref,
-                    insurance_types=tuple(dict.fromkeys(command.insurance_types)),
-                    people_involved=command.people_involved,
-                    township=township,
-                    actor=actor,
-                    at=at,
-                    now=now,
-                    calendar=calendar,
-                    imported=imported,
-                    command_id=command_id,
-                )
-                if dispute.has_provisional_deadlines() and self._calendar_moved(calendar):
-                    calendar = self._calendar  # a missing year's notice arrived meanwhile
-                    continue
-                issued = CaseNumberIssued(
-                    originator_id=sequence_id_for(year),
-                    originator_version=sequence,
-                    timestamp=now,
-                    case_number=number,
-                    dispute_id=dispute.id,
-                    command_id=command_id,
-                )
-                pending = dispute.collect_events()
-                try:
-                    position = self._store_events([*pending, issued], actor, idempotency, dispute)
-                except IntegrityError:
-                    landed = self._landed(issued)
-                    if landed is not None:
-                        return self._result(dispute, landed)
-                    if idempotency is not None:
-                        stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
-                        if stored is not None:
-                            return self._replay(stored, idempotency)
-                    # Another registration took this number: take the next one.
-                    time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # noqa: S311 - jitter, not a secret
-                    continue
-                return self._result(dispute, position)
-            raise StoreUnavailable("could not allocate a case number under contention; retry")
+        return self._idempotently(
+            actor, idempotency, lambda: self._register_once(command, actor, idempotency, imported=imported)
+        )
+
+    def _register_once(
+        self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None, *, imported: bool
+    ) -> cmd.CommandResult:
+        now = self.clock()
+        received_at = _aware("received_at", command.received_at)
+        default_at = received_at if imported else now
+        at = _aware("at", command.at) if command.at is not None else default_at
+        self._unit("accepting_unit", command.accepting_unit)
+        payer = self._payer(command.payer)
+        township = None
+        if command.township is not None:
+            try:
+                township = parse_township(command.township)
+            except ValueError as e:
+                raise InvalidCommand("township", str(e)) from None
+        other_party = self._other_party(command.other_party)
+        year = received_at.astimezone(SHANGHAI).year
+        calendar = self.calendar()
+        for attempt in range(REGISTRATION_ATTEMPTS):
+            command_id = uuid4()
+            sequence = self._last_sequence(year) + 1
+            number = case_number(year, sequence)
+            dispute = Dispute.register(
+                dispute_id=dispute_id_for(number),
+                case_number=number,
+                channel=command.channel,
+                received_at=received_at,
+                accepting_unit=command.accepting_unit,
+                payer=payer,
+                category=command.category,
+                summary=command.summary,
+                other_party=other_party,
+                external_ref=command.external_ref,
+                insurance_types=tuple(dict.fromkeys(command.insurance_types)),
+                people_involved=command.people_involved,
+                township=township,
+                actor=actor,
+                at=at,
+                now=now,
+                calendar=calendar,
+                imported=imported,
+                command_id=command_id,
+            )
+            if dispute.has_provisional_deadlines() and self._calendar_moved(calendar):
+                calendar = self._calendar  # a missing year's notice arrived meanwhile
+                continue
+            issued = CaseNumberIssued(
+                originator_id=sequence_id_for(year),
+                originator_version=sequence,
+                timestamp=now,
+                case_number=number,
+                dispute_id=dispute.id,
+                command_id=command_id,
+            )
+            pending = dispute.collect_events()
+            try:
+                position = self._store_events([*pending, issued], actor, idempotency, dispute)
+            except IntegrityError:
+                landed = self._landed(issued)
+                if landed is not None:
+                    return self._result(dispute, landed)
+                if idempotency is not None:
+                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
+                    if stored is not None:
+                        return self._replay(stored, idempotency)
+                # Another registration took this number: take the next one.
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # noqa: S311 - jitter, not a secret
+                continue
+            return self._result(dispute, position)
+        raise StoreUnavailable("could not allocate a case number under contention; retry")
 
     def import_case(
         self, command: cmd.RegisterDispute, actor: Actor, idempotency: IdempotencyKey | None = None
@@ -517,12 +575,56 @@ class Fengqiao(Application[UUID]):
         decide: Callable[[Dispute, datetime, datetime, OfficialCalendar], None],
     ) -> cmd.CommandResult:
         access.check_role(actor, command)
-        with self._idempotent(actor, idempotency) as replay:
-            if replay is not None:
-                return replay
+
+        def attempt() -> cmd.CommandResult:
             dispute_id = self._resolve(ref)
             given_at = _aware("at", payload.at) if payload.at is not None else None
-            dispute = self._get(dispute_id, ref)
+            for attempt_no in range(STORE_ATTEMPTS):
+                sent: list[Any] = []
+                try:
+                    return self._command(dispute_id, ref, command, actor, idempotency, given_at, decide, sent)
+                except IntegrityError:
+                    landed = self._landed(sent[-1][-1]) if sent else None
+                    if landed is not None:
+                        return self._result(sent[0], landed)
+                    # Our key was taken meanwhile (replayed by `_idempotently`), or another
+                    # change to the case won the race.
+                    current = self._get(dispute_id, ref)
+                    raise ConcurrencyConflict(current.status) from None
+                except (InterfaceError, OperationalError):
+                    # The connection failed. If it failed after the commit, our write landed.
+                    landed = self._landed(sent[-1][-1]) if sent else None
+                    if landed is not None:
+                        return self._result(sent[0], landed)
+                    if attempt_no == STORE_ATTEMPTS - 1:
+                        raise
+                    self.store.recover()
+                    time.sleep(STORE_RETRY_WAIT)
+            raise AssertionError("unreachable")
+
+        return self._idempotently(actor, idempotency, attempt)
+
+    def _command(
+        self,
+        dispute_id: UUID,
+        ref: str,
+        command: str,
+        actor: Actor,
+        idempotency: IdempotencyKey | None,
+        given_at: datetime | None,
+        decide: Callable[[Dispute, datetime, datetime, OfficialCalendar], None],
+        sent: list[Any],
+    ) -> cmd.CommandResult:
+        """Load, decide and save in one store transaction. The case's state is kept from its
+        last command in this process (`_states`); the transaction reads only the events recorded
+        after it (by other instances, the scheduler or a recompute), so what is decided on is
+        always what the insert builds on, and a conflict can only be a real race."""
+        calendar = self.calendar()
+        cached = self._states.get(dispute_id)
+        with self.store.command_transaction(
+            dispute_id, after=cached[0] if cached else None, snapshots_table=self._snapshots_table
+        ) as tx:
+            dispute = self._fold(dispute_id, ref, cached, tx.snapshot, tx.events)
             # Read the clock after loading: an act without `at` happens now, and never before the
             # case's previous event (which may carry a client's slightly fast clock).
             now = self.clock()
@@ -538,55 +640,54 @@ class Fengqiao(Application[UUID]):
                 handling_unit=dispute.handling_unit,
             )
             dispute.begin_command(uuid4())
-            try:
-                calendar = self.calendar()
-                decide(dispute, at, now, calendar)
-                if dispute.has_provisional_deadlines() and self._calendar_moved(calendar):
-                    # Another instance may have loaded the missing year meanwhile: decide again.
-                    dispute = self._get(dispute_id, ref)
-                    dispute.begin_command(uuid4())
-                    decide(dispute, at, now, self._calendar)
-            except CommandRejected:
-                # A retry that raced its own first attempt (on another instance) finds the case
-                # already moved on: answer what the first attempt answered.
-                if idempotency is not None:
-                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
-                    if stored is not None:
-                        return self._replay(stored, idempotency)
-                raise
+            decide(dispute, at, now, calendar)
+            if dispute.has_provisional_deadlines() and self._calendar_moved(calendar, tx.events_after):
+                # Another instance loaded the missing year meanwhile: decide again on it.
+                dispute = self._fold(dispute_id, ref, cached, tx.snapshot, tx.events)
+                dispute.begin_command(uuid4())
+                decide(dispute, at, now, self._calendar)
             pending = dispute.collect_events()
-            try:
-                position = self._store_events(pending, actor, idempotency, dispute)
-            except IntegrityError:
-                landed = self._landed(pending[-1])
-                if landed is not None:
-                    return self._result(dispute, landed)
-                if idempotency is not None:
-                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
-                    if stored is not None:
-                        return self._replay(stored, idempotency)
-                current = self._get(dispute_id, ref)
-                raise ConcurrencyConflict(current.status) from None
-            return self._result(dispute, position)
+            record = self._idempotency_record(actor, idempotency, dispute)
+            sent.extend([dispute, pending])
+            positions = tx.insert([self.mapper.to_stored_event(e) for e in pending], record)
+        self._remember(dispute)
+        self._notify([])
+        self._maybe_snapshot(dispute)
+        return self._result(dispute, max(positions) if positions else None)
+
+    def _fold(
+        self,
+        dispute_id: UUID,
+        ref: str,
+        cached: tuple[int, bytes] | None,
+        snapshot: Any,
+        stored: list[Any],
+    ) -> Dispute:
+        state: Dispute | None = None
+        if cached is not None:
+            state = _state_decoder.decode(cached[1])
+            state._start_work()
+        elif snapshot is not None:
+            state = project_dispute(None, [self.mapper.to_domain_event(snapshot)])
+        dispute = project_dispute(state, [self.mapper.to_domain_event(s) for s in stored])
+        if dispute is None:
+            raise DisputeNotFound(ref or str(dispute_id))
+        return dispute
+
+    def _remember(self, dispute: Dispute) -> None:
+        self._states.put(dispute.id, dispute.version, msgspec.json.encode(dispute))
 
     def _store_events(
         self, pending: list[Any], actor: Actor, idempotency: IdempotencyKey | None, dispute: Dispute
     ) -> int | None:
-        record = None
-        if idempotency is not None:
-            record = IdempotencyRecord(
-                scope=idempotency_scope(actor),
-                key=idempotency.key,
-                request_hash=idempotency.request_hash,
-                response=msgspec.to_builtins(self._result(dispute, None)),
-                created_at=self.clock(),
-            )
+        record = self._idempotency_record(actor, idempotency, dispute)
         try:
             recordings = self.save(*pending, idempotency=record)
         except IntegrityError:
             raise
         except PersistenceError as e:
             raise self._unavailable(e) from e
+        self._remember(dispute)
         self._maybe_snapshot(dispute)
         return max(r.notification.id for r in recordings) if recordings else None
 
@@ -639,40 +740,61 @@ class Fengqiao(Application[UUID]):
         self._down_until = time.monotonic() + BREAKER_SECONDS
         return StoreUnavailable(f"the event store is unavailable: {error}")
 
-    @contextmanager
-    def _idempotent(self, actor: Actor, idempotency: IdempotencyKey | None) -> Iterator[cmd.CommandResult | None]:
+    def _idempotency_record(
+        self, actor: Actor, idempotency: IdempotencyKey | None, dispute: Dispute
+    ) -> IdempotencyRecord | None:
+        if idempotency is None:
+            return None
+        return IdempotencyRecord(
+            scope=idempotency_scope(actor),
+            key=idempotency.key,
+            request_hash=idempotency.request_hash,
+            response=msgspec.to_builtins(self._result(dispute, None)),
+            created_at=self.clock(),
+        )
+
+    def _idempotently(
+        self, actor: Actor, idempotency: IdempotencyKey | None, run: Callable[[], cmd.CommandResult]
+    ) -> cmd.CommandResult:
+        """Run a command once per key. The key is stored with the command's events, in the same
+        transaction, so a retry is not looked up first: it runs, and its key's insert fails (or
+        the case has moved on and refuses it), and only then is the first answer looked up and
+        replayed. That keeps a lookup off every first request, which are nearly all of them."""
         if time.monotonic() < self._down_until:
             raise StoreUnavailable("the event store was unavailable a moment ago; retry shortly")
         try:
-            with self._idempotent_inner(actor, idempotency) as replay:
-                yield replay
+            with self._in_flight(actor, idempotency):
+                try:
+                    return run()
+                except StoreUnavailable:
+                    raise
+                except (DomainError, IntegrityError):
+                    if idempotency is None:
+                        raise
+                    stored = self.store.lookup_idempotency(idempotency_scope(actor), idempotency.key)
+                    if stored is None:
+                        raise
+                    return self._replay(stored, idempotency)
         except (IntegrityError, DomainError):
             raise
         except PersistenceError as e:
             raise self._unavailable(e) from e
 
     @contextmanager
-    def _idempotent_inner(
-        self, actor: Actor, idempotency: IdempotencyKey | None
-    ) -> Iterator[cmd.CommandResult | None]:
+    def _in_flight(self, actor: Actor, idempotency: IdempotencyKey | None) -> Iterator[None]:
         if idempotency is None:
-            yield None
+            yield
             return
-        scope = idempotency_scope(actor)
-        stored = self.store.lookup_idempotency(scope, idempotency.key)
-        if stored is not None:
-            yield self._replay(stored, idempotency)
-            return
-        token = (scope, idempotency.key)
+        token = (idempotency_scope(actor), idempotency.key)
         with self._in_flight_lock:
-            if token in self._in_flight:
+            if token in self._in_flight_keys:
                 raise IdempotencyInProgress("a request with this Idempotency-Key is still being processed")
-            self._in_flight.add(token)
+            self._in_flight_keys.add(token)
         try:
-            yield None
+            yield
         finally:
             with self._in_flight_lock:
-                self._in_flight.discard(token)
+                self._in_flight_keys.discard(token)
 
     @staticmethod
     def _replay(stored: Any, idempotency: IdempotencyKey) -> cmd.CommandResult:

@@ -1,6 +1,7 @@
 """Where the time goes, for the benchmarks that miss their targets (cProfile, in this process).
 
     python -m bench.profile commands  [--backend sqlite|postgres]   B1/B2: one command, ours vs raw vs plain
+    python -m bench.profile http [--projections] [--backend ...]    B3: REST requests into the ASGI app in this thread
     python -m bench.profile rebuild   [--backend ...]               B4: ProjectionRunner.rebuild() of 10,000 events
     python -m bench.profile graphql queue|dispute|timeline [--backend ...]   B5/B6, the ASGI app called in this thread
     python -m bench.profile validation [--backend ...]             B5/B6: is strawberry's ValidationCache hit?
@@ -209,6 +210,60 @@ def commands(backend: str, top: int) -> None:
         shutil.rmtree(st.var_dir, ignore_errors=True)
 
 
+def http(backend: str, top: int, with_projections: bool) -> None:
+    """B3's requests straight into the ASGI app in this thread (cProfile sees the request path);
+    with --projections the projection runner runs in a thread beside it, as in `serve`."""
+    from bench import b_commands as bc
+    from bench.b_http import STEPS
+    from bench.gen import CaseFactory
+    from bench.run import reads_runtime
+    from infrastructure.projection_runner import ProjectionRunner
+    from infrastructure.store import open_application
+    from interfaces.auth import issue_token
+
+    st = fresh_store(backend, "prof")
+    app = open_application(st.settings)
+    rt = reads_runtime(st.settings, app)
+    runner = None
+    if with_projections:
+        runner = ProjectionRunner(app, rt.reads.store)
+        app.listeners.append(runner.wake)
+        runner.start()
+    try:
+        f = CaseFactory(app)
+        n = 60
+        cases = bc.register_cases(app, f, 3 * n, datetime.now(UTC) - timedelta(hours=2))
+        tokens = {(role, unit): "Bearer " + issue_token(SECRET, subject=f"bench-{role}-{unit}", role=role, unit=unit)
+                  for _, _, role, unit in STEPS}
+
+        async def run(batch: list[str], tag: str) -> None:
+            for k, (path, body, role, unit) in enumerate(STEPS):
+                raw = json.dumps(body).encode()
+                for number in batch:
+                    headers = [("authorization", tokens[(role, unit)]), ("idempotency-key", f"{tag}-{number}-{k}")]
+                    status, out = await asgi_post(rt.http, f"/api/v1/disputes/{number}/{path}", raw, headers)
+                    if status != 200:
+                        raise RuntimeError(f"{status} {out[:300]!r}")
+
+        asyncio.run(run(cases[:n], "warm"))
+        c0, t0 = time.process_time(), time.perf_counter()
+        asyncio.run(run(cases[n:2 * n], "timed"))
+        log(f"{(time.perf_counter() - t0) / (6 * n) * 1e6:.0f} µs wall, {(time.process_time() - c0) / (6 * n) * 1e6:.0f} µs "
+            f"cpu (whole process) per request unprofiled")
+        pr = cProfile.Profile()
+        pr.enable()
+        asyncio.run(run(cases[2 * n:], "prof"))
+        pr.disable()
+        _stats(pr, top)
+    finally:
+        if runner is not None:
+            runner.stop()
+        rt.reads.close()
+        app.close()
+        st.drop()
+        shutil.rmtree(st.var_dir, ignore_errors=True)
+
+
 def rebuild(backend: str, top: int) -> None:
     from bench.b_rebuild import ours_rebuild
 
@@ -284,7 +339,8 @@ def locks(seconds_per_step: int = 0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.profile")
-    ap.add_argument("what", choices=["commands", "rebuild", "graphql", "validation", "locks"])
+    ap.add_argument("what", choices=["commands", "http", "rebuild", "graphql", "validation", "locks"])
+    ap.add_argument("--projections", action="store_true", help="http: run the projection runner beside it")
     ap.add_argument("query", nargs="?", default="queue", choices=["queue", "dispute", "timeline"])
     ap.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     ap.add_argument("--top", type=int, default=25)
@@ -294,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.what == "commands":
         commands(args.backend, args.top)
+    elif args.what == "http":
+        http(args.backend, args.top, args.projections)
     elif args.what == "rebuild":
         rebuild(args.backend, args.top)
     elif args.what == "graphql":

@@ -50,7 +50,7 @@ def event_store_env(store: StoreConfig) -> dict[str, str]:
         POSTGRES_MAX_OVERFLOW=str(store.max_overflow),
         POSTGRES_LOCK_TIMEOUT=str(store.lock_timeout),
         POSTGRES_CONNECT_TIMEOUT=str(store.connect_timeout),
-        POSTGRES_PRE_PING="y",
+        POSTGRES_PRE_PING="n",  # a failed connection makes the recorder check the pool instead
         POSTGRES_MAX_WAITING="100",
         POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="10",
         POSTGRES_ENABLE_DB_FUNCTIONS="n",
