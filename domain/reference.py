@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
@@ -19,6 +20,7 @@ def case_number(year: int, sequence: int) -> str:
     return f"GP-{year:04d}-{sequence:06d}"
 
 
+@lru_cache(maxsize=65536)
 def dispute_id_for(case_no: str) -> UUID:
     """A case's id follows from its case number, so either resolves without a lookup table."""
     return uuid5(FENGQIAO_NAMESPACE, f"dispute:{case_no}")

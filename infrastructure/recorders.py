@@ -214,15 +214,20 @@ class FengqiaoPostgresRecorder(PostgresApplicationRecorder):
     def command_transaction(
         self, originator_id: UUID, *, after: int | None, snapshots_table: str
     ) -> Iterator[PostgresCommand]:
-        """One transaction for a whole command: the case's advisory lock and its reads, then the
-        table lock, NOTIFY and one statement inserting the events with the idempotency key. The
-        table lock is taken only for the insert, as the library does, so that notification ids
-        commit in order. (Not pipelined: measured here, psycopg's pipeline mode cost more than
-        the few local round trips it saves.)"""
-        with self.datastore.get_connection() as conn, conn.transaction():
+        """One transaction for a whole command, in two round trips (the baseline of raw SQL
+        takes four): BEGIN, the lock timeout, the case's advisory lock and the reads go as one
+        simple query; the table lock, NOTIFY, one statement inserting the events with the
+        idempotency key, and COMMIT as another. The table lock is taken only for the insert, as
+        the library does, so that notification ids commit in order."""
+        with self.datastore.get_connection() as conn:
             command = PostgresCommand(self, conn, originator_id)
-            command.load(after, snapshots_table)
-            yield command
+            try:
+                command.load(after, snapshots_table)
+                yield command
+                command.commit()
+            except BaseException:
+                command.rollback()
+                raise
 
     def statement(self, name: str, conn: psycopg.Connection[Any], build: Callable[[], Any]) -> str:
         """A statement of the command path, composed once (identifiers quoted) and kept as text."""
@@ -300,8 +305,31 @@ def _lock_key(originator_id: UUID) -> int:
     return int.from_bytes(originator_id.bytes[:8], "big", signed=True)
 
 
+def _text(value: str) -> str:
+    """A text literal that cannot escape its quotes, whatever the client sent: the UTF-8 bytes
+    in hex (only [0-9a-f] between the quotes), turned back into text by the server."""
+    return f"convert_from(decode('{value.encode().hex()}', 'hex'), 'UTF8')"
+
+
+def _bytea(value: bytes) -> str:
+    return f"decode('{value.hex()}', 'hex')"
+
+
+def _uuid(value: UUID) -> str:
+    return f"'{UUID(str(value))}'::uuid"
+
+
+def _timestamptz(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("a stored time must carry its offset")
+    return f"'{value.isoformat()}'::timestamptz"
+
+
 class PostgresCommand:
-    """The case's stored events as the command's transaction sees them, and its insert."""
+    """The case's stored events as the command's transaction sees them, and its insert.
+
+    Both round trips are simple queries (several statements, no parameters), so every value is
+    written into the SQL by the functions above, which emit only digits, hex and fixed text."""
 
     def __init__(self, recorder: FengqiaoPostgresRecorder, conn: psycopg.Connection[Any], originator_id: UUID) -> None:
         self._recorder = recorder
@@ -310,33 +338,61 @@ class PostgresCommand:
         self.originator_id = originator_id
         self.snapshot: StoredEvent | None = None
         self.events: list[StoredEvent] = []
+        self._committed = False
 
     def _sql(self, name: str, build: Callable[[], Any]) -> str:
         return self._recorder.statement(name, self._conn, build)
 
+    def _results(self) -> list[list[Any]]:
+        """The rows of each statement of the last simple query, in order."""
+        cur, out = self._cur, []
+        while True:
+            out.append(cur.fetchall() if cur.description is not None else [])
+            if not cur.nextset():
+                return out
+
     def load(self, after: int | None, snapshots_table: str) -> None:
-        r, cur = self._recorder, self._cur
+        r = self._recorder
+        oid = _uuid(self.originator_id)
+        events = self._sql("events", lambda: r.events_table)
         # Commands on one case take turns, as on SQLite: each decides on what the one before
         # it recorded. The wait is bounded by the lock timeout (then 503; the caller retries).
-        cur.execute(self._sql("timeout", lambda: r.lock_table_statements[0]))
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.originator_id),), prepare=True)
+        # Each statement takes its own snapshot, so the reads see what the previous holder of
+        # the lock committed.
+        statements = [
+            "BEGIN",
+            self._sql("timeout", lambda: r.lock_table_statements[0]),
+            f"SELECT pg_advisory_xact_lock({_lock_key(self.originator_id)})",
+        ]
+        columns = "SELECT originator_version, topic, state FROM"
         if after is None:
-            snapshots = SQL("{}.{}").format(Identifier(r.datastore.schema), Identifier(snapshots_table))
-            cur.execute(
-                self._sql("snapshot", lambda: SQL(
-                    "SELECT originator_version, topic, state FROM {} WHERE originator_id = %s "
-                    "ORDER BY originator_version DESC LIMIT 1"
-                ).format(snapshots)),
-                (self.originator_id,),
-                prepare=True,
+            snapshots = self._sql(
+                f"table:{snapshots_table}",
+                lambda: SQL("{}.{}").format(Identifier(r.datastore.schema), Identifier(snapshots_table)),
             )
-            row = cur.fetchone()
-            if row is not None:
+            statements.append(
+                f"{columns} {snapshots} WHERE originator_id = {oid} ORDER BY originator_version DESC LIMIT 1"
+            )
+            statements.append(
+                f"{columns} {events} WHERE originator_id = {oid} AND originator_version > "
+                f"COALESCE((SELECT max(originator_version) FROM {snapshots} WHERE originator_id = {oid}), 0) "
+                "ORDER BY originator_version"
+            )
+        else:
+            statements.append(
+                f"{columns} {events} WHERE originator_id = {oid} AND originator_version > {int(after)} "
+                "ORDER BY originator_version"
+            )
+        self._cur.execute("; ".join(statements))
+        results = self._results()
+        if after is None:
+            snapshot_rows = results[-2]
+            if snapshot_rows:
+                row = snapshot_rows[0]
                 self.snapshot = StoredEvent(
                     self.originator_id, row["originator_version"], row["topic"], bytes(row["state"])
                 )
-        start = after if after is not None else (self.snapshot.originator_version if self.snapshot else 0)
-        self.events = self.events_after(self.originator_id, start)
+        self.events = self._stored(self.originator_id, results[-1])
 
     def events_after(self, originator_id: UUID, version: int) -> list[StoredEvent]:
         r, cur = self._recorder, self._cur
@@ -346,46 +402,63 @@ class PostgresCommand:
                 "ORDER BY originator_version"
             ).format(r.events_table)),
             (originator_id, version),
-            prepare=True,
         )
+        return self._stored(originator_id, cur.fetchall())
+
+    @staticmethod
+    def _stored(originator_id: UUID, rows: list[Any]) -> list[StoredEvent]:
         return [
-            StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
-            for row in cur.fetchall()
+            StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"])) for row in rows
         ]
 
     def insert(self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None) -> list[int]:
-        r, cur = self._recorder, self._cur
-        cur.execute(self._sql("lock", lambda: r.lock_table_statements[1]), prepare=True)
-        cur.execute(self._sql("notify", lambda: SQL("NOTIFY {}").format(Identifier(r.channel_name))))
-        n = len(stored_events)
-        params: list[Any] = []
-        for e in stored_events:
-            params += (e.originator_id, e.originator_version, e.topic, e.state)
-        insert = (
-            "INSERT INTO {} (originator_id, originator_version, topic, state) VALUES "
-            + ", ".join(["(%s, %s, %s, %s)"] * n)
-            + " RETURNING notification_id"
+        """Insert and commit: the command's last step."""
+        r = self._recorder
+        events = self._sql("events", lambda: r.events_table)
+        values = ", ".join(
+            f"({_uuid(e.originator_id)}, {int(e.originator_version)}, {_text(e.topic)}, {_bytea(e.state)})"
+            for e in stored_events
         )
-        if idempotency is None:
-            cur.execute(self._sql(f"insert{n}", lambda: SQL(insert).format(r.events_table)), params, prepare=True)
-        else:
+        insert = (
+            f"INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES {values} "
+            "RETURNING notification_id"
+        )
+        if idempotency is not None:
             # The key goes in with the events, in the same statement; its answer's position is
             # the last notification id, known only here, so the stored answer is completed in SQL.
             response = dict(idempotency.response)
             response.pop("position", None)
             prefix = msgspec.json.encode(response)[:-1] + b',"position":'
-            cur.execute(
-                self._sql(f"insert{n}+key", lambda: SQL(
-                    "WITH ins AS (" + insert + "), k AS ("
-                    "INSERT INTO {} (scope, key, request_hash, response, created_at) "
-                    "SELECT %s, %s, %s, %s || convert_to(coalesce(max(notification_id)::text, 'null') || '}}', 'UTF8'), %s "
-                    "FROM ins) "
-                    "SELECT notification_id FROM ins ORDER BY notification_id"
-                ).format(r.events_table, r._idem_table)),
-                (*params, idempotency.scope, idempotency.key, idempotency.request_hash, prefix, idempotency.created_at),
-                prepare=True,
+            idem = self._sql("idem", lambda: r._idem_table)
+            insert = (
+                f"WITH ins AS ({insert}), k AS ("
+                f"INSERT INTO {idem} (scope, key, request_hash, response, created_at) "
+                f"SELECT {_text(idempotency.scope)}, {_text(idempotency.key)}, {_text(idempotency.request_hash)}, "
+                f"{_bytea(prefix)} || convert_to(coalesce(max(notification_id)::text, 'null') || '}}', 'UTF8'), "
+                f"{_timestamptz(idempotency.created_at)} FROM ins) "
+                "SELECT notification_id FROM ins ORDER BY notification_id"
             )
-        return [row["notification_id"] for row in cur.fetchall()]
+        self._cur.execute("; ".join([
+            self._sql("lock", lambda: r.lock_table_statements[1]),
+            self._sql("notify", lambda: SQL("NOTIFY {}").format(Identifier(r.channel_name))),
+            insert,
+            "COMMIT",
+        ]))
+        results = self._results()
+        self._committed = True
+        return [row["notification_id"] for row in results[2]]
+
+    def commit(self) -> None:
+        if not self._committed:
+            self._cur.execute("COMMIT")
+            self._committed = True
+
+    def rollback(self) -> None:
+        if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                self._cur.execute("ROLLBACK")
+            except psycopg.Error:
+                pass  # a broken connection: the pool discards it, the server has rolled back
 
 
 class FengqiaoSQLitePool(SQLiteConnectionPool):

@@ -240,3 +240,16 @@ def test_purge_answers_how_many_keys_it_deleted(app, clock):
     clock.set(stamped + timedelta(days=31))
     assert app.purge_idempotency_keys() == 2
     assert app.purge_idempotency_keys() == 0
+
+
+def test_a_key_with_quotes_backslashes_and_sql_is_stored_and_replayed_as_given(app):
+    register(app)
+    odd = IdempotencyKey(key="it's \\'x'; DROP TABLE idempotency_keys; -- 键\u00e9", request_hash="h'\\")
+    first = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, odd)
+    again = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, odd)
+
+    assert first == again
+    stored = app.recorder.lookup_idempotency(disputes.idempotency_scope(CLERK_TAX), odd.key)
+    assert stored.request_hash == odd.request_hash
+    assert stored.response["position"] == first.position
+    assert app.recorder.max_notification_id() == 3
