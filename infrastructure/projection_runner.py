@@ -127,8 +127,11 @@ class ProjectionRunner:
             cur.execute("SELECT name, position FROM rm_tracking")
             return {str(name): int(pos) for name, pos in cur.fetchall()}
 
-    def run_once(self) -> int:
-        """Apply one batch; returns how many notifications it covered."""
+    def run_once(self, *, rebuilding: bool = False) -> int:
+        """Apply one batch; returns how many notifications it covered.
+
+        `rebuilding`: the read models were emptied by `rebuild()` and are being filled from zero;
+        projections that offer `apply_fresh` then skip reading rows they know to be absent."""
         positions = self.positions()
         start = min(positions.get(p.name, 0) for p in self.projections)
         notifications = self.app.recorder.select_notifications(start=start, limit=self.batch_size, inclusive_of_start=False)
@@ -149,14 +152,20 @@ class ProjectionRunner:
                     )
                     if cur.rowcount != 1:
                         raise ConcurrentRunner(f"{projection.name} moved past {since} under this batch")
-                    projection.apply(cur, batch)
+                    fresh = getattr(projection, "apply_fresh", None) if rebuilding else None
+                    if fresh is not None:
+                        # The tracking row just moved from `since`: the read model holds exactly
+                        # the events up to `since`, and `batch` is exactly the events after it.
+                        fresh(cur, batch, since)
+                    else:
+                        projection.apply(cur, batch)
         with self._progress:
             self._progress.notify_all()
         return len(notifications)
 
-    def catch_up(self, timeout: float = 60.0) -> None:
+    def catch_up(self, timeout: float = 60.0, *, rebuilding: bool = False) -> None:
         deadline = time.monotonic() + timeout
-        while self.run_once():
+        while self.run_once(rebuilding=rebuilding):
             if time.monotonic() > deadline:
                 raise TimeoutError("projections did not catch up in time")
 
@@ -169,7 +178,7 @@ class ProjectionRunner:
             for projection in chosen:
                 projection.clear(cur)
                 cur.execute("UPDATE rm_tracking SET position = 0 WHERE name = ?", (projection.name,))
-        self.catch_up(timeout=24 * 3600)
+        self.catch_up(timeout=24 * 3600, rebuilding=True)
         return self.positions()
 
     def wait_for(self, position: int, timeout: float) -> bool:

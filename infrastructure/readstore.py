@@ -76,6 +76,8 @@ class SQLiteReadStore(ReadStore):
 
 
 class _SQLiteCursor:
+    dialect = "sqlite"
+
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._c = cursor
 
@@ -134,6 +136,8 @@ class PostgresReadStore(ReadStore):
 
 
 class _PostgresCursor:
+    dialect = "postgresql"
+
     def __init__(self, cursor: Any) -> None:
         self._c = cursor
 
@@ -146,6 +150,20 @@ class _PostgresCursor:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._c.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    # Bulk writes, PostgreSQL only: one statement (one round trip) for a batch of rows.
+
+    def execute_binary(self, sql: str, params: Sequence[Any]) -> None:
+        """`execute` with the parameters sent in binary, e.g. whole columns as arrays for
+        `INSERT … SELECT * FROM unnest(?::text[], …)`."""
+        self._c.execute(sql.replace("%", "%%").replace("?", "%b"), tuple(params))
+
+    def copy_rows(self, sql: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """`COPY … FROM STDIN (FORMAT BINARY)` of `rows`, whose columns have the PostgreSQL `types`."""
+        with self._c.copy(sql) as copy:
+            copy.set_types(list(types))
+            for row in rows:
+                copy.write_row(row)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         row = self._c.fetchone()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 from domain import events as ev
 from domain.hashchain import GENESIS, link
-from projections.cases import ts
+from projections.cases import select_by_ids, ts
 
 NAME = "timelines"
 
@@ -35,6 +34,12 @@ DDL = [
 class TimelinesProjection:
     name = NAME
 
+    def __init__(self) -> None:
+        # The chain heads left by the last `apply_fresh` batch and the position it ended at: at
+        # most one batch's cases, so memory does not grow with the log.
+        self._recent: dict[str, tuple[int, str]] = {}
+        self._recent_upto: int | None = None
+
     def create(self, cursor: Any, dialect: str) -> None:
         for statement in DDL:
             cursor.execute(statement if dialect == "postgresql" else statement.replace("BYTEA", "BLOB"))
@@ -43,18 +48,55 @@ class TimelinesProjection:
         cursor.execute("DELETE FROM rm_timeline")
 
     def apply(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]]) -> None:
+        """Apply events in any state of the table: each case's chain head is read first (one query
+        for the whole batch), so an event already applied is skipped."""
+        self._recent, self._recent_upto = {}, None
+        self._apply(cursor, items, {}, fresh=False)
+
+    def apply_fresh(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]], since: int) -> None:
+        """For the runner: `items` are exactly the events after `since`, and the table holds exactly
+        the events up to `since`. A case whose first event here is version 1 has no rows yet; the
+        heads written by the previous batch (if it ended at `since`) are known; only the rest are read."""
+        known = self._recent if self._recent_upto == since else {}
+        self._recent, self._recent_upto = {}, None  # until this batch is built
+        heads = self._apply(cursor, items, known, fresh=True)
+        if items:
+            self._recent = heads
+            self._recent_upto = items[-1][0]
+
+    def _apply(
+        self,
+        cursor: Any,
+        items: Sequence[tuple[int, str, bytes, Any]],
+        known: dict[str, tuple[int, str]],
+        *,
+        fresh: bool,
+    ) -> dict[str, tuple[int, str]]:
         heads: dict[str, tuple[int, str]] = {}
-        rows: list[tuple[Any, ...]] = []
-        for position, topic, state, event in items:
+        missing: list[str] = []
+        keyed: list[tuple[str, tuple[int, str, bytes, Any]]] = []
+        for item in items:
+            event = item[3]
             if not isinstance(event, ev.DisputeEvent):
                 continue
             case_id = str(event.originator_id)
+            keyed.append((case_id, item))
             if case_id not in heads:
-                heads[case_id] = self._head(cursor, case_id)
+                head = known.get(case_id)
+                if head is None:
+                    head = _EMPTY
+                    if not (fresh and event.originator_version == 1):
+                        missing.append(case_id)
+                heads[case_id] = head
+        if missing:
+            for case_id, version, digest in select_by_ids(cursor, _HEADS, missing, postgresql=_HEADS_PG):
+                heads[str(case_id)] = (int(version), str(digest))
+        rows: list[tuple[Any, ...]] = []
+        for case_id, (position, topic, state, event) in keyed:
             version, previous = heads[case_id]
             if event.originator_version <= version:
                 continue  # already applied (redelivery)
-            digest = link(previous, UUID(case_id), event.originator_version, topic, state)
+            digest = link(previous, event.originator_id, event.originator_version, topic, state)
             heads[case_id] = (event.originator_version, digest)
             rows.append((
                 case_id,
@@ -71,16 +113,22 @@ class TimelinesProjection:
                 digest,
             ))
         if rows:
-            cursor.executemany(
-                "INSERT INTO rm_timeline (case_id, version, position, topic, type, at, recorded_at, actor, "
-                "actor_role, actor_unit, state, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            if getattr(cursor, "dialect", None) == "postgresql":
+                cursor.copy_rows(_COPY, _PG_TYPES, rows)  # one round trip for the batch
+            else:
+                cursor.executemany(_INSERT, rows)
+        return heads
 
-    @staticmethod
-    def _head(cursor: Any, case_id: str) -> tuple[int, str]:
-        cursor.execute(
-            "SELECT version, hash FROM rm_timeline WHERE case_id = ? ORDER BY version DESC LIMIT 1", (case_id,)
-        )
-        row = cursor.fetchone()
-        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+_EMPTY = (0, GENESIS)
+_COLUMNS = "case_id, version, position, topic, type, at, recorded_at, actor, actor_role, actor_unit, state, hash"
+_INSERT = f"INSERT INTO rm_timeline ({_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+_COPY = f"COPY rm_timeline ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_PG_TYPES = ("text", "int4", "int8", "text", "text", "text", "text", "text", "text", "text", "bytea", "text")
+# Each case's chain head, the row of its highest version. SQLite returns the bare columns of the
+# row that gave MAX; PostgreSQL takes the last index entry of each case.
+_HEADS = "SELECT case_id, MAX(version), hash FROM rm_timeline WHERE case_id {in} GROUP BY case_id"
+_HEADS_PG = (
+    "SELECT h.case_id, h.version, h.hash FROM unnest(?::text[]) AS c (id) CROSS JOIN LATERAL "
+    "(SELECT case_id, version, hash FROM rm_timeline WHERE case_id = c.id ORDER BY version DESC LIMIT 1) AS h"
+)
