@@ -41,6 +41,7 @@ class Settings:
     signing_key: bytes = b""  # Ed25519 seed (32 bytes) that signs checkpoints
     checkpoint_dir: Path | None = None
     checkpoint_interval: int = 3600
+    projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -143,7 +144,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         signing_key=signing_key,
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
+        projection_gather_ms=_bounded(_int(env, "FENGQIAO_PROJECTION_GATHER_MS", 30), "FENGQIAO_PROJECTION_GATHER_MS", 0, 1000),
     )
+
+
+def _bounded(value: int, name: str, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name}: expected {low} to {high}, got {value}")
+    return value
 
 
 def _new_seed() -> str:

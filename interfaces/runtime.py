@@ -144,7 +144,9 @@ def open_checkpoints(settings: Settings) -> CheckpointStore:
 
 def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
     store = open_read_store(settings.store)
-    runner = ProjectionRunner(fengqiao, store, leadership=leadership_for(settings.store))
+    runner = ProjectionRunner(
+        fengqiao, store, leadership=leadership_for(settings.store), gather=settings.projection_gather_ms / 1000
+    )
     fengqiao.listeners.append(runner.wake)
     return ReadSide(store, runner, fengqiao.privacy, fengqiao.clock)
 
