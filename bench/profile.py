@@ -4,12 +4,10 @@
     python -m bench.profile http [--projections] [--backend ...]    B3: REST requests into the ASGI app in this thread
     python -m bench.profile rebuild   [--backend ...]               B4: ProjectionRunner.rebuild() of 10,000 events
     python -m bench.profile graphql queue|dispute|timeline [--backend ...]   B5/B6, the ASGI app called in this thread
-    python -m bench.profile validation [--backend ...]             B5/B6: is strawberry's ValidationCache hit?
     python -m bench.profile locks                                   B3: what 16 clients wait for in PostgreSQL
 
 Each prints the top functions by own time and by cumulative time (--top N). Stores are made
-and dropped as in the suite. Nothing here changes product code; `validation` swaps a strawberry
-helper in this process only, to show what caching the validators would save.
+and dropped as in the suite. Nothing here changes product code.
 """
 
 from __future__ import annotations
@@ -18,11 +16,9 @@ import argparse
 import asyncio
 import collections
 import cProfile
-import functools
 import json
 import pstats
 import shutil
-import statistics
 import sys
 import threading
 import time
@@ -125,45 +121,6 @@ def graphql(backend: str, which: str, top: int) -> None:
         _stats(pr, top)
     finally:
         rt.reads.close()
-        _discard(p)
-
-
-def validation(backend: str) -> None:
-    """Interleaved A/B: as built, and with strawberry's depth/alias validator classes made once."""
-    import strawberry.extensions.max_aliases as ma
-    import strawberry.extensions.query_depth_limiter as qd
-    from strawberry.extensions.validation_cache import _get_validate_cache
-
-    original = (qd.create_validator, ma.create_validator)
-    cached = (functools.lru_cache(None)(qd.create_validator), functools.lru_cache(None)(ma.create_validator))
-    p = _populated(backend, 10_000)
-    try:
-        for which, n in (("dispute", 100), ("queue", 20), ("timeline", 6)):
-            rt, body, headers, _ = _graphql_request(p, which)
-
-            async def one(rt: Any = rt, body: bytes = body, headers: list[tuple[str, str]] = headers) -> float:
-                c0 = time.process_time()
-                status, _out = await asgi_post(rt.http, "/graphql", body, headers)
-                assert status == 200
-                return time.process_time() - c0
-
-            async def run(k: int) -> dict[bool, list[float]]:
-                res: dict[bool, list[float]] = {False: [], True: []}
-                for i in range(k):
-                    for patched in ((False, True) if i % 2 else (True, False)):
-                        qd.create_validator, ma.create_validator = cached if patched else original
-                        res[patched].append(await one())
-                return res
-
-            asyncio.run(run(2))
-            res = asyncio.run(run(n))
-            qd.create_validator, ma.create_validator = original
-            a, b = statistics.median(res[False]), statistics.median(res[True])
-            log(f"{which:9s} cpu p50: as built {a * 1000:.2f} ms; validators made once {b * 1000:.2f} ms "
-                f"(validation ≈ {(a - b) * 1000:.2f} ms per request)")
-            rt.reads.close()
-        log(f"validation cache (maxsize 256): {_get_validate_cache(256).cache_info()}")
-    finally:
         _discard(p)
 
 
@@ -339,7 +296,7 @@ def locks(seconds_per_step: int = 0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.profile")
-    ap.add_argument("what", choices=["commands", "http", "rebuild", "graphql", "validation", "locks"])
+    ap.add_argument("what", choices=["commands", "http", "rebuild", "graphql", "locks"])
     ap.add_argument("--projections", action="store_true", help="http: run the projection runner beside it")
     ap.add_argument("query", nargs="?", default="queue", choices=["queue", "dispute", "timeline"])
     ap.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
@@ -356,8 +313,6 @@ def main(argv: list[str] | None = None) -> int:
         rebuild(args.backend, args.top)
     elif args.what == "graphql":
         graphql(args.backend, args.query, args.top)
-    elif args.what == "validation":
-        validation(args.backend)
     else:
         locks()
     return 0

@@ -41,7 +41,10 @@ MASKED_MESSAGE = "internal error; it has been logged"
 
 
 class ExpectedErrors(SchemaExtension):
-    """Gives every error a code; in production also hides the message of unexpected ones."""
+    """Gives every error a code; in production also hides the message of unexpected ones.
+
+    (The schema uses interfaces.graphql.operation.Operation, which does this and more in one
+    extension; this one is kept for anything that builds its own schema.)"""
 
     def __init__(self, *, mask: bool = False) -> None:
         super().__init__()
@@ -49,21 +52,26 @@ class ExpectedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        shown: list[GraphQLError] = []
-        for error in result.errors:
-            code = code_of(error)
-            if code is None:
-                log.error("unexpected GraphQL error", exc_info=error.original_error)
-                code = "INTERNAL"
-            if code == "INTERNAL" and self.mask:
-                replacement = GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
-            else:
-                replacement = error
-            extensions: dict[str, Any] = dict(replacement.extensions or {})
-            extensions.setdefault("code", code)
-            replacement.extensions = extensions
-            shown.append(replacement)
-        result.errors = shown
+        mark_errors(self.execution_context.result, mask=self.mask)
+
+
+def mark_errors(result: Any, *, mask: bool) -> None:
+    """Every error of the result gets its code in `extensions`; unexpected ones are logged, and
+    in production (`mask`) their message is hidden."""
+    if result is None or not result.errors:
+        return
+    shown: list[GraphQLError] = []
+    for error in result.errors:
+        code = code_of(error)
+        if code is None:
+            log.error("unexpected GraphQL error", exc_info=error.original_error)
+            code = "INTERNAL"
+        if code == "INTERNAL" and mask:
+            replacement = GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
+        else:
+            replacement = error
+        extensions: dict[str, Any] = dict(replacement.extensions or {})
+        extensions.setdefault("code", code)
+        replacement.extensions = extensions
+        shown.append(replacement)
+    result.errors = shown

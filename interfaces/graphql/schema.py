@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
-import anyio.to_thread
 import msgspec
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
 from application.errors import DisputeNotFound, Forbidden
@@ -18,6 +16,7 @@ from domain import events as ev
 from domain.values import Role
 from infrastructure.checkpoints import verify_case
 from infrastructure.serialization import decode_event
+from interfaces.graphql import threads
 from interfaces.graphql import types as t
 from interfaces.graphql.mutations import Mutation
 from projections import queries as q
@@ -31,7 +30,7 @@ ACCESS_LOG_ROLES = frozenset({Role.AUDITOR, Role.TASKFORCE, Role.LEGAL})
 
 
 async def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+    return await threads.run_sync(fn, *args, **kwargs)
 
 
 def _ctx(info: Info) -> dict[str, Any]:
@@ -115,7 +114,8 @@ class Query:
             return None
         as_of = _utc(as_of, "asOf")
         rows = await _run(ctx["reads"].query, q.timeline_rows, view.id, as_of)
-        events, state = [], None
+        events: list[Any] = []  # TimelineEventRecords, read as TimelineEvents
+        state = None
         for row in rows:
             event = decode_event(row.topic, row.state)
             state = fold(state, event)
@@ -191,7 +191,7 @@ def _parse_ts(text: str) -> dt.datetime:
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "at", "actor")
 
 
-def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any], case: CaseView) -> t.TimelineEvent:
+def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any], case: CaseView) -> t.TimelineEventRecord:
     data = msgspec.to_builtins(event)
     for key in _ENVELOPE:
         data.pop(key, None)
@@ -204,18 +204,19 @@ def _timeline_event(row: q.TimelineRow, event: Any, ctx: dict[str, Any], case: C
             other.pop("contact_masked", None)
             data["other_party"] = other
     at, recorded = _parse_ts(row.at), _parse_ts(row.recorded_at)
-    return t.TimelineEvent(
-        sequence=row.version,
-        type=row.type,
-        at=at,
-        recorded_at=recorded,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        actor_unit=row.actor_unit,
-        data=t.as_json(data),
-        hash=row.hash,
-        position=row.position,
-        backdated=(recorded - at).total_seconds() > 60,
+    # A TimelineEvent, read by attribute (see TimelineEventRecord)
+    return t.TimelineEventRecord(
+        row.version,
+        row.type,
+        at,
+        recorded,
+        row.actor,
+        row.actor_role,
+        row.actor_unit,
+        t.as_json(data),
+        row.hash,
+        row.position,
+        (recorded - at).total_seconds() > 60,
     )
 
 
@@ -280,28 +281,24 @@ def _supervision(report: q.SupervisionReport) -> t.Supervision:
 
 def build_schema(*, production: bool) -> strawberry.Schema:
     from graphql.validation import NoSchemaIntrospectionCustomRule
-    from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
-    from interfaces.graphql.errors import ExpectedErrors
+    from interfaces.graphql.execution import FastExecutor
+    from interfaces.graphql.operation import Documents, Operation
 
-    # Factories, not instances: strawberry builds fresh extensions per request (its caches are
-    # module-level, so parsing and validation are still cached across requests).
-    # The depth and alias rules are built once: a new rule class per request would never hit the
-    # validation cache (its key includes the rules) and would fill it with one-off entries.
-    limits = [
+    # The depth and alias rules are built once (a new rule class per request would never hit
+    # the validation cache). One extension per request does what AddValidationRules,
+    # MaxTokensLimiter, ParserCache, ValidationCache and ExpectedErrors did, in that order;
+    # its caches live in `documents`, one per schema. A factory, not an instance: strawberry
+    # makes a fresh extension per request.
+    rules: list[Any] = [
         *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     ]
-    extensions: list[Any] = [
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: ExpectedErrors(mask=production),
-    ]
     if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
+        rules.append(NoSchemaIntrospectionCustomRule)
+    documents = Documents(rules, max_tokens=MAX_TOKENS, maxsize=256)
+    extensions: list[Any] = [lambda: Operation(documents, mask=production)]
+    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastExecutor)
 
 
 class QuietSchema(strawberry.Schema):

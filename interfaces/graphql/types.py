@@ -6,6 +6,7 @@ import datetime as dt
 from enum import Enum
 from typing import Any
 
+import msgspec
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -78,17 +79,50 @@ class Deadline:
     unit: str = strawberry.field(description="Who answers for it: the accepting unit, the handling unit, or taskforce")
 
 
-def deadline_of(d: DeadlineView, now: dt.datetime) -> Deadline:
-    return Deadline(
-        kind=DeadlineKind(d.kind),
-        due_at=d.due_at,
-        due_on=d.due_on,
-        met_at=d.met_at,
-        overdue=d.overdue(now),
-        provisional=d.provisional,
-        derivation=list(d.derivation),
-        unit=d.unit,
+class DeadlineRecord(msgspec.Struct, gc=False):
+    """What a Deadline's fields are read from (the same attribute names): a msgspec Struct rather
+    than the strawberry dataclass, as a queue builds a few hundred and only attributes are read.
+    Not tracked by the GC: it holds plain data, in no cycle."""
+
+    kind: DeadlineKind
+    due_at: dt.datetime
+    due_on: dt.date
+    met_at: dt.datetime | None
+    overdue: bool
+    provisional: bool
+    derivation: list[str]
+    unit: str
+
+
+def _members(enum: type[Enum]) -> dict[Any, Any]:
+    """value -> member, as `enum(value)` finds them (aliases included)."""
+    return dict(enum._value2member_map_)
+
+
+_DEADLINE_KINDS = _members(DeadlineKind)
+_STATUSES = _members(DisputeStatus)
+_LEVELS = _members(Level)
+
+
+def deadline_of(d: DeadlineView, now: dt.datetime) -> DeadlineRecord:
+    """A Deadline (read by attribute, see DeadlineRecord)."""
+    return DeadlineRecord(
+        _DEADLINE_KINDS.get(d.kind) or DeadlineKind(d.kind),
+        d.due_at,
+        d.due_on,
+        d.met_at,
+        d.overdue(now),
+        d.provisional,
+        list(d.derivation),
+        d.unit,
     )
+
+
+_DEADLINE_ORDER = {"transfer": 0, "handling": 1, "deliberation": 2}
+
+
+def _deadline_order(d: DeadlineView) -> int:
+    return _DEADLINE_ORDER[d.kind]
 
 
 def selected_names(info: Info) -> set[str]:
@@ -115,7 +149,7 @@ class Dispute:
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(self.view.id)
+        return self.view.id  # type: ignore[return-value] # strawberry.ID(x) is x
 
     @strawberry.field
     def case_number(self) -> str:
@@ -123,11 +157,12 @@ class Dispute:
 
     @strawberry.field
     def status(self) -> DisputeStatus:
-        return DisputeStatus(self.view.status)
+        return _STATUSES.get(self.view.status) or DisputeStatus(self.view.status)
 
     @strawberry.field
     def level(self) -> Level | None:
-        return None if self.view.level is None else Level(self.view.level)
+        level = self.view.level
+        return None if level is None else _LEVELS.get(level) or Level(level)
 
     @strawberry.field
     def channel(self) -> str:
@@ -201,8 +236,8 @@ class Dispute:
 
     @strawberry.field
     def deadlines(self) -> list[Deadline]:
-        order = {"transfer": 0, "handling": 1, "deliberation": 2}
-        return [deadline_of(d, self.now) for d in sorted(self.view.deadlines, key=lambda d: order[d.kind])]
+        now = self.now
+        return [deadline_of(d, now) for d in sorted(self.view.deadlines, key=_deadline_order)]  # type: ignore[misc]
 
     @strawberry.field(description="Overdue as of now (or of asOf in a timeline)")
     def overdue(self) -> bool:
@@ -299,6 +334,24 @@ class TimelineEvent:
     hash: str
     position: int
     backdated: bool = strawberry.field(description="The act happened earlier than it was recorded")
+
+
+class TimelineEventRecord(msgspec.Struct, gc=False):
+    """What a TimelineEvent's fields are read from (the same attribute names): a msgspec Struct
+    rather than the strawberry dataclass, as a timeline builds 1,000 of them and the resolver
+    only ever reads attributes. Not tracked by the GC: it holds plain data, in no cycle."""
+
+    sequence: int
+    type: str
+    at: dt.datetime
+    recorded_at: dt.datetime
+    actor: str
+    actor_role: str
+    actor_unit: str | None
+    data: Any
+    hash: str
+    position: int
+    backdated: bool
 
 
 @strawberry.type
