@@ -229,6 +229,17 @@ class FengqiaoPostgresRecorder(PostgresApplicationRecorder):
                 command.rollback()
                 raise
 
+    def notification_sequence(self, conn: psycopg.Connection[Any]) -> str:
+        """The name of the sequence that issues notification ids (asked of the database once)."""
+        if self._sequence is None:
+            row = conn.execute(
+                "SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq",
+                (self.events_table.as_string(conn),),
+            ).fetchone()
+            assert row is not None and row["seq"], "the events table has no notification id sequence"
+            self._sequence = str(row["seq"])
+        return self._sequence
+
     def statement(self, name: str, conn: psycopg.Connection[Any], build: Callable[[], Any]) -> str:
         """A statement of the command path, composed once (identifiers quoted) and kept as text."""
         text = self._statements.get(name)
@@ -240,6 +251,7 @@ class FengqiaoPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         self._idem_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier("idempotency_keys"))
         self._statements: dict[str, str] = {}
+        self._sequence: str | None = None
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -423,27 +435,26 @@ class PostgresCommand:
             f"INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES {values} "
             "RETURNING notification_id"
         )
+        statements = [
+            self._sql("lock", lambda: r.lock_table_statements[1]),
+            self._sql("notify", lambda: SQL("NOTIFY {}").format(Identifier(r.channel_name))),
+            insert if stored_events else "SELECT NULL::bigint AS notification_id WHERE false",
+        ]
+        position = f"currval({_text(r.notification_sequence(self._conn))}::regclass)::text" if stored_events else "'null'"
         if idempotency is not None:
-            # The key goes in with the events, in the same statement; its answer's position is
-            # the last notification id, known only here, so the stored answer is completed in SQL.
+            # The key goes in with the events, in the same transaction; its answer's position is
+            # the last notification id, known only here: the sequence's value in this session.
             response = dict(idempotency.response)
             response.pop("position", None)
             prefix = msgspec.json.encode(response)[:-1] + b',"position":'
             idem = self._sql("idem", lambda: r._idem_table)
-            insert = (
-                f"WITH ins AS ({insert}), k AS ("
-                f"INSERT INTO {idem} (scope, key, request_hash, response, created_at) "
-                f"SELECT {_text(idempotency.scope)}, {_text(idempotency.key)}, {_text(idempotency.request_hash)}, "
-                f"{_bytea(prefix)} || convert_to(coalesce(max(notification_id)::text, 'null') || '}}', 'UTF8'), "
-                f"{_timestamptz(idempotency.created_at)} FROM ins) "
-                "SELECT notification_id FROM ins ORDER BY notification_id"
+            statements.append(
+                f"INSERT INTO {idem} (scope, key, request_hash, response, created_at) VALUES ("
+                f"{_text(idempotency.scope)}, {_text(idempotency.key)}, {_text(idempotency.request_hash)}, "
+                f"{_bytea(prefix)} || convert_to({position} || '}}', 'UTF8'), {_timestamptz(idempotency.created_at)})"
             )
-        self._cur.execute("; ".join([
-            self._sql("lock", lambda: r.lock_table_statements[1]),
-            self._sql("notify", lambda: SQL("NOTIFY {}").format(Identifier(r.channel_name))),
-            insert,
-            "COMMIT",
-        ]))
+        statements.append("COMMIT")
+        self._cur.execute("; ".join(statements))
         results = self._results()
         self._committed = True
         return [row["notification_id"] for row in results[2]]
