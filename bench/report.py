@@ -210,10 +210,11 @@ def render(results: dict[str, Any], info: dict[str, Any], sizes: Any, *, quick: 
         "",
         "## What is compared",
         "",
-        "- **B1** ours = `Fengqiao` use cases in-process (load, decide, save events and the idempotency key in one "
-        "transaction). raw = per command one transaction selecting the case's rows and inserting one row, through the "
-        "same driver, on a table of the same layout, writing the same bytes. raw+idem (information only) adds the "
-        "idempotency select and insert ours does.",
+        "- **B1** ours = `Fengqiao` use cases in-process: one store transaction per command that takes the case's "
+        "turn (SQLite write lock; PostgreSQL advisory lock), reads the events after the state kept from the case's "
+        "previous command, decides, and inserts the events and the idempotency key. raw = per command one transaction "
+        "selecting the case's rows and inserting one row, through the same driver, on a table of the same layout, "
+        "writing the same bytes. raw+idem (information only) adds an idempotency select and insert.",
         "- **B2** plain = the same lifecycle as an `eventsourcing` `Aggregate` with `@event` methods in a plain "
         "`Application` (default Mapper + JSONTranscoder, no snapshotting, default pool), idempotency the library way "
         "(a key aggregate saved in the same transaction).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -472,12 +473,29 @@ class PostgresCommand:
                 pass  # a broken connection: the pool discards it, the server has rolled back
 
 
+class _MostRecentFirst(deque[Any]):
+    """The pool's idle connections, handed out most recently used first."""
+
+    def popleft(self) -> Any:
+        return self.pop()
+
+
 class FengqiaoSQLitePool(SQLiteConnectionPool):
-    """The library's pool, with connections that keep their prepared statements: it passes
-    `cached_statements=True`, which sqlite3 reads as a cache of one statement, so every command
-    parsed its four statements again."""
+    """The library's pool, with two changes measured on the command path:
+
+    - connections keep their prepared statements: the library passes `cached_statements=True`,
+      which sqlite3 reads as a cache of one statement, so every command parsed its four
+      statements again;
+    - the most recently used idle connection is handed out first (the library takes the least
+      recently used): a connection that sat idle while others wrote must re-read the pages they
+      changed, so rotating through the pool made every command start cold.
+    """
 
     STATEMENT_CACHE = 64
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pool = _MostRecentFirst(self._pool)
 
     def _create_connection(self) -> SQLiteConnection:
         try:
