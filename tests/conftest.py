@@ -113,3 +113,15 @@ def make_app(settings: Settings, clock: FakeClock) -> Iterator[Callable[[], obje
 @pytest.fixture
 def app(make_app: Callable[[], object]) -> object:
     return make_app()
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FakeClock) -> Iterator[object]:
+    """The whole runtime (HTTP app included) on the test's store; closed afterwards."""
+    from interfaces.runtime import build_runtime
+
+    rt = build_runtime(settings, clock=clock)
+    try:
+        yield rt
+    finally:
+        rt.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -11,7 +10,6 @@ import pytest
 
 from application import commands as cmd
 from domain.values import Actor, Role
-from interfaces.runtime import build_runtime
 from tests.application._support import ID_NUMBER, PHONE, utc
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -47,15 +45,6 @@ LONG_NOTE = (
     "因缺少人社部门的权益记录复核意见被退回补正，缴费人未再补交材料；本次由承办人员主动协调人社局调取复核意见，"
     "避免缴费人再次往返。"
 )
-
-
-@pytest.fixture
-def runtime(settings: Any, clock: Any) -> Iterator[Any]:
-    rt = build_runtime(settings, clock=clock)
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

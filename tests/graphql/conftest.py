@@ -11,7 +11,6 @@ import pytest
 from litestar.testing import TestClient
 
 from interfaces.graphql import schema as graphql_schema
-from interfaces.runtime import build_runtime
 from tests.graphql.support import Api
 
 _build_schema_once = functools.cache(graphql_schema.build_schema)
@@ -28,15 +27,6 @@ def _one_schema_per_mode(monkeypatch: pytest.MonkeyPatch) -> None:
             continue
         if getattr(loaded, "build_schema", None) is graphql_schema.build_schema:
             monkeypatch.setattr(loaded, "build_schema", _build_schema_once)
-
-
-@pytest.fixture
-def runtime(settings: Any, clock: Any) -> Iterator[Any]:
-    rt = build_runtime(settings, clock=clock)
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -18,20 +18,10 @@ from application import commands as cmd
 from domain.hashchain import GENESIS, link
 from domain.values import Actor, Role
 from infrastructure.checkpoints import verify_case
-from interfaces.runtime import build_runtime
 from tests.application._support import ID_NUMBER, PHONE
 
 CLERK = Actor("clerk-1", Role.CLERK, "tax")
 HANDLER = Actor("handler-1", Role.HANDLER, "tax")
-
-
-@pytest.fixture
-def runtime(settings: Any, clock: Any) -> Iterator[Any]:
-    rt = build_runtime(settings, clock=clock)
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture
