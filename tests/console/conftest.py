@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.servers import answers_200
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FENGQIAO = str(Path(sys.executable).with_name("fengqiao"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -124,17 +126,7 @@ class ConsoleServer:
 
     def _wait_ready(self) -> bool:
         assert self.proc is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=2.0).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        return False
+        return answers_200(self.proc, f"{self.url}/ready", START_TIMEOUT, request_timeout=2.0)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -2,9 +2,7 @@
 
 It runs exactly as a user would: `fengqiao serve --host 127.0.0.1 --port P` in a fresh working
 directory (so ./var is created there), tokens from `fengqiao token issue` in the same directory
-(same ./var/secret), and SIGTERM at the end, after which the process must exit 0 within 10 s
-(while SIGTERM_EXIT_BUG is True, death by SIGTERM is tolerated here and held as a strict xfail
-in test_process.py).
+(same ./var/secret), and SIGTERM at the end, after which the process must exit 0 within 10 s.
 One server per store is shared by the whole e2e package (starting one and issuing its tokens
 costs seconds); every test registers its own cases, so the tests do not interfere, and checks
 on case numbers are relative to a case registered in the same test.
@@ -30,15 +28,11 @@ import psycopg
 import pytest
 
 from tests.e2e import support
+from tests.servers import answers_200
 
 FENGQIAO = str(Path(sys.executable).with_name("fengqiao"))
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-# Known bug (see test_process.py): after a graceful shutdown uvicorn re-raises the captured
-# signal, so `fengqiao serve` dies of SIGTERM (exit status -15) instead of exiting 0. While this
-# is True the shared fixture tolerates that one status at teardown and test_process.py holds the
-# strict expectation as a strict xfail; set it to False once interfaces/cli.py is fixed.
-SIGTERM_EXIT_BUG = False
 # Variables that would make the server differ from a fresh install in its working directory.
 _OWN_VARIABLES = (
     "FENGQIAO_DATABASE_URL",
@@ -187,17 +181,7 @@ class Server:
 
     def _wait_healthy(self) -> bool:
         assert self.proc is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        return False
+        return answers_200(self.proc, f"{self.url}/health", START_TIMEOUT)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send `sig` (SIGTERM); the process must end within 10 s. Returns the exit status."""
@@ -311,8 +295,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield srv
     finally:
         code = srv.stop()
-        allowed = {0, -signal.SIGTERM} if SIGTERM_EXIT_BUG else {0}
-        assert code in allowed, f"fengqiao serve ({store}) exited {code} after SIGTERM:\n{srv.log()[-4000:]}"
+        assert code == 0, f"fengqiao serve ({store}) exited {code} after SIGTERM:\n{srv.log()[-4000:]}"
     if store == "sqlite":
         assert (cwd / "var").is_dir(), "serve did not create ./var in its working directory"
 

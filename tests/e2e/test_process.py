@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import support as s
-from tests.e2e.conftest import FENGQIAO, SIGTERM_EXIT_BUG, Caller, Server, clean_env, issue_token
+from tests.e2e.conftest import FENGQIAO, Caller, Server, clean_env, issue_token
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -28,14 +28,6 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     srv = Server(request.param, tmp_path, env)
     yield srv
     srv.kill()  # a test that failed half-way leaves no server behind
-
-
-_EXIT_BUG = (
-    "bug: interfaces/cli.py _serve() calls uvicorn.Server.run(); since uvicorn 0.29 its "
-    "capture_signals() re-raises the captured SIGTERM/SIGINT after the graceful shutdown, so the "
-    "process dies of the signal (status -15, or -2 with a KeyboardInterrupt traceback) instead of "
-    "exiting 0, and runtime.close() never runs on SIGTERM"
-)
 
 
 # How the process handles signals does not depend on the store: SQLite only, to save time.
@@ -64,7 +56,7 @@ def test_restart_keeps_cases_and_secret(fresh: Server) -> None:
     )
     first = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
     code = fresh.stop()
-    assert code in ({0, -signal.SIGTERM} if SIGTERM_EXIT_BUG else {0}), fresh.log()[-2000:]
+    assert code == 0, fresh.log()[-2000:]
 
     fresh.start()
     try:
@@ -74,7 +66,7 @@ def test_restart_keeps_cases_and_secret(fresh: Server) -> None:
         assert s.sequence_of(second["case_number"]) == s.sequence_of(first["case_number"]) + 1
     finally:
         code = fresh.stop()
-    assert code in ({0, -signal.SIGTERM} if SIGTERM_EXIT_BUG else {0}), fresh.log()[-2000:]
+    assert code == 0, fresh.log()[-2000:]
 
 
 
