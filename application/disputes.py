@@ -580,22 +580,18 @@ class Fengqiao(Application[UUID]):
             dispute_id = self._resolve(ref)
             given_at = _aware("at", payload.at) if payload.at is not None else None
             for attempt_no in range(STORE_ATTEMPTS):
-                sent: list[Any] = []
+                sent: list[Any] = []  # [dispute, its events] once the insert has been sent
                 try:
                     return self._command(dispute_id, ref, command, actor, idempotency, given_at, decide, sent)
-                except IntegrityError:
-                    landed = self._landed(sent[-1][-1]) if sent else None
+                except (IntegrityError, InterfaceError, OperationalError) as e:
+                    # Did our own write land (a commit whose answer was lost)?
+                    landed = self._landed(sent[1][-1]) if sent else None
                     if landed is not None:
                         return self._result(sent[0], landed)
-                    # Our key was taken meanwhile (replayed by `_idempotently`), or another
-                    # change to the case won the race.
-                    current = self._get(dispute_id, ref)
-                    raise ConcurrencyConflict(current.status) from None
-                except (InterfaceError, OperationalError):
-                    # The connection failed. If it failed after the commit, our write landed.
-                    landed = self._landed(sent[-1][-1]) if sent else None
-                    if landed is not None:
-                        return self._result(sent[0], landed)
+                    if isinstance(e, IntegrityError):
+                        # Our key was taken meanwhile (replayed by `_idempotently`), or another
+                        # change to the case won the race.
+                        raise ConcurrencyConflict(self._get(dispute_id, ref).status) from None
                     if attempt_no == STORE_ATTEMPTS - 1:
                         raise
                     self.store.recover()

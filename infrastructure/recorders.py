@@ -35,7 +35,7 @@ from eventsourcing.sqlite import (
 )
 from psycopg.sql import SQL, Identifier
 
-from application.disputes import IdempotencyRecord
+from application.disputes import STORE_ATTEMPTS, STORE_RETRY_WAIT, IdempotencyRecord
 
 
 class StoredAnswer(msgspec.Struct, frozen=True):
@@ -177,8 +177,6 @@ class SQLiteCommand:
 # again the pool's idle connections are checked, so that after a database restart the retry is
 # not handed another dead connection (the pool does not ping on checkout: that cost a round trip
 # on every command).
-STORE_ATTEMPTS = 3
-STORE_RETRY_WAIT = 0.1
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -399,12 +397,8 @@ class PostgresCommand:
         self._cur.execute("; ".join(statements))
         results = self._results()
         if after is None:
-            snapshot_rows = results[-2]
-            if snapshot_rows:
-                row = snapshot_rows[0]
-                self.snapshot = StoredEvent(
-                    self.originator_id, row["originator_version"], row["topic"], bytes(row["state"])
-                )
+            snapshots = self._stored(self.originator_id, results[-2])
+            self.snapshot = snapshots[0] if snapshots else None
         self.events = self._stored(self.originator_id, results[-1])
 
     def events_after(self, originator_id: UUID, version: int) -> list[StoredEvent]:
