@@ -628,6 +628,18 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         return completed
 
+    def _settled(self, complete: Callable[[], Any], return_type: Any, field_details_list: Any, path: Path) -> Any:
+        """`complete()` with `execute_field`'s error handling: an error, now or when awaited,
+        goes to `handle_field_error` and the field is null."""
+        try:
+            completed = complete()
+        except Exception as raw_error:  # noqa: BLE001
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._guard(completed, return_type, field_details_list, path)
+        return completed
+
     async def _guard(self, completed: Awaitable[Any], return_type: Any, field_details_list: Any, path: Path) -> Any:
         try:
             return await completed
@@ -647,15 +659,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         if value is Undefined or isinstance(value, Exception) or self.is_awaitable(value):
             return self._complete_slow(parent_type, field_details_list, spec, path, value)
-        return_type = spec.field_def.type
-        try:
-            completed = self.collect_and_execute_subfields(spec.object_type, field_details_list, path, value, None)  # type: ignore[arg-type]
-            if self.is_awaitable(completed):
-                return self._guard(completed, return_type, field_details_list, path)
-        except Exception as raw_error:  # noqa: BLE001
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            return None
-        return completed
+        return self._settled(
+            lambda: self.collect_and_execute_subfields(spec.object_type, field_details_list, path, value, None),  # type: ignore[arg-type]
+            spec.field_def.type, field_details_list, path,
+        )
 
     def _complete_object_list(
         self, parent_type: GraphQLObjectType, field_details_list: Any, spec: _Spec, path: Path, value: Any
@@ -665,16 +672,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             if spec.non_null:
                 return self._complete_slow(parent_type, field_details_list, spec, path, value)
             return None
-        return_type = spec.field_def.type
-        try:
-            completed = self._objects(spec.object_type, spec.item_type, spec.item_non_null, field_details_list, path, value)  # type: ignore[arg-type]
-        except Exception as raw_error:  # noqa: BLE001
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            return None
+        completed = self._settled(
+            lambda: self._objects(spec.object_type, spec.item_type, spec.item_non_null, field_details_list, path, value),  # type: ignore[arg-type]
+            spec.field_def.type, field_details_list, path,
+        )
         if completed is _SLOW:
             return self._complete_slow(parent_type, field_details_list, spec, path, value)
-        if self.is_awaitable(completed):
-            return self._guard(completed, return_type, field_details_list, path)
         return completed
 
     def complete_value(
