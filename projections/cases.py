@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from domain import events as ev
+from projections.batches import LastBatch, select_by_ids, write_rows
 from projections.case_view import CaseView, fold
 
 NAME = "cases"
@@ -122,10 +123,7 @@ class CasesProjection:
     topics: tuple[type, ...] = ev.ALL_EVENTS
 
     def __init__(self) -> None:
-        # The case views written by the last `apply_fresh` batch and the position it ended at:
-        # at most one batch's cases, so memory does not grow with the log.
-        self._recent: dict[str, CaseView] = {}
-        self._recent_upto: int | None = None
+        self._recent: LastBatch[CaseView] = LastBatch()  # the case views of the last apply_fresh
 
     def create(self, cursor: Any, dialect: str) -> None:
         for statement in ddl(dialect):
@@ -137,7 +135,7 @@ class CasesProjection:
     def apply(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]]) -> None:
         """Apply events in any state of the table: each case's stored row is read first (one query
         for the whole batch), so an event already applied is skipped."""
-        self._recent, self._recent_upto = {}, None
+        self._recent.forget()
         self._apply(cursor, items, {}, fresh=False)
 
     def apply_fresh(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]], since: int) -> None:
@@ -145,12 +143,9 @@ class CasesProjection:
         the events up to `since` (the tracking row says so, in this transaction). Then a case whose
         first event here is its registration has no row yet, and a case of the previous batch
         (if that one ended at `since`) has the row this projection wrote; only the others are read."""
-        known = self._recent if self._recent_upto == since else {}
-        self._recent, self._recent_upto = {}, None  # until this batch is built
-        views = self._apply(cursor, items, known, fresh=True)
+        views = self._apply(cursor, items, self._recent.take(since), fresh=True)
         if items:
-            self._recent = {k: v for k, v in views.items() if v is not None}
-            self._recent_upto = items[-1][0]
+            self._recent.keep({k: v for k, v in views.items() if v is not None}, items[-1][0])
 
     def _apply(
         self,
@@ -185,32 +180,6 @@ class CasesProjection:
         if rows:
             write_rows(cursor, _UPSERT, _UPSERT_PG, rows)
         return views
-
-
-def write_rows(cursor: Any, sql: str, unnest_sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """`sql` once per row; on PostgreSQL `unnest_sql` once, with the rows as column arrays."""
-    if getattr(cursor, "dialect", None) == "postgresql":
-        cursor.execute_binary(unnest_sql, [list(column) for column in zip(*rows, strict=True)])
-    else:
-        cursor.executemany(sql, rows)
-
-
-_IN_CHUNK = 500  # ids per `IN (...)` on SQLite (well under its variable limit)
-
-
-def select_by_ids(cursor: Any, sql: str, ids: Sequence[str], *, postgresql: str | None = None) -> list[tuple[Any, ...]]:
-    """Run `sql` for many ids at once: on PostgreSQL one query with the ids as one text[]
-    parameter (`{in}` becomes `= ANY(?)`, or `postgresql` is used as it is), elsewhere one
-    `{in}` = `IN (?, …)` query per chunk of ids."""
-    if getattr(cursor, "dialect", None) == "postgresql":
-        cursor.execute(postgresql or sql.replace("{in}", "= ANY(?)"), (list(ids),))
-        return list(cursor.fetchall())
-    found: list[tuple[Any, ...]] = []
-    for i in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[i : i + _IN_CHUNK]
-        cursor.execute(sql.replace("{in}", f"IN ({', '.join('?' * len(chunk))})"), chunk)
-        found += cursor.fetchall()
-    return found
 
 
 def views(rows: Iterable[tuple[Any, ...]]) -> list[CaseView]:

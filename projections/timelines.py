@@ -7,7 +7,8 @@ from typing import Any
 
 from domain import events as ev
 from domain.hashchain import GENESIS, link
-from projections.cases import select_by_ids, ts
+from projections.batches import LastBatch, select_by_ids
+from projections.cases import ts
 
 NAME = "timelines"
 
@@ -35,10 +36,7 @@ class TimelinesProjection:
     name = NAME
 
     def __init__(self) -> None:
-        # The chain heads left by the last `apply_fresh` batch and the position it ended at: at
-        # most one batch's cases, so memory does not grow with the log.
-        self._recent: dict[str, tuple[int, str]] = {}
-        self._recent_upto: int | None = None
+        self._recent: LastBatch[tuple[int, str]] = LastBatch()  # the chain heads of the last apply_fresh
 
     def create(self, cursor: Any, dialect: str) -> None:
         for statement in DDL:
@@ -50,19 +48,16 @@ class TimelinesProjection:
     def apply(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]]) -> None:
         """Apply events in any state of the table: each case's chain head is read first (one query
         for the whole batch), so an event already applied is skipped."""
-        self._recent, self._recent_upto = {}, None
+        self._recent.forget()
         self._apply(cursor, items, {}, fresh=False)
 
     def apply_fresh(self, cursor: Any, items: Sequence[tuple[int, str, bytes, Any]], since: int) -> None:
         """For the runner: `items` are exactly the events after `since`, and the table holds exactly
         the events up to `since`. A case whose first event here is version 1 has no rows yet; the
         heads written by the previous batch (if it ended at `since`) are known; only the rest are read."""
-        known = self._recent if self._recent_upto == since else {}
-        self._recent, self._recent_upto = {}, None  # until this batch is built
-        heads = self._apply(cursor, items, known, fresh=True)
+        heads = self._apply(cursor, items, self._recent.take(since), fresh=True)
         if items:
-            self._recent = heads
-            self._recent_upto = items[-1][0]
+            self._recent.keep(heads, items[-1][0])
 
     def _apply(
         self,
