@@ -21,9 +21,9 @@ import msgspec
 from litestar import Litestar, Response, get
 from litestar.testing import TestClient
 
+from application.reads import ReadSide
 from bench.common import log, median, percentile
 from domain.values import Actor, Role
-from infrastructure.readside import ReadSide
 from interfaces.auth import issue_token
 from projections import queries as q
 

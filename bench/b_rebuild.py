@@ -16,10 +16,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from application.event_codec import decode_event
 from bench.common import Store, log, median
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readstore import open_read_store
-from infrastructure.serialization import decode_event
 from projections import cases as pc
 from projections import timelines as pt
 

@@ -305,7 +305,7 @@ def verify_case(app: Any, reads: ReadStore, checkpoints: CheckpointStore, case_i
 
 def verify_access_log(reads: ReadStore, checkpoints: CheckpointStore) -> list[str]:
     """Walk the access log recomputing its chain; every signed head must lie on it. Problems, or []."""
-    from infrastructure.readside import access_link
+    from infrastructure.access_log import access_link
 
     with reads.transaction(readonly=True) as cur:
         cur.execute("SELECT id, at, subject, role, unit, case_number, fields, reason, hash FROM access_log ORDER BY id")

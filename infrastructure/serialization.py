@@ -1,4 +1,4 @@
-"""Events are msgspec Structs; they are stored as msgspec JSON under their class's topic.
+"""The event store's mapper: events stored as msgspec JSON (see application.event_codec).
 
 The library's default mapper copies `vars(event)` into a dict and runs its own JSON transcoder,
 which knows no `date` and costs more; our events are typed Structs, so msgspec encodes and
@@ -7,27 +7,13 @@ decodes them directly (and a schema mismatch fails loudly on decode).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import msgspec
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
-_encoder = msgspec.json.Encoder()
-
-
-@cache
-def _decoder(cls: type) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(cls)
-
-
-def encode_event(event: Any) -> bytes:
-    return _encoder.encode(event)
-
-
-def decode_event(topic: str, state: bytes) -> Any:
-    return _decoder(resolve_topic(topic)).decode(state)
+from application.event_codec import decode_event, encode_event
 
 
 class _UnusedTranscoder(Transcoder):
@@ -47,7 +33,7 @@ class MsgspecMapper(Mapper[Any]):
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(type(domain_event)),
-            state=_encoder.encode(domain_event),
+            state=encode_event(domain_event),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:

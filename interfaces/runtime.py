@@ -13,11 +13,12 @@ from typing import Any
 from litestar import Litestar
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
+from infrastructure.access_log import SqlAccessLog
 from infrastructure.checkpoints import CheckpointStore
 from infrastructure.coordination import Listener, leadership_for, schema_lock
 from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
-from infrastructure.readside import ReadSide
 from infrastructure.readstore import open_read_store
 from infrastructure.settings import Settings
 from infrastructure.store import open_application
@@ -148,7 +149,7 @@ def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
         fengqiao, store, leadership=leadership_for(settings.store), gather=settings.projection_gather_ms / 1000
     )
     fengqiao.listeners.append(runner.wake)
-    return ReadSide(store, runner, fengqiao.privacy, fengqiao.clock)
+    return ReadSide(store, runner, SqlAccessLog(store), fengqiao.privacy, fengqiao.clock)
 
 
 def build_runtime(

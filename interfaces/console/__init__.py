@@ -23,8 +23,8 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
 from infrastructure.checkpoints import CheckpointStore
-from infrastructure.readside import ReadSide
 from infrastructure.settings import Settings
 from interfaces.console.auth import PREFIX, PUBLIC_PATHS
 

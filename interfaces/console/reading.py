@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
 from domain.values import Actor
 from infrastructure.checkpoints import CheckpointStore
-from infrastructure.readside import ReadSide
 from interfaces.graphql.controller import request_context
 from interfaces.graphql.errors import code_of
 from interfaces.graphql.schema import build_schema

@@ -26,11 +26,11 @@ from uuid import UUID
 
 from application.disputes import Fengqiao
 from application.errors import DisputeNotFound, Forbidden
+from application.event_codec import decode_event
+from application.reads import PartyValues, ReadSide
 from domain.values import Actor, Role
 from infrastructure.checkpoints import Checkpoint, CheckpointStore, key_id, verify_case
 from infrastructure.projection_runner import ConcurrentRunner
-from infrastructure.readside import PartyValues, ReadSide
-from infrastructure.serialization import decode_event
 from interfaces.dossier import verify as offline
 from interfaces.dossier.readme import readme_text
 from projections import queries as q

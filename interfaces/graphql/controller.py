@@ -19,8 +19,8 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLResource
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
 from infrastructure.checkpoints import CheckpointStore
-from infrastructure.readside import ReadSide
 from interfaces.graphql import threads
 from interfaces.graphql.schema import build_schema
 from projections import queries as q

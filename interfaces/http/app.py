@@ -12,8 +12,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
 from infrastructure.checkpoints import CheckpointStore
-from infrastructure.readside import ReadSide
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS

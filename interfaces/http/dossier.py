@@ -12,9 +12,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from application.disputes import Fengqiao
+from application.reads import ReadSide
 from domain.values import Actor
 from infrastructure.checkpoints import CheckpointError, CheckpointStore
-from infrastructure.readside import ReadSide
 from interfaces.http.errors import ErrorBody
 
 _RESPONSES = {

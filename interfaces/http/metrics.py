@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from infrastructure.readside import ReadSide
+from application.reads import ReadSide
 
 
 class Metrics:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import msgspec
 
-from infrastructure.serialization import decode_event
+from application.event_codec import decode_event
 from interfaces.demo import load_demo, minimum_size
 from interfaces.graphql.schema import _ENVELOPE, _event_data
 from tests.graphql.support import Api

@@ -1,43 +1,58 @@
-"""The read side of one process: read-model store, projection runner, access log, masking."""
+"""The read side as the interfaces see it: reach, masking, the access log, and the read models.
+
+Who may see which case, and which of its personal data whole, is decided here, once, for
+every read path (GraphQL, the console, the dossier, the ledger export). The read models and the
+access log are reached through ports that the infrastructure implements.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from application.access import may_read, may_unmask
 from application.privacy import Privacy, PrivacyError
-from domain.hashchain import GENESIS
 from domain.values import Actor, OtherParty, Payer, Role
-from infrastructure.projection_runner import ProjectionRunner
-from infrastructure.readstore import ReadStore
 from projections.case_view import CaseView
-from projections.cases import ts
 from projections.queries import Reach
 
 log = logging.getLogger("fengqiao.reads")
 
-ACCESS_LOG_DDL = {
-    "sqlite": """CREATE TABLE IF NOT EXISTS access_log (
-        id INTEGER PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
-        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, hash TEXT NOT NULL)""",
-    "postgresql": """CREATE TABLE IF NOT EXISTS access_log (
-        id BIGINT PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
-        unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, hash TEXT NOT NULL)""",
-}
+
+class ReadCursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
 
 
-class PartyValues(msgspec.Struct):
-    kind: str
-    name: str
-    id_number: str
-    phone: str
-    unmasked: bool
+class ReadModelStore(Protocol):
+    """The read-model database (a port: SQLite or PostgreSQL in the infrastructure)."""
+
+    dialect: str
+
+    def transaction(self, readonly: bool = False) -> AbstractContextManager[Any]: ...
+    def close(self) -> None: ...
+
+
+class ProjectionProgress(Protocol):
+    """The projection runner, as readers need it: how far the read models are."""
+
+    @property
+    def leading(self) -> bool: ...
+    @property
+    def running(self) -> bool: ...
+    def wait_for(self, position: int, timeout: float) -> bool: ...
+    def status(self) -> dict[str, Any]: ...
+    def catch_up(self, timeout: float = 60.0, *, rebuilding: bool = False) -> None: ...
+    def wake(self) -> None: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
 
 
 class AccessEntry(msgspec.Struct):
@@ -51,22 +66,37 @@ class AccessEntry(msgspec.Struct):
     reason: str
 
 
-def access_link(previous: str, row: tuple[Any, ...]) -> str:
-    """hash = SHA-256(previous hash, then each field of the entry), newline-separated."""
-    text = "\n".join([previous, *("" if v is None else str(v) for v in row)])
-    return hashlib.sha256(text.encode()).hexdigest()
+class AccessLogStore(Protocol):
+    """The hash-chained log of whole views of personal data (a port)."""
+
+    def append(self, at: datetime, actor: Actor, case_number: str, fields: list[str], reason: str) -> None: ...
+    def entries(
+        self, *, start: datetime | None, end: datetime | None, case_number: str | None, limit: int
+    ) -> list[AccessEntry]: ...
+
+
+class PartyValues(msgspec.Struct):
+    kind: str
+    name: str
+    id_number: str
+    phone: str
+    unmasked: bool
 
 
 class ReadSide:
     def __init__(
-        self, store: ReadStore, runner: ProjectionRunner, privacy: Privacy, clock: Callable[[], datetime]
+        self,
+        store: ReadModelStore,
+        runner: ProjectionProgress,
+        access: AccessLogStore,
+        privacy: Privacy,
+        clock: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.runner = runner
+        self.access = access
         self.privacy = privacy
         self.clock = clock
-        with store.transaction() as cur:
-            cur.execute(ACCESS_LOG_DDL[store.dialect])
 
     @staticmethod
     def reach(actor: Actor) -> Reach:
@@ -116,42 +146,12 @@ class ReadSide:
         return contact
 
     def log_access(self, actor: Actor, case_number: str, fields: list[str], reason: str) -> None:
-        """Append one entry, chained to the previous one so that removing or editing any shows."""
-        with self.store.transaction() as cur:
-            if self.store.dialect == "postgresql":
-                cur.execute("LOCK TABLE access_log IN EXCLUSIVE MODE")
-            cur.execute("SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1")
-            last = cur.fetchone()
-            entry_id, previous = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
-            row = (entry_id, ts(self.clock()), actor.subject, actor.role.value, actor.unit, case_number,
-                   ",".join(sorted(fields)), reason)
-            cur.execute(
-                "INSERT INTO access_log (id, at, subject, role, unit, case_number, fields, reason, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, access_link(previous, row)),
-            )
+        self.access.append(self.clock(), actor, case_number, fields, reason)
 
     def access_log(
         self, *, start: datetime | None, end: datetime | None, case_number: str | None, limit: int = 1000
     ) -> list[AccessEntry]:
-        clauses, args = ["1 = 1"], []  # type: ignore[var-annotated]
-        if start is not None:
-            clauses.append("at >= ?")
-            args.append(ts(start))
-        if end is not None:
-            clauses.append("at <= ?")
-            args.append(ts(end))
-        if case_number is not None:
-            clauses.append("case_number = ?")
-            args.append(case_number)
-        with self.store.transaction(readonly=True) as cur:
-            cur.execute(
-                f"SELECT id, at, subject, role, unit, case_number, fields, reason FROM access_log "  # noqa: S608
-                f"WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
-                [*args, limit],
-            )
-            rows = cur.fetchall()
-        return [AccessEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6].split(",") if r[6] else [], r[7]) for r in rows]
+        return self.access.entries(start=start, end=end, case_number=case_number, limit=limit)
 
     def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with self.store.transaction(readonly=True) as cur:
@@ -170,4 +170,4 @@ def _default_reason(actor: Actor, view: CaseView) -> str:
     return "accepting unit (first-contact responsibility)"
 
 
-__all__ = ["AccessEntry", "PartyValues", "ReadSide"]
+__all__ = ["AccessEntry", "AccessLogStore", "PartyValues", "ProjectionProgress", "ReadModelStore", "ReadSide"]
