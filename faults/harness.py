@@ -45,6 +45,7 @@ _OWN_VARIABLES = (
     "FENGQIAO_SIGNING_KEY",
     "FENGQIAO_VAR_DIR",
     "FENGQIAO_MODE",
+    "FENGQIAO_METRICS_TOKEN",
     "FENGQIAO_CHECKPOINT_DIR",
     "FENGQIAO_SERVE_PROJECTIONS",
 )
@@ -279,6 +280,7 @@ class Deployment:
             FENGQIAO_DATA_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
             FENGQIAO_SIGNING_KEY=base64.b64encode(os.urandom(32)).decode(),
             FENGQIAO_MODE=mode,
+            FENGQIAO_METRICS_TOKEN=base64.urlsafe_b64encode(os.urandom(24)).decode(),
             # The defaults (10 + 10 per process and pool) let one deployment of three processes hold
             # some 70 connections; the suite shares max_connections (100) with other test runs.
             FENGQIAO_PG_POOL_SIZE=os.environ.get("FAULTS_PG_POOL_SIZE", "4"),

@@ -324,7 +324,7 @@ class Matrix:
     def _dossier(self, actor: Actor, caller: Caller, case: Case) -> None:
         r = caller.client.get(f"/api/v1/disputes/{case.number}/dossier",
                               headers=caller.headers(None, {"X-Access-Reason": "fault suite"}))
-        if r.headers.get("content-type", "").startswith("application/json"):
+        if "json" in r.headers.get("content-type", ""):
             self.scanner.response(actor, f"GET dossier {case.number}", r.text)
         got = {200: "ok", 503: "ok"}.get(r.status_code, str(r.status_code))
         expected = "403" if actor.role not in DOSSIER_ROLES else ("ok" if may_read(actor, case) else "404")
@@ -436,6 +436,22 @@ def tampered_tokens(dep: Deployment) -> dict[str, str | None]:
     }
 
 
+def _is_401_answer(path: str, r: httpx.Response) -> bool:
+    """REST answers problem details; /graphql a GraphQL error coded UNAUTHENTICATED."""
+    try:
+        body = r.json()
+    except ValueError:
+        return False
+    if path == "/graphql":
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+        return r.headers.get("content-type", "").startswith("application/json") and codes == ["UNAUTHENTICATED"]
+    return (
+        r.headers.get("content-type", "").startswith("application/problem+json")
+        and body.get("error") == "unauthorized"
+        and isinstance(body.get("detail"), str)
+    )
+
+
 def token_checks(dep: Deployment, case_ref: str, scanner: PiiScanner | None = None) -> dict[str, Any]:
     targets: list[tuple[str, str, Any]] = [
         ("POST", "/api/v1/disputes", registration("tax", f"tamper-{uuid.uuid4().hex[:6]}", scanner.index if scanner else None)),
@@ -464,10 +480,7 @@ def token_checks(dep: Deployment, case_ref: str, scanner: PiiScanner | None = No
                 sent += 1
                 if scanner is not None:
                     scanner.response(None, f"{method} {path} ({label})", r.text)
-                ok = r.status_code == 401 and r.headers.get("content-type", "").startswith("application/json")
-                if ok:
-                    err = r.json()
-                    ok = isinstance(err.get("error"), str) and isinstance(err.get("message"), str)
+                ok = r.status_code == 401 and _is_401_answer(path, r)
                 if not ok:
                     wrong.append(f"{label}: {method} {path} -> {r.status_code} {r.text[:150]}")
     return {"requests": sent, "variants": len(tampered_tokens(dep)), "not 401": wrong,

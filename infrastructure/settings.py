@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class Settings:
     checkpoint_dir: Path | None = None
     checkpoint_interval: int = 3600
     projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
+    metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,8 +121,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     mode = env.get("FENGQIAO_MODE", "development").strip().lower()
     if mode not in ("development", "production"):
         raise ConfigurationError("FENGQIAO_MODE: expected development or production")
-    if mode == "production" and not env.get("FENGQIAO_SECRET"):
-        raise ConfigurationError("FENGQIAO_SECRET: required in production mode")
+    if mode == "production":
+        _require_strong(env, "FENGQIAO_SECRET")
+        if not env.get("FENGQIAO_METRICS_TOKEN", "").strip():
+            raise ConfigurationError(
+                "FENGQIAO_METRICS_TOKEN: required in production mode (scrapers send it as a bearer token); " + _HOW
+            )
     if mode == "production" and not env.get("FENGQIAO_DATA_KEY"):
         raise ConfigurationError("FENGQIAO_DATA_KEY: required in production mode")
     secret = _kept_secret(var_dir, "secret", env.get("FENGQIAO_SECRET"), "FENGQIAO_SECRET")
@@ -144,8 +151,39 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         signing_key=signing_key,
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
+        cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),
+        metrics_token=env.get("FENGQIAO_METRICS_TOKEN", "").strip(),
         projection_gather_ms=_bounded(_int(env, "FENGQIAO_PROJECTION_GATHER_MS", 30), "FENGQIAO_PROJECTION_GATHER_MS", 0, 1000),
     )
+
+
+_HOW = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _require_strong(env: dict[str, str], name: str) -> None:
+    """At least 32 bytes of random material: not short, not a few characters repeated."""
+    value = env.get(name, "")
+    if not value:
+        raise ConfigurationError(f"{name}: required in production mode; {_HOW}")
+    raw = value.encode()
+    repetitive = len(set(raw)) < 12 or any(
+        len(raw) % n == 0 and raw == raw[:n] * (len(raw) // n) for n in range(1, len(raw) // 2 + 1)
+    )
+    if len(raw) < 32 or repetitive:
+        raise ConfigurationError(f"{name}: must be at least 32 bytes of random material, not a word or a pattern; {_HOW}")
+
+
+def _origins(raw: str, *, production: bool) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin == "*" and not production:
+            continue
+        if not _ORIGIN.match(origin):
+            raise ConfigurationError(
+                f"FENGQIAO_CORS_ORIGINS: {origin!r} is not an origin (scheme://host[:port], comma-separated)"
+            )
+    return origins
 
 
 def _bounded(value: int, name: str, low: int, high: int) -> int:

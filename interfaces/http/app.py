@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 import anyio.to_thread
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar, MediaType, Response, get, head
+from litestar.config.cors import CORSConfig
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from application.disputes import Fengqiao
@@ -17,30 +19,60 @@ from infrastructure.checkpoints import CheckpointStore
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.limits import refuse_deep_bodies
 from interfaces.http.metrics import Metrics, metrics_route
 from interfaces.http.security import authentication
 
 READY_WAIT = 5.0
+NOT_READY_RETRY = 5  # seconds a probe is told to wait before asking again
 MAX_BODY = 256 * 1024  # a ledger entry is a few KB; anything near this is not a dispute
 log = logging.getLogger("fengqiao.http")
 
 
-@get("/health", media_type=MediaType.JSON, include_in_schema=True, tags=["probes"], summary="The process is up")
+@get("/health", media_type=MediaType.JSON, tags=["probes"], operation_id="getHealth", summary="The process is up")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", media_type=MediaType.JSON, tags=["probes"], summary="The store answers and projections are caught up")
-async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[dict[str, Any]]:
+@head("/health", tags=["probes"], operation_id="headHealth", summary="The process is up (no body)")
+async def health_head() -> None:
+    return None
+
+
+async def _readiness(fengqiao: Fengqiao, reads: ReadSide) -> tuple[int, dict[str, Any]]:
     try:
         head = await anyio.to_thread.run_sync(fengqiao.recorder.max_notification_id) or 0
         caught_up = await anyio.to_thread.run_sync(reads.runner.wait_for, head, READY_WAIT)
         status = await anyio.to_thread.run_sync(reads.runner.status)
     except Exception as e:  # noqa: BLE001 - any store failure means "not ready"
         log.warning("readiness: store does not answer: %s", e)
-        return Response({"status": "unavailable", "store": "down"}, status_code=503)
+        return 503, {"status": "unavailable", "store": "down"}
     body = {"status": "ready" if caught_up else "lagging", "store": "up", "head": head, "projections": status["projections"]}
-    return Response(body, status_code=200 if caught_up else 503)
+    return (200 if caught_up else 503), body
+
+
+def _not_ready_headers(code: int) -> dict[str, str] | None:
+    return {"Retry-After": str(NOT_READY_RETRY)} if code == 503 else None
+
+
+@get(
+    "/ready",
+    media_type=MediaType.JSON,
+    tags=["probes"],
+    operation_id="getReadiness",
+    summary="The store answers and projections are caught up",
+    responses={503: ResponseSpec(dict[str, Any], description="Not ready: the store is down or the read models lag; "
+                                 "retry after Retry-After seconds.")},
+)
+async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[dict[str, Any]]:
+    code, body = await _readiness(fengqiao, reads)
+    return Response(body, status_code=code, headers=_not_ready_headers(code))
+
+
+@head("/ready", tags=["probes"], operation_id="headReadiness", summary="Ready (200) or not (503), without a body")
+async def ready_head(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[None]:
+    code, _ = await _readiness(fengqiao, reads)
+    return Response(None, status_code=code, headers=_not_ready_headers(code))
 
 
 def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
@@ -54,12 +86,14 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
     def provide_reads() -> ReadSide:
         return reads
 
-    metrics = Metrics(reads)
+    metrics = Metrics(reads, token=settings.metrics_token)
 
     return Litestar(
         route_handlers=[
             health,
+            health_head,
             ready,
+            ready_head,
             *COMMAND_HANDLERS,
             add_unit,
             list_units,
@@ -74,7 +108,9 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
         },
         middleware=[metrics.middleware, authentication(settings.secret)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_deep_bodies,
         request_max_body_size=MAX_BODY,
+        cors_config=_cors(settings.cors_origins),
         openapi_config=OpenAPIConfig(
             title="Fengqiao",
             version="1.0.0",
@@ -84,4 +120,22 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
+    )
+
+
+# What a browser-based integrator sends and may read (the contract's headers).
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Consistency-Position", "X-Access-Reason"]
+CORS_RESPONSE_HEADERS = ["Location", "Retry-After", "X-Consistency-Reached", "Idempotent-Replayed"]
+
+
+def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
+    if not origins:
+        return None  # no browser origin may call the API unless listed in FENGQIAO_CORS_ORIGINS
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST", "DELETE", "HEAD", "OPTIONS"],
+        allow_headers=CORS_REQUEST_HEADERS,
+        expose_headers=CORS_RESPONSE_HEADERS,
+        allow_credentials=False,  # bearer tokens, never cookies, cross-origin
+        max_age=600,
     )

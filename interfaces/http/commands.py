@@ -83,12 +83,21 @@ async def register_dispute(
 
 
 def _command(path: str, operation: str, struct: type[cmd.Command], method: str, summary: str) -> HTTPRouteHandler:
-    async def handler(request: Request[Actor, Any, Any], id: FromPath[str], data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:  # noqa: A002
-        idem = _idempotency(request, operation, id, await request.body())
-        result = await _call(getattr(fengqiao, method), id, data, request.user, idem)
+    async def run(request: Request[Actor, Any, Any], ref: str, data: Any, fengqiao: Fengqiao) -> Response[cmd.CommandResult]:
+        idem = _idempotency(request, operation, ref, await request.body())
+        result = await _call(getattr(fengqiao, method), ref, data, request.user, idem)
         return _answer(result, 200)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[struct]}
+    async def with_body(request: Request[Actor, Any, Any], id: FromPath[str], data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:  # noqa: A002
+        return await run(request, id, data, fengqiao)
+
+    async def body_optional(request: Request[Actor, Any, Any], id: FromPath[str], fengqiao: NamedDependency[Fengqiao], data: Any = None) -> Response[cmd.CommandResult]:  # noqa: A002
+        return await run(request, id, struct() if data is None else data, fengqiao)
+
+    # A command whose fields are all optional (sign-for, archive) accepts an empty body.
+    optional = all(not f.required for f in msgspec.structs.fields(struct))
+    handler = body_optional if optional else with_body
+    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[struct | None] if optional else JSONBody[struct]}
     handler.__name__ = operation
     return post(
         f"/api/v1/disputes/{{id:str}}/{path}",

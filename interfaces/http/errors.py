@@ -1,4 +1,4 @@
-"""Every failure becomes a JSON answer here, in one place; no traceback reaches a caller."""
+"""Every failure becomes a problem-details answer here, in one place; no traceback reaches a caller."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import re
 from typing import Any
 
-import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
@@ -21,19 +20,12 @@ from application.errors import (
     StoreUnavailable,
 )
 from interfaces.auth import TokenError
+from interfaces.http.problems import PROBLEMS, Problem, code_for_status, problem
 
 log = logging.getLogger("fengqiao.http")
 
 
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    error: str
-    message: str
-    field: str | None = None
-    status: str | None = None
-
-
-def _json(code: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(content=msgspec.to_builtins(body), status_code=code, headers=headers, media_type="application/json")
+ErrorBody = Problem  # the schema of every error answer, for the OpenAPI description
 
 
 _NAMED = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
@@ -60,46 +52,88 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     field = field_of(message, key if isinstance(key, str) else None) or "body"
     if field not in message:
         message = f"{field}: {message}"
-    return _json(400, ErrorBody(error="invalid_input", message=message, field=field))
+    if _is_graphql(request):
+        return graphql_problem("invalid_input", message, field=field)
+    return problem("invalid_input", message, field=field)
 
 
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, InvalidCommand):
-        return _json(400, ErrorBody(error="invalid_input", message=str(exc), field=exc.field))
+        return problem("invalid_input", str(exc), field=exc.field)
     if isinstance(exc, DisputeNotFound):
-        return _json(404, ErrorBody(error="not_found", message=str(exc)))
+        return problem("not_found", str(exc))
     if isinstance(exc, Forbidden):
-        return _json(403, ErrorBody(error="forbidden", message=str(exc)))
+        return problem("forbidden", str(exc))
     if isinstance(exc, CommandRejected):
-        return _json(409, ErrorBody(error="rejected", message=str(exc), status=exc.status.upper()))
+        return problem("rejected", str(exc), case_status=exc.status.upper())
     if isinstance(exc, ConcurrencyConflict):
-        return _json(409, ErrorBody(error="conflict", message=str(exc), status=exc.status.upper()))
+        return problem("conflict", str(exc), case_status=exc.status.upper(), headers={"Retry-After": "1"})
     if isinstance(exc, IdempotencyInProgress):
-        return _json(409, ErrorBody(error="in_progress", message=str(exc)), {"Retry-After": "1"})
+        return problem("in_progress", str(exc), headers={"Retry-After": "1"})
     if isinstance(exc, IdempotencyMismatch):
-        return _json(422, ErrorBody(error="idempotency_key_reused", message=str(exc)))
+        return problem("idempotency_key_reused", str(exc))
     if isinstance(exc, StoreUnavailable):
         log.warning("store unavailable: %s", exc)
-        return _json(503, ErrorBody(error="unavailable", message="the store is unavailable; retry"), {"Retry-After": "2"})
+        return problem("unavailable", "the store is unavailable; retry", headers={"Retry-After": "2"})
     if isinstance(exc, TokenError):
-        return _json(401, ErrorBody(error="unauthorized", message=str(exc)), {"WWW-Authenticate": "Bearer"})
+        return problem("unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
     return _internal(request, exc)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    answer = graphql_problem if _is_graphql(request) else problem
     if isinstance(exc, NotAuthorizedException):
-        return _json(401, ErrorBody(error="unauthorized", message=exc.detail), {"WWW-Authenticate": "Bearer"})
-    code = exc.status_code
-    if code == 400:
-        return _json(400, ErrorBody(error="invalid_input", message=f"body: {exc.detail}", field="body"))
-    names = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
-    return _json(code, ErrorBody(error=names.get(code, "error"), message=exc.detail), getattr(exc, "headers", None))
+        return answer("unauthorized", exc.detail, headers={"WWW-Authenticate": "Bearer"})
+    status = exc.status_code
+    if status == 400:
+        return answer("invalid_input", f"body: {exc.detail}", field="body")
+    headers = getattr(exc, "headers", None)
+    return answer(code_for_status(status), exc.detail, headers=headers, status=status)
+
+
+def _is_graphql(request: Request[Any, Any, Any]) -> bool:
+    # A GraphQL client reads `errors[].extensions.code`, whatever failed before the schema ran.
+    return request.url.path == "/graphql"
+
+
+# REST error code -> GraphQL extensions.code (README, "GraphQL error codes")
+GRAPHQL_CODES = {
+    "invalid_input": "BAD_USER_INPUT",
+    "unauthorized": "UNAUTHENTICATED",
+    "forbidden": "FORBIDDEN",
+    "not_found": "NOT_FOUND",
+    "rate_limited": "RATE_LIMITED",
+    "unavailable": "UNAVAILABLE",
+    "too_large": "BAD_USER_INPUT",
+    "unsupported_media_type": "BAD_USER_INPUT",
+    "method_not_allowed": "BAD_USER_INPUT",
+}
+
+
+def graphql_problem(
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    status: int | None = None,
+) -> Response[Any]:
+    extensions: dict[str, Any] = {"code": GRAPHQL_CODES.get(code, "INTERNAL")}
+    if field is not None:
+        extensions["field"] = field
+    http_status = status or PROBLEMS.get(code, (500, ""))[0]
+    return Response(
+        {"errors": [{"message": detail, "extensions": extensions}]},
+        status_code=http_status,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # The detail goes to the log, never to the caller.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _json(500, ErrorBody(error="internal", message="internal error; it has been logged"))
+    return problem("internal", "internal error; it has been logged")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -6,20 +6,33 @@ registry (scrape every worker, or run one per container).
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from application.reads import ReadSide
+from interfaces.auth import TokenError
 
 
 class Metrics:
-    def __init__(self, reads: ReadSide) -> None:
+    def __init__(self, reads: ReadSide, *, token: str = "") -> None:
+        self.token = token
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "fengqiao_requests_total", "HTTP requests by operation and status code", ["operation", "code"],
@@ -33,10 +46,13 @@ class Metrics:
             "fengqiao_errors_total", "Answers 5xx by operation", ["operation"], registry=self.registry,
         )
         self.registry.register(_ProjectionCollector(reads))
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def measured(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             started = time.perf_counter()
@@ -49,6 +65,11 @@ class Metrics:
 
             try:
                 await app(scope, receive, capture)
+            except Exception as e:
+                # Raised by a middleware (authentication answers 401 this way) and answered by
+                # the exception handlers outside this one: count the status they will send.
+                status["code"] = _status_of(e)
+                raise
             finally:
                 handler = scope.get("route_handler")
                 operation = getattr(handler, "operation_id", None) or getattr(handler, "handler_name", None) or "unrouted"
@@ -60,6 +81,14 @@ class Metrics:
                     self.errors.labels(operation).inc()
 
         return measured
+
+
+def _status_of(error: Exception) -> int:
+    if isinstance(error, HTTPException):
+        return int(error.status_code)
+    if isinstance(error, TokenError):
+        return 401
+    return 500
 
 
 class _ProjectionCollector(Collector):
@@ -83,7 +112,11 @@ class _ProjectionCollector(Collector):
 
 def metrics_route(metrics: Metrics) -> Any:
     @get("/metrics", include_in_schema=False, sync_to_thread=True)
-    def scrape() -> Response[bytes]:
+    def scrape(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if metrics.token:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), metrics.token.encode()):
+                raise NotAuthorizedException("/metrics needs the FENGQIAO_METRICS_TOKEN as a bearer token")
         return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")
 
     return scrape

@@ -172,16 +172,21 @@ def expect_answer(
 def expect_error(
     response: httpx.Response, code: int, *, field: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
-    """An error answer: JSON with "error" and "message"; the field or the status named."""
+    """An error answer: RFC 9457 problem details with "error" and "detail"; the field or the
+    case's status named."""
     assert response.status_code == code, f"expected {code}, got {response.status_code}: {response.text}"
-    assert response.headers.get("content-type", "").startswith("application/json"), response.headers
+    assert response.headers.get("content-type", "").startswith("application/problem+json"), response.headers
     body = response.json()
     assert isinstance(body, dict), body
+    assert body.get("status") == code, body
+    assert isinstance(body.get("type"), str) and body["type"].startswith("urn:fengqiao:problem:"), body
+    assert isinstance(body.get("title"), str) and body["title"], body
     assert isinstance(body.get("error"), str) and body["error"], body
-    assert isinstance(body.get("message"), str) and body["message"], body
+    assert isinstance(body.get("detail"), str) and body["detail"], body
+    assert body.get("message") == body["detail"], body
     if field is not None:
         assert body.get("field") == field, body
-        assert field in body["message"], body
+        assert field in body["detail"], body
     if status is not None:
-        assert body.get("status") == status, body
+        assert body.get("case_status") == status, body
     return body

@@ -64,7 +64,7 @@ def test_ten_concurrent_registrations_with_one_key_record_one_case(server: Serve
     for r in answers:
         if r.status_code == 409:
             # "still running", not a refusal of the case's state (which would name a status)
-            assert "status" not in s.expect_error(r, 409), r.text
+            assert "case_status" not in s.expect_error(r, 409), r.text
     created = {r.text for r in answers if r.status_code == 201}
     # At least one request did the work; every 201 is the same answer.
     assert len(created) == 1, created
@@ -91,7 +91,7 @@ def test_ten_concurrent_commands_with_one_key_record_one_event(server: Server) -
     recorded = s.expect_answer(next(r for r in answers if r.status_code == 200), 200, "TRANSFERRED", 3, same_case=moved)
     for r in answers:
         if r.status_code == 409:
-            assert "status" not in s.expect_error(r, 409), r.text
+            assert "case_status" not in s.expect_error(r, 409), r.text
     s.expect_answer(
         handler.command(case["id"], "progress", s.progress_body()), 200, "TRANSFERRED", 4, same_case=recorded
     )

@@ -1,0 +1,56 @@
+"""Production refuses settings that would make secrets guessable or metrics public."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from pathlib import Path
+
+import pytest
+
+from infrastructure.settings import ConfigurationError, load_settings
+
+
+def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        "FENGQIAO_MODE": "production",
+        "FENGQIAO_VAR_DIR": str(tmp_path),
+        "FENGQIAO_SECRET": secrets.token_urlsafe(48),
+        "FENGQIAO_DATA_KEY": secrets.token_urlsafe(32),
+        "FENGQIAO_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "FENGQIAO_METRICS_TOKEN": secrets.token_urlsafe(24),
+    }
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v != "<unset>"}
+
+
+def test_production_starts_with_strong_secrets(tmp_path):
+    settings = load_settings(_production(tmp_path))
+    assert settings.production and len(settings.secret) >= 32 and settings.metrics_token
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["a", "short-but-random-Q7x", "a" * 64, "abcd" * 16, "0123456789" * 4, "<unset>"],
+    ids=["one letter", "short", "one character repeated", "a pattern repeated", "digits repeated", "unset"],
+)
+def test_a_weak_or_missing_secret_is_refused_saying_how_to_make_one(tmp_path, secret):
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(_production(tmp_path, FENGQIAO_SECRET=secret))
+    assert "FENGQIAO_SECRET" in str(refused.value)
+    assert "secrets.token_urlsafe" in str(refused.value)
+
+
+def test_production_requires_a_metrics_token(tmp_path):
+    with pytest.raises(ConfigurationError, match="FENGQIAO_METRICS_TOKEN"):
+        load_settings(_production(tmp_path, FENGQIAO_METRICS_TOKEN="<unset>"))
+
+
+def test_cors_origins_are_parsed_and_checked(tmp_path):
+    env = {"FENGQIAO_VAR_DIR": str(tmp_path), "FENGQIAO_CORS_ORIGINS": "https://a.example, http://b.example:8080/"}
+    assert load_settings(env).cors_origins == ("https://a.example", "http://b.example:8080")
+    assert load_settings({"FENGQIAO_VAR_DIR": str(tmp_path)}).cors_origins == ()
+    with pytest.raises(ConfigurationError, match="FENGQIAO_CORS_ORIGINS"):
+        load_settings({"FENGQIAO_VAR_DIR": str(tmp_path), "FENGQIAO_CORS_ORIGINS": "https://a.example/path"})
+    with pytest.raises(ConfigurationError, match="FENGQIAO_CORS_ORIGINS"):
+        load_settings(_production(tmp_path, FENGQIAO_CORS_ORIGINS="*"))
