@@ -106,7 +106,7 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),
             "reads": Provide(provide_reads, use_cache=True, sync_to_thread=False),
         },
-        middleware=[metrics.middleware, authentication(settings.secret)],
+        middleware=[metrics.middleware, authentication(settings.secret, fengqiao.units)],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_bodies,
         request_max_body_size=MAX_BODY,

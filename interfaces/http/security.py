@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -21,9 +22,12 @@ PUBLIC_PATHS = [
 
 
 class BearerAuthentication(AbstractAuthenticationMiddleware):
-    def __init__(self, app: Any, secret: bytes, **kwargs: Any) -> None:
+    def __init__(
+        self, app: Any, secret: bytes, known_units: Callable[[], Collection[str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(app, **kwargs)
         self._secret = secret
+        self._known_units = known_units
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
@@ -31,11 +35,11 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
         try:
-            actor = verify_token(self._secret, token.strip())
+            actor = verify_token(self._secret, token.strip(), self._known_units)
         except TokenError as e:
             raise NotAuthorizedException(str(e)) from None
         return AuthenticationResult(user=actor, auth=token)
 
 
-def authentication(secret: bytes) -> DefineMiddleware:
-    return DefineMiddleware(BearerAuthentication, secret=secret, exclude=PUBLIC_PATHS)
+def authentication(secret: bytes, known_units: Callable[[], Collection[str]] | None = None) -> DefineMiddleware:
+    return DefineMiddleware(BearerAuthentication, secret=secret, known_units=known_units, exclude=PUBLIC_PATHS)
