@@ -19,8 +19,12 @@ from domain.values import (
     RiskLevel,
 )
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=8000)]
-Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# No control characters in any text (C0 but tab and newline, CR only before a newline, DEL, lone
+# surrogates): they break exports and terminals later, long after the input was accepted.
+NO_CONTROL = r"^(?:[^\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]++|\r(?=\n))*+$"
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=8000, pattern=NO_CONTROL)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_CONTROL)]
+Identifier = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NO_CONTROL)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
@@ -31,8 +35,8 @@ class Command(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class PayerInput(msgspec.Struct, forbid_unknown_fields=True):
     kind: PayerKind
     name: Short
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    id_number: Identifier
+    phone: Identifier
 
 
 class OtherPartyInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,7 +96,7 @@ class AttendeeInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class HoldDeliberation(Command, kw_only=True):
-    held_at: Annotated[str, msgspec.Meta(min_length=10, max_length=40)]  # a date or a date-time
+    held_at: Annotated[str, msgspec.Meta(min_length=10, max_length=40, pattern=NO_CONTROL)]  # a date or a date-time
     attendees: Annotated[list[AttendeeInput], msgspec.Meta(min_length=1, max_length=100)]
     minutes: Text
     written_opinion: Text

@@ -32,6 +32,14 @@ _NAMED = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
 _AT = re.compile(r"at `\$((?:\.[A-Za-z0-9_]+|\[\d+\])*)`")
 
 
+def readable(message: str) -> str:
+    """msgspec names a failed pattern by its regex; say what the text rule is instead."""
+    if "matching regex" not in message or "x00-" not in message:
+        return message
+    at = _AT.search(message)
+    return "must not contain control characters (only tab and newline)" + (f" - {at.group(0)}" if at else "")
+
+
 def field_of(message: str, key: str | None = None) -> str | None:
     """The dotted field path named by a validation message and the key Litestar reports."""
     path = ""
@@ -50,6 +58,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     message = str(first.get("message", exc.detail))
     key = first.get("key")
     field = field_of(message, key if isinstance(key, str) else None) or "body"
+    message = readable(message)
     if field not in message:
         message = f"{field}: {message}"
     if _is_graphql(request):

@@ -145,3 +145,27 @@ def test_graphql_without_a_token_is_a_graphql_error_coded_unauthenticated(client
     assert answer.status_code == 401
     assert answer.headers["content-type"].startswith("application/json")
     assert [e["extensions"]["code"] for e in answer.json()["errors"]] == ["UNAUTHENTICATED"]
+
+
+CONTROL_CHARACTERS = ["a\x00b", "bell\x07", "\x1b[31mred", "del\x7f", "lone\rreturn"]
+
+
+@pytest.mark.parametrize("where", ["summary", "payer.name", "payer.phone", "external_ref", "other_party"])
+def test_control_characters_in_any_text_field_are_400_naming_it(client, auth, runtime, where):
+    head = runtime.fengqiao.recorder.max_notification_id()
+    for bad in CONTROL_CHARACTERS:
+        body = register_body()
+        if where.startswith("payer."):
+            body["payer"] = {**body["payer"], where.split(".")[1]: bad}
+        else:
+            body[where] = bad
+        answer = client.post("/api/v1/disputes", json=body, headers=auth("clerk", "tax"))
+        assert answer.status_code == 400, (bad, answer.text)
+        problem = answer.json()
+        assert problem["field"] == where and "control characters" in problem["detail"], problem
+    assert runtime.fengqiao.recorder.max_notification_id() == head
+
+
+def test_tab_newline_and_crlf_are_text(client, auth):
+    body = register_body(summary="第一行\r\n第二行\n\t缩进")
+    assert client.post("/api/v1/disputes", json=body, headers=auth("clerk", "tax")).status_code == 201
