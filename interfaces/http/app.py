@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -12,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 
 from application.disputes import Fengqiao
 from application.reads import ReadSide
@@ -23,6 +25,8 @@ from interfaces.http.limits import refuse_deep_bodies
 from interfaces.http.metrics import Metrics, metrics_route
 from interfaces.http.security import authentication
 
+STATIC = Path(__file__).parent / "static"  # bundled: nothing is fetched from a CDN
+VENDOR = "/static/vendor"
 READY_WAIT = 5.0
 NOT_READY_RETRY = 5  # seconds a probe is told to wait before asking again
 MAX_BODY = 256 * 1024  # a ledger entry is a few KB; anything near this is not a dispute
@@ -100,6 +104,7 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
             dossier_route(fengqiao, reads, checkpoints),
             metrics_route(metrics),
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
             *console_routes(settings, fengqiao, reads, checkpoints),
         ],
         dependencies={
@@ -117,7 +122,14 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             description="Commands of the joint mechanism for social-insurance fee collection disputes "
             "(高政办发〔2024〕20号). Bearer tokens from `fengqiao token issue`.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
+                    css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url=f"{VENDOR}/swagger-ui/swagger-ui-standalone-preset.js",
+                    favicon="",
+                )
+            ],
         ),
         debug=False,
     )

@@ -14,7 +14,7 @@ from interfaces.auth import TokenError, verify_token
 
 # Anchored: Litestar treats these as regular expressions.
 PUBLIC_PATHS = [
-    "^/health$", "^/ready$", "^/schema(/.*)?$", "^/metrics$",
+    "^/health$", "^/ready$", "^/schema(/.*)?$", "^/metrics$", "^/static/.+$",
     # The web console's sign-in page and static files (interfaces.console.auth.PUBLIC_PATHS); its
     # other pages opt out of this middleware and read the token from their own cookie instead.
     "^/console/sign-in$", "^/console/static/.+$",
