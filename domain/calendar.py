@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.resources
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,6 +102,18 @@ def _shipped() -> OfficialCalendar:
     return OfficialCalendar.from_json_bytes(data)
 
 
+def _spans(years: Iterable[int]) -> Iterator[str]:
+    """2004-2026 rather than 23 numbers: the version is repeated in every derivation."""
+    ordered = sorted(years)
+    for i, year in enumerate(ordered):
+        if i and ordered[i - 1] == year - 1:
+            continue
+        last = year
+        while last + 1 in ordered:
+            last += 1
+        yield str(year) if last == year else f"{year}-{last}"
+
+
 class OfficialCalendar:
     """Immutable: schedules are copied in, and with_year returns a new calendar."""
 
@@ -121,7 +133,7 @@ class OfficialCalendar:
             for s in self._years.values()
         ])
         digest = hashlib.sha256(canonical).hexdigest()[:12]
-        self._version = f"cn-official:{','.join(map(str, self._years))}:sha256:{digest}"
+        self._version = f"cn-official:{','.join(_spans(self._years))}:sha256:{digest}"
 
     @classmethod
     def from_json_bytes(cls, data: bytes) -> OfficialCalendar:
