@@ -35,6 +35,7 @@ from application.errors import (
     StoreUnavailable,
 )
 from application.privacy import Privacy
+from application.statutory_holidays import STATUTORY_HOLIDAYS
 from domain import identifiers as ids
 from domain.calendar import SHANGHAI, OfficialCalendar, YearSchedule
 from domain.dispute import Dispute, project_dispute, take_snapshot
@@ -161,7 +162,7 @@ class Fengqiao(Application[UUID]):
         self._reference_lock = threading.Lock()
         self._units: dict[str, str] = dict(BUILTIN_UNITS)
         self._units_version = 0
-        self._calendar = OfficialCalendar.shipped()
+        self._calendar = OfficialCalendar.shipped(STATUTORY_HOLIDAYS)
         self._calendar_version = 0
         self._reference_checked = 0.0
         self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)

@@ -23,11 +23,12 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 
+from application.statutory_holidays import STATUTORY_HOLIDAYS
 from domain.calendar import SHANGHAI, OfficialCalendar, deemed_acceptance, working_day_deadline
 from domain.values import DEFAULT_HANDLING_UNIT, Category
 
 NS = uuid5(NAMESPACE_URL, "https://fengqiao.gaoping.gov.cn/bench/plain")
-_CALENDAR = OfficialCalendar.shipped()
+_CALENDAR = OfficialCalendar.shipped(STATUTORY_HOLIDAYS)
 
 
 class Rejected(Exception):

@@ -2,7 +2,9 @@
 
 Rules (docs/domain.md, "Deadlines and the calendar"): the start day is not counted (Civil Code
 art. 201); a deadline ends at 24:00 Asia/Shanghai; a year without a loaded notice is never
-guessed: it falls back to weekends-only and everything touching it is marked provisional.
+guessed: it counts weekends and the statutory holidays with their days off in lieu (see
+domain/provisional.py; weekends only where no statutory rule is given or applies), and everything
+touching it is marked provisional.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.resources
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+
+from domain.provisional import (
+    STATUTORY_RULE,
+    STATUTORY_RULE_FROM,
+    ProvisionalYear,
+    StatutoryHolidays,
+    provisional_year,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -97,15 +107,30 @@ def parse_year_schedule(year: int, raw: dict[str, Any]) -> YearSchedule:
 
 
 @functools.cache
-def _shipped() -> OfficialCalendar:
+def _shipped(statutory: StatutoryHolidays | None) -> OfficialCalendar:
     data = importlib.resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_bytes()
-    return OfficialCalendar.from_json_bytes(data)
+    return OfficialCalendar.from_json_bytes(data, statutory)
+
+
+def _spans(years: Iterable[int]) -> Iterator[str]:
+    """2004-2026 rather than 23 numbers: the version is repeated in every derivation."""
+    ordered = sorted(years)
+    for i, year in enumerate(ordered):
+        if i and ordered[i - 1] == year - 1:
+            continue
+        last = year
+        while last + 1 in ordered:
+            last += 1
+        yield str(year) if last == year else f"{year}-{last}"
 
 
 class OfficialCalendar:
-    """Immutable: schedules are copied in, and with_year returns a new calendar."""
+    """Immutable: schedules are copied in, and with_year returns a new calendar.
 
-    def __init__(self, years: Mapping[int, YearSchedule]) -> None:
+    `statutory` gives the statutory holiday dates for the years without a notice; without it such
+    years count weekends only."""
+
+    def __init__(self, years: Mapping[int, YearSchedule], statutory: StatutoryHolidays | None = None) -> None:
         for year, schedule in years.items():
             if year != schedule.year:
                 raise CalendarError(f"schedule for {schedule.year} filed under {year}")
@@ -113,31 +138,40 @@ class OfficialCalendar:
         self._years = {y: years[y] for y in sorted(years)}
         self._off = {d: n for s in self._years.values() for d, n in s.days_off.items()}
         self._make_up = frozenset(d for s in self._years.values() for d in s.make_up_working_days)
+        self._statutory = statutory
+        # Filled on first use: the command path asks for a handful of years, never all of them.
+        self._provisional: dict[int, ProvisionalYear | None] = {}
         # The version must change whenever a rule or notice changes, but not with JSON layout
-        # or listing order, so hash a canonical form rather than the file bytes.
-        canonical = msgspec.json.encode([
+        # or listing order, so hash a canonical form rather than the file bytes. The statutory
+        # rule and its provider are inputs too: they decide every provisional deadline.
+        canonical: list[Any] = [
             [s.year, s.notice, sorted((d.isoformat(), n) for d, n in s.days_off.items()),
              sorted(d.isoformat() for d in s.make_up_working_days)]
             for s in self._years.values()
-        ])
-        digest = hashlib.sha256(canonical).hexdigest()[:12]
-        self._version = f"cn-official:{','.join(map(str, self._years))}:sha256:{digest}"
+        ]
+        rule = ""
+        if statutory is not None:
+            canonical.append([STATUTORY_RULE, STATUTORY_RULE_FROM, statutory.version])
+            rule = "+statutory"
+        digest = hashlib.sha256(msgspec.json.encode(canonical)).hexdigest()[:12]
+        self._version = f"cn-official:{','.join(_spans(self._years))}{rule}:sha256:{digest}"
 
     @classmethod
-    def from_json_bytes(cls, data: bytes) -> OfficialCalendar:
+    def from_json_bytes(cls, data: bytes, statutory: StatutoryHolidays | None = None) -> OfficialCalendar:
         try:
             doc = msgspec.json.decode(data, type=dict[str, Any])
             years = msgspec.convert(doc.get("years"), dict[int, dict[str, Any]], strict=False)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise CalendarError(f"calendar data: {exc}") from exc
-        return cls({y: parse_year_schedule(y, raw) for y, raw in years.items()})
+        return cls({y: parse_year_schedule(y, raw) for y, raw in years.items()}, statutory)
 
     @classmethod
-    def shipped(cls) -> OfficialCalendar:
-        return _shipped()
+    def shipped(cls, statutory: StatutoryHolidays | None = None) -> OfficialCalendar:
+        """The notices shipped in domain/data, one shared instance per statutory provider."""
+        return _shipped(statutory)
 
     def with_year(self, schedule: YearSchedule) -> OfficialCalendar:
-        return OfficialCalendar({**self._years, schedule.year: schedule})
+        return OfficialCalendar({**self._years, schedule.year: schedule}, self._statutory)
 
     @property
     def version(self) -> str:
@@ -153,19 +187,49 @@ class OfficialCalendar:
     def knows(self, year: int) -> bool:
         return year in self._years
 
+    def provisional(self, year: int) -> ProvisionalYear | None:
+        """The statutory days off of a year without a notice; None for a year with a notice, or
+        one counted on weekends only (no provider, or before the amended regulation)."""
+        try:
+            return self._provisional[year]
+        except KeyError:
+            pass
+        found = None
+        if self._statutory is not None and year >= STATUTORY_RULE_FROM and year not in self._years:
+            found = provisional_year(year, self._statutory.of_year(year))
+        self._provisional[year] = found
+        return found
+
     def is_working_day(self, d: date) -> bool:
-        return d in self._make_up or (d not in self._off and d.weekday() < 5)
+        if d.year in self._years:
+            return d in self._make_up or (d not in self._off and d.weekday() < 5)
+        provisional = self.provisional(d.year)
+        return d.weekday() < 5 if provisional is None else not provisional.rests(d)
 
     def explain_day(self, d: date) -> str:
+        if not self.knows(d.year):
+            return self._explain_unknown(d)
         if d in self._make_up:
             text = "make-up working day (调休上班)"
         elif d in self._off:
             text = f"{self._off[d]} holiday"
         else:
             text = "weekend" if d.weekday() >= 5 else "working day"
-        if not self.knows(d.year):
-            text += f" [no official notice loaded for {d.year}: weekends only]"
         return f"{_label(d)}: {text}"
+
+    def _explain_unknown(self, d: date) -> str:
+        provisional = self.provisional(d.year)
+        plain = "weekend" if d.weekday() >= 5 else "working day"
+        if provisional is None:
+            return f"{_label(d)}: {plain} [no official notice loaded for {d.year}: weekends only]"
+        if d in provisional.holidays:
+            text = f"{provisional.holidays[d]} statutory holiday"
+        elif d in provisional.in_lieu:
+            weekend_day = provisional.in_lieu[d]
+            text = f"{provisional.holidays[weekend_day]} day off in lieu (补假) of {_label(weekend_day)}"
+        else:
+            text = plain
+        return f"{_label(d)}: {text} (provisional: no notice loaded for {d.year})"
 
     def next_working_day(self, d: date) -> date:
         d += timedelta(days=1)
@@ -184,10 +248,19 @@ def _end_of_day_utc(d: date) -> datetime:
 def _closing(calendar: OfficialCalendar, examined: Iterable[date]) -> tuple[bool, list[str]]:
     """Whether the result is provisional, and the derivation's closing lines."""
     unknown = sorted({d.year for d in examined if not calendar.knows(d.year)})
+    statutory = [y for y in unknown if calendar.provisional(y) is not None]
+    weekends_only = [y for y in unknown if y not in statutory]
     lines = [f"calendar: {calendar.version}"]
-    if unknown:
+    if statutory:
         lines.append(
-            f"provisional: no official holiday notice loaded for {', '.join(map(str, unknown))};"
+            f"provisional: no official holiday notice loaded for {', '.join(map(str, statutory))};"
+            " weekends and the statutory holidays of 全国年节及纪念日放假办法 with their days off in"
+            " lieu (补假, art. 6) were skipped there, make-up working days are not known"
+            " — recomputed when the notice is loaded"
+        )
+    if weekends_only:
+        lines.append(
+            f"provisional: no official holiday notice loaded for {', '.join(map(str, weekends_only))};"
             " weekends only were skipped there — recomputed when the notice is loaded"
         )
     return bool(unknown), lines

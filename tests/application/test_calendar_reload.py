@@ -36,11 +36,15 @@ def test_escalation_in_late_december_has_a_provisional_deliberation_deadline(app
 
     dispute = app.get_dispute("GP-2026-000001", AUDITOR)
     deliberation = dispute.clocks[DeadlineKind.DELIBERATION].deadline
-    # 10 working days after Mon 21 Dec: 22-25, 28-31 Dec, Fri 1 Jan (weekends only: 2027 is
-    # unknown), Mon 4 Jan 2027.
-    assert deliberation.due_on == date(2027, 1, 4)
-    assert deliberation.due_at == utc("2027-01-04T16:00:00")
+    # 10 working days after Mon 21 Dec: 22-25, 28-31 Dec, then Fri 1 Jan 2027 is skipped as the
+    # statutory 元旦 although no 2027 notice is loaded: Mon 4, Tue 5 Jan.
+    assert deliberation.due_on == date(2027, 1, 5)
+    assert deliberation.due_at == utc("2027-01-05T16:00:00")
     assert deliberation.provisional is True
+    assert (
+        "skipped 2027-01-01 (Fri): 元旦 statutory holiday (provisional: no notice loaded for 2027)"
+        in deliberation.derivation
+    )
     assert any(line.startswith("provisional: no official holiday notice loaded for 2027") for line in deliberation.derivation)
     # The other clocks stay within 2026 and are final.
     assert dispute.clocks[DeadlineKind.TRANSFER].deadline.provisional is False
@@ -60,7 +64,7 @@ def test_loading_the_notice_records_the_recomputed_deadline_once(make_app, clock
 
     assert outcome["loaded_years"] == [2027]
     assert outcome["recomputed_cases"] == ["GP-2026-000001"]
-    assert outcome["calendar"].startswith("cn-official:2024,2025,2026,2027:sha256:")
+    assert outcome["calendar"].startswith("cn-official:2004-2027+statutory:sha256:")
     # The YearScheduleLoaded event and one DeadlinesRecomputed.
     assert app.recorder.max_notification_id() == before + 2
 
@@ -113,13 +117,14 @@ def test_an_instance_opened_after_the_load_computes_final_deadlines(make_app, cl
 
 
 def test_a_provisional_acceptance_day_is_recomputed_with_its_deadlines(app, clock):
-    # Received Fri 1 Jan 2027, 10:00 in Shanghai; 2027 is not loaded, so Friday counts as working.
+    # Received Fri 1 Jan 2027, 10:00 in Shanghai; 2027 is not loaded, but 元旦 is a statutory
+    # holiday: deemed accepted Mon 4 Jan, provisionally.
     clock.set(utc("2027-01-01T04:00:00"))
     r = register(app, received_at="2027-01-01T02:00:00Z")
     assert r.case_number == "GP-2027-000001"
     before = app.get_dispute(r.case_number, AUDITOR)
-    assert (before.acceptance.accepted_on, before.acceptance.provisional) == (date(2027, 1, 1), True)
-    assert before.clocks[DeadlineKind.TRANSFER].deadline.due_on == date(2027, 1, 4)
+    assert (before.acceptance.accepted_on, before.acceptance.provisional) == (date(2027, 1, 4), True)
+    assert before.clocks[DeadlineKind.TRANSFER].deadline.due_on == date(2027, 1, 5)
 
     outcome = app.load_calendar_years([SCHEDULE_2027])
 
@@ -142,8 +147,8 @@ def test_a_handling_deadline_of_a_case_received_years_earlier_is_recomputed(app,
     register(app, received_at="2025-12-15T02:00:00Z")  # GP-2025-000001
     transfer(app, "GP-2025-000001", "tax")
     handling = app.get_dispute("GP-2025-000001", AUDITOR).clocks[DeadlineKind.HANDLING].deadline
-    # 29, 30, 31 Dec, Fri 1 Jan (weekends only), Mon 4 Jan.
-    assert (handling.due_on, handling.provisional) == (date(2027, 1, 4), True)
+    # 29, 30, 31 Dec, then Fri 1 Jan is the statutory 元旦: Mon 4, Tue 5 Jan.
+    assert (handling.due_on, handling.provisional) == (date(2027, 1, 5), True)
 
     app.load_calendar_years([SCHEDULE_2027])
 
@@ -166,6 +171,28 @@ def test_a_deadline_computed_by_another_instance_right_after_the_load_is_final(m
 
     deliberation = app1.get_dispute("GP-2026-000001", AUDITOR).clocks[DeadlineKind.DELIBERATION].deadline
     assert (deliberation.due_on, deliberation.provisional) == (date(2027, 1, 5), False)
+
+
+def test_a_notice_that_differs_from_the_statutory_rule_moves_the_deadline(app, clock):
+    # Received Thu 30 Sep 2027: provisionally 国庆节 1-3 Oct and its days in lieu 4-5 Oct rest.
+    clock.set(utc("2027-09-30T03:00:00"))
+    r = register(app, received_at="2027-09-30T02:00:00Z")
+    transfer_clock = app.get_dispute(r.case_number, AUDITOR).clocks[DeadlineKind.TRANSFER].deadline
+    assert (transfer_clock.due_on, transfer_clock.provisional) == (date(2027, 10, 6), True)
+    assert app.calendar().version.startswith("cn-official:2004-2026+statutory:sha256:")
+
+    # A notice giving 1-7 Oct off with a make-up Saturday 9 Oct.
+    app.load_calendar_years([YearSchedule(
+        year=2027, notice="test", days_off={date(2027, 10, d): "国庆节" for d in range(1, 8)},
+        make_up_working_days=(date(2027, 10, 9),),
+    )])
+
+    recomputed = app.dispute_events(r.case_number, AUDITOR)[-1]
+    assert isinstance(recomputed, DeadlinesRecomputed)
+    assert recomputed.acceptance is not None and recomputed.acceptance.provisional is False
+    assert [(d.kind, d.deadline.due_on, d.deadline.provisional) for d in recomputed.deadlines] == [
+        (DeadlineKind.TRANSFER, date(2027, 10, 8), False)
+    ]
 
 
 def test_loading_an_unchanged_shipped_year_records_nothing(app):

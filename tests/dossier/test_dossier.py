@@ -157,7 +157,9 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
         "六、异议",
         "七、救济途径指导",
         "行政复议期限",
-        "2027-02-08",  # 60 days after 8 Dec 2026 is Sat 6 Feb 2027, moved to Mon 8 Feb
+        # 60 days after 8 Dec 2026 is Sat 6 Feb 2027, 春节 without a notice: moved past the
+        # statutory 5-8 Feb and the days in lieu 9-10 Feb to Thu 11 Feb.
+        "最后一日：2027-02-11",
         "高平市人民政府（行政复议机构：高平市司法局）",
         "行政诉讼期限",
         "2027-06-08",

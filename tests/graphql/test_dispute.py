@@ -69,14 +69,15 @@ def test_a_holiday_intake_is_deemed_accepted_on_the_next_working_day(api: Api):
 
 
 def test_a_deadline_in_a_year_without_a_holiday_notice_is_provisional(api: Api):
-    # 2027's notice is not loaded: a transfer due in 2027 is computed weekends-only and marked so.
+    # 2027's notice is not loaded: a transfer due in 2027 skips the statutory 元旦 (Fri 1 Jan) and
+    # the weekend, and is marked provisional.
     api.at("2026-12-31T03:00:00Z")
     api.register(received_at="2026-12-31T02:00:00+00:00")
     api.sync()
 
     [transfer] = api.dispute(CASE_1, api.clerk("tax"), "deadlines { kind dueOn provisional }")["deadlines"]
 
-    assert transfer == {"kind": "TRANSFER", "dueOn": "2027-01-01", "provisional": True}
+    assert transfer == {"kind": "TRANSFER", "dueOn": "2027-01-04", "provisional": True}
 
 
 def test_a_transfer_meets_the_transfer_deadline_and_opens_the_handling_one(api: Api):

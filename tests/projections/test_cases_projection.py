@@ -236,18 +236,19 @@ def test_recomputed_deadlines_replace_the_provisional_ones(runtime: Any, clock: 
     register(runtime.fengqiao, received_at="2026-12-31T02:00:00Z")  # transfer due in 2027: provisional
     runtime.reads.runner.catch_up()
     [before] = views(runtime.reads.store)["GP-2026-000001"].deadlines
-    assert (before.due_on, before.provisional) == (date(2027, 1, 1), True)
+    assert (before.due_on, before.provisional) == (date(2027, 1, 4), True)  # after the statutory 元旦
 
+    # A test notice that also gives Mon 4 Jan off, so that the deadline moves.
     runtime.fengqiao.load_calendar_years([YearSchedule(
         year=2027, notice="test", make_up_working_days=(),
-        days_off={date(2027, 1, 1): "元旦", date(2027, 1, 2): "元旦", date(2027, 1, 3): "元旦"})])
+        days_off={date(2027, 1, d): "元旦" for d in (1, 2, 3, 4)})])
     runtime.reads.runner.catch_up()
 
     view = views(runtime.reads.store)["GP-2026-000001"]
     [after] = view.deadlines
-    assert (after.due_on, after.due_at, after.provisional) == (date(2027, 1, 4), utc("2027-01-04T16:00:00"), False)
+    assert (after.due_on, after.due_at, after.provisional) == (date(2027, 1, 5), utc("2027-01-05T16:00:00"), False)
     assert view.version == 2
-    assert rows(runtime.reads.store)["GP-2026-000001"][5] == "2027-01-04T16:00:00.000000Z"  # open_due follows
+    assert rows(runtime.reads.store)["GP-2026-000001"][5] == "2027-01-05T16:00:00.000000Z"  # open_due follows
     live = dump(runtime.reads.store)
     runtime.reads.runner.rebuild()
     assert dump(runtime.reads.store) == live
