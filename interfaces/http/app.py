@@ -11,9 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.checkpoints import CheckpointStore
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS

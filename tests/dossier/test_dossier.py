@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pypdf import PdfReader
 
+from application.audit import offline
+from application.audit.checkpoints import public_key_pem
 from domain.identifiers import mask_id_number, mask_phone
 from domain.reference import dispute_id_for
-from infrastructure.checkpoints import public_key_pem
 from interfaces import cli
-from interfaces.dossier import verify as offline
 from interfaces.dossier.bundle import dossier_zip, write_dossier
 from tests.application._support import ID_NUMBER, PHONE
 from tests.dossier.conftest import AUDITOR, LEGAL, OTHER_CONTACT

@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from application import commands as cmd
-from domain.hashchain import GENESIS, link
+from application.audit.chain import GENESIS, link
+from application.audit.verification import verify_case
 from domain.values import Actor, Role
-from infrastructure.checkpoints import verify_case
 from tests.application._support import ID_NUMBER, PHONE
 
 CLERK = Actor("clerk-1", Role.CLERK, "tax")
