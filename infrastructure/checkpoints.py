@@ -4,13 +4,19 @@ the event store. What a checkpoint is and how it is signed is the audit's (appli
 from __future__ import annotations
 
 import fcntl
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+
 
 class CheckpointDirectory:
-    """The checkpoint files (the audit's CheckpointFiles port)."""
+    """The checkpoint files (the audit's CheckpointFiles port). The directory and the files it
+    creates are private to the service's user."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -27,19 +33,29 @@ class CheckpointDirectory:
         return (self.directory / name).read_bytes()
 
     def write(self, name: str, data: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # the file appears whole or not at all
+        self._create_directory()
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=self.directory)  # created 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.directory / name)  # the file appears whole or not at all
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         # One signer at a time across processes (workers, the CLI): sequences must not interleave.
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        self._create_directory()
+        fd = os.open(self.directory / ".lock", os.O_WRONLY | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _create_directory(self) -> None:
+        self.directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
