@@ -27,8 +27,6 @@ from interfaces.dossier.fonts import register_fonts
 from interfaces.dossier.pdf import render_pdf
 from interfaces.dossier.readme import readme_text
 
-FILES = ("events.jsonl", "checkpoint.json", "verification.json", "dossier.pdf", "README.txt")
-
 
 @dataclass
 class Dossier:
@@ -81,16 +79,6 @@ def dossier_zip(
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return record.case_number, buffer.getvalue()
-
-
-def zip_directory(directory: Path) -> bytes:
-    """A written bundle directory as a zip (members under its name)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.iterdir()):
-            if path.is_file():
-                archive.write(path, f"{directory.name}/{path.name}")
-    return buffer.getvalue()
 
 
 def render_files(record: CaseRecord) -> dict[str, bytes]:
