@@ -38,6 +38,11 @@ class SqlAuditRows:
             cur.execute("SELECT version, hash FROM rm_timeline WHERE case_id = ?", (str(case_id),))
             return {int(v): str(h) for v, h in cur.fetchall()}
 
+    def cases(self, store: ReadModelStore) -> list[tuple[UUID, str]]:
+        with store.transaction(readonly=True) as cur:
+            cur.execute("SELECT id, case_number FROM rm_cases ORDER BY case_number")
+            return [(UUID(str(i)), str(n)) for i, n in cur.fetchall()]
+
     def access_log(self, store: ReadModelStore) -> list[tuple[Any, ...]]:
         with store.transaction(readonly=True) as cur:
             cur.execute("SELECT id, at, subject, role, unit, case_number, fields, reason, hash FROM access_log ORDER BY id")

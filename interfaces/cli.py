@@ -204,10 +204,8 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from uuid import UUID
-
     from application.audit.checkpoints import CheckpointError
-    from application.audit.verification import verify_case
+    from application.audit.verification import verify_case, verify_every_case
     from domain.reference import dispute_id_for
     from interfaces.runtime import build_runtime
 
@@ -217,16 +215,14 @@ def _verify(args: argparse.Namespace) -> int:
     runtime = build_runtime(load_settings(), with_http=False)
     try:
         runtime.reads.runner.catch_up()
+        fengqiao, store, checkpoints = runtime.fengqiao, runtime.reads.store, runtime.checkpoints
         if args.all:
-            with runtime.reads.store.transaction(readonly=True) as cur:
-                cur.execute("SELECT id, case_number FROM rm_cases ORDER BY case_number")
-                cases = [(UUID(str(i)), str(n)) for i, n in cur.fetchall()]
+            results = verify_every_case(fengqiao, store, checkpoints)
         else:
             number = args.case_number.strip().upper()
-            cases = [(dispute_id_for(number), number)]
+            results = [(number, verify_case(fengqiao, store, checkpoints, dispute_id_for(number)))]
         reports = []
-        for case_id, number in cases:
-            result = verify_case(runtime.fengqiao, runtime.reads.store, runtime.checkpoints, case_id)
+        for number, result in results:
             if result.events == 0 and result.checkpointed_version == 0 and not args.all:
                 print(f"fengqiao verify: no case {number}", file=sys.stderr)
                 return 2

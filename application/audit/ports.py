@@ -58,6 +58,10 @@ class AuditRows(Protocol):
         """The hash recorded for each of the case's versions when it was projected."""
         ...
 
+    def cases(self, store: ReadModelStore) -> list[tuple[UUID, str]]:
+        """Every case the read models hold: its id and case number, by case number."""
+        ...
+
     def access_log(self, store: ReadModelStore) -> list[tuple[Any, ...]]:
         """Every access log entry in id order: id, at, subject, role, unit, case_number, fields,
         reason, then the hash recorded for it."""

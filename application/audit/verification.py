@@ -78,6 +78,13 @@ def verify_case(app: EventSource, store: ReadModelStore, checkpoints: Checkpoint
     return verify_events(case_id, stored, signed, projected)
 
 
+def verify_every_case(
+    app: EventSource, store: ReadModelStore, checkpoints: CheckpointStore
+) -> list[tuple[str, CaseVerification]]:
+    """Every case the read models hold, by case number, with its verification."""
+    return [(number, verify_case(app, store, checkpoints, case_id)) for case_id, number in checkpoints.rows.cases(store)]
+
+
 def verify_access_log(store: ReadModelStore, checkpoints: CheckpointStore) -> list[str]:
     """Walk the access log recomputing its chain; every signed head must lie on it. Problems, or []."""
     problems: list[str] = []
