@@ -9,6 +9,7 @@ from domain.errors import CommandRejected, DomainError, InvalidCommand
 __all__ = [
     "CommandRejected",
     "ConcurrencyConflict",
+    "ConcurrentRunner",
     "DisputeNotFound",
     "DomainError",
     "Forbidden",
@@ -37,6 +38,11 @@ class ConcurrencyConflict(DomainError):
     def __init__(self, status: str) -> None:
         super().__init__("the case was changed concurrently; reload it and retry")
         self.status = status
+
+
+class ConcurrentRunner(RuntimeError):
+    """Another projection runner advanced a read model under this one's batch; the batch rolled
+    back. Whoever runs the projections on demand then waits for that other runner instead."""
 
 
 class IdempotencyMismatch(DomainError):

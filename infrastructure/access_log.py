@@ -1,17 +1,16 @@
 """The access log of whole views of personal data, in the read-model database.
 
-Each entry is chained to the previous one (SHA-256), and the head is signed in every
-checkpoint, so that editing, removing or truncating an entry shows.
+Each entry is chained to the previous one (the audit's `access_link`), and the head is signed in
+every checkpoint, so that editing, removing or truncating an entry shows.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
+from application.audit.chain import GENESIS, access_link
 from application.reads import AccessEntry
-from domain.hashchain import GENESIS
 from domain.values import Actor
 from infrastructure.readstore import ReadStore
 from projections.cases import ts
@@ -24,12 +23,6 @@ ACCESS_LOG_DDL = {
         id BIGINT PRIMARY KEY, at TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,
         unit TEXT, case_number TEXT NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, hash TEXT NOT NULL)""",
 }
-
-
-def access_link(previous: str, row: tuple[Any, ...]) -> str:
-    """hash = SHA-256(previous hash, then each field of the entry), newline-separated."""
-    text = "\n".join([previous, *("" if v is None else str(v) for v in row)])
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SqlAccessLog:

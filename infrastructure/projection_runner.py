@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from application.audit import chain
+from application.errors import ConcurrentRunner
 from infrastructure.readstore import ReadStore
 from projections.cases import CasesProjection
 from projections.timelines import TimelinesProjection
@@ -23,15 +25,11 @@ log = logging.getLogger("fengqiao.projections")
 STANDBY_RETRY = 2.0
 
 
-class ConcurrentRunner(RuntimeError):
-    """Another runner advanced a projection under this one's batch; the batch rolled back."""
-
-
 TRACKING_DDL = "CREATE TABLE IF NOT EXISTS rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
 
 def all_projections() -> list[Any]:
-    return [CasesProjection(), TimelinesProjection()]
+    return [CasesProjection(), TimelinesProjection(chain.link, chain.GENESIS)]
 
 
 class ProjectionRunner:

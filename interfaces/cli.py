@@ -175,7 +175,8 @@ def _projections(args: argparse.Namespace) -> int:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    from infrastructure.checkpoints import CheckpointError, verify_access_log
+    from application.audit.checkpoints import CheckpointError
+    from application.audit.verification import verify_access_log
     from interfaces.runtime import build_runtime
 
     runtime = build_runtime(load_settings(), with_http=False)
@@ -203,10 +204,9 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from uuid import UUID
-
+    from application.audit.checkpoints import CheckpointError
+    from application.audit.verification import verify_case, verify_every_case
     from domain.reference import dispute_id_for
-    from infrastructure.checkpoints import CheckpointError, verify_case
     from interfaces.runtime import build_runtime
 
     if not args.all and not args.case_number:
@@ -215,16 +215,14 @@ def _verify(args: argparse.Namespace) -> int:
     runtime = build_runtime(load_settings(), with_http=False)
     try:
         runtime.reads.runner.catch_up()
+        fengqiao, store, checkpoints = runtime.fengqiao, runtime.reads.store, runtime.checkpoints
         if args.all:
-            with runtime.reads.store.transaction(readonly=True) as cur:
-                cur.execute("SELECT id, case_number FROM rm_cases ORDER BY case_number")
-                cases = [(UUID(str(i)), str(n)) for i, n in cur.fetchall()]
+            results = verify_every_case(fengqiao, store, checkpoints)
         else:
             number = args.case_number.strip().upper()
-            cases = [(dispute_id_for(number), number)]
+            results = [(number, verify_case(fengqiao, store, checkpoints, dispute_id_for(number)))]
         reports = []
-        for case_id, number in cases:
-            result = verify_case(runtime.fengqiao, runtime.reads.store, runtime.checkpoints, case_id)
+        for number, result in results:
             if result.events == 0 and result.checkpointed_version == 0 and not args.all:
                 print(f"fengqiao verify: no case {number}", file=sys.stderr)
                 return 2
@@ -243,11 +241,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _dossier(args: argparse.Namespace) -> int:
+    from application.audit.checkpoints import CheckpointError
+    from application.audit.dossier import DossierError
     from application.errors import DisputeNotFound, Forbidden
     from domain.values import Actor
-    from infrastructure.checkpoints import CheckpointError
     from interfaces.auth import ISSUABLE_ROLES, UNIT_ROLES
-    from interfaces.dossier.bundle import DossierError, write_dossier
+    from interfaces.dossier.bundle import write_dossier
     from interfaces.dossier.fonts import FontMissing, register_fonts
     from interfaces.runtime import build_runtime
 
@@ -293,13 +292,13 @@ def _dossier(args: argparse.Namespace) -> int:
 
 
 def _verify_dossier(args: argparse.Namespace) -> int:
-    from interfaces.dossier.verify import run
+    from application.audit.offline import run
 
     return run(Path(args.path), Path(args.public_key) if args.public_key else None)
 
 
 def _keys_public(args: argparse.Namespace) -> int:
-    from infrastructure.checkpoints import public_key_pem
+    from application.audit.checkpoints import public_key_pem
 
     print(public_key_pem(load_settings().signing_key), end="")
     return 0

@@ -12,10 +12,12 @@ from typing import Any
 
 from litestar import Litestar
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from infrastructure.access_log import SqlAccessLog
-from infrastructure.checkpoints import CheckpointStore
+from infrastructure.audit_rows import SqlAuditRows
+from infrastructure.checkpoints import CheckpointDirectory
 from infrastructure.coordination import Listener, leadership_for, schema_lock
 from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
@@ -140,7 +142,7 @@ class Runtime:
 
 def open_checkpoints(settings: Settings) -> CheckpointStore:
     assert settings.checkpoint_dir is not None
-    return CheckpointStore(settings.checkpoint_dir, settings.signing_key)
+    return CheckpointStore(CheckpointDirectory(settings.checkpoint_dir), SqlAuditRows(), settings.signing_key)
 
 
 def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:

@@ -1,16 +1,23 @@
-"""Read model `timelines`: every event of every case in version order, with its chained hash."""
+"""Read model `timelines`: every event of every case in version order, with its chained hash.
+
+The hash chain's rule is the audit's (application layer, above the projections): the runner hands
+it in as `link`, with `genesis`, the hash before a case's first event.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from domain import events as ev
-from domain.hashchain import GENESIS, link
 from projections.batches import LastBatch, select_by_ids
 from projections.cases import ts
 
 NAME = "timelines"
+
+# link(previous hash, case id, version, topic, stored bytes) -> the event's hash
+Link = Callable[[str, UUID, int, str, bytes], str]
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS rm_timeline (
@@ -35,7 +42,9 @@ DDL = [
 class TimelinesProjection:
     name = NAME
 
-    def __init__(self) -> None:
+    def __init__(self, link: Link, genesis: str) -> None:
+        self._link = link
+        self._empty = (0, genesis)  # the head of a case with no events yet
         self._recent: LastBatch[tuple[int, str]] = LastBatch()  # the chain heads of the last apply_fresh
 
     def create(self, cursor: Any, dialect: str) -> None:
@@ -67,6 +76,7 @@ class TimelinesProjection:
         *,
         fresh: bool,
     ) -> dict[str, tuple[int, str]]:
+        link = self._link
         heads: dict[str, tuple[int, str]] = {}
         missing: list[str] = []
         keyed: list[tuple[str, tuple[int, str, bytes, Any]]] = []
@@ -79,7 +89,7 @@ class TimelinesProjection:
             if case_id not in heads:
                 head = known.get(case_id)
                 if head is None:
-                    head = _EMPTY
+                    head = self._empty
                     if not (fresh and event.originator_version == 1):
                         missing.append(case_id)
                 heads[case_id] = head
@@ -115,7 +125,6 @@ class TimelinesProjection:
         return heads
 
 
-_EMPTY = (0, GENESIS)
 _COLUMNS = "case_id, version, position, topic, type, at, recorded_at, actor, actor_role, actor_unit, state, hash"
 _INSERT = f"INSERT INTO rm_timeline ({_COLUMNS}) VALUES ({', '.join('?' * 12)})"
 _COPY = f"COPY rm_timeline ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"

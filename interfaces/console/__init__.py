@@ -22,9 +22,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.checkpoints import CheckpointStore
 from infrastructure.settings import Settings
 from interfaces.console.auth import PREFIX, PUBLIC_PATHS
 

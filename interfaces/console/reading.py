@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
-from infrastructure.checkpoints import CheckpointStore
 from interfaces.graphql.controller import request_context
 from interfaces.graphql.errors import code_of
 from interfaces.graphql.schema import build_schema

@@ -38,7 +38,7 @@ from interfaces.dossier import labels as zh
 from interfaces.dossier.fonts import register_fonts
 
 if TYPE_CHECKING:
-    from interfaces.dossier.bundle import CaseRecord, StoredEvent
+    from application.audit.dossier import CaseRecord, StoredEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"

@@ -21,7 +21,7 @@ Social-insurance fee collection dispute — electronic case file  {case}
 
 二、离线校验方法（无需服务器与数据库）
   命令：fengqiao verify-dossier <本目录或其 zip>  [--public-key 发布的公钥.pem]
-  也可用 interfaces/dossier/verify.py 单独运行（只需 Python 标准库与 cryptography），
+  也可用 application/audit/offline.py 单独运行（只需 Python 标准库与 cryptography），
   或按以下算法自行实现：
   1. 链式哈希：按 sequence = 1, 2, …, n 依次（须连续无缺号）计算
        hash(v) = SHA-256( prev_hex "\\n" case_id_hex32 "\\n" v "\\n" topic "\\n" || 存储字节 )
@@ -54,7 +54,7 @@ Social-insurance fee collection dispute — electronic case file  {case}
 
 2. Verifying offline (no server, no database)
   `fengqiao verify-dossier <this directory or its zip> [--public-key published.pem]`, or run
-  interfaces/dossier/verify.py alone (Python standard library + cryptography), or reimplement:
+  application/audit/offline.py alone (Python standard library + cryptography), or reimplement:
   1. Chain: for sequence v = 1..n (contiguous)
        hash(v) = SHA-256( prev_hex "\\n" case_id_hex32 "\\n" v "\\n" topic "\\n" || stored bytes )
      prev_hex is the previous hash as 64 hex chars, 64 zeros ("0") for v = 1; case_id_hex32 is the

@@ -18,9 +18,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLResource
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.checkpoints import CheckpointStore
 from interfaces.graphql import threads
 from interfaces.graphql.schema import build_schema
 from projections import queries as q

@@ -11,11 +11,11 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
+from application.audit.verification import verify_case
 from application.errors import DisputeNotFound, Forbidden
 from application.event_codec import decode_event
 from domain import events as ev
 from domain.values import Role
-from infrastructure.checkpoints import verify_case
 from interfaces.graphql import threads
 from interfaces.graphql import types as t
 from interfaces.graphql.mutations import Mutation

@@ -15,9 +15,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.checkpoints import CheckpointStore
 from infrastructure.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS

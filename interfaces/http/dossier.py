@@ -11,10 +11,11 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
+from application.audit.checkpoints import CheckpointError, CheckpointStore
+from application.audit.dossier import DossierError, check_role
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
-from infrastructure.checkpoints import CheckpointError, CheckpointStore
 from interfaces.http.errors import ErrorBody
 
 _RESPONSES = {
@@ -44,7 +45,7 @@ def dossier_route(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointSt
         responses=_RESPONSES,
     )
     async def download_dossier(request: Request[Actor, Any, Any], id: FromPath[str]) -> Response[Any]:  # noqa: A002
-        from interfaces.dossier.bundle import DossierError, check_role, dossier_zip
+        from interfaces.dossier.bundle import dossier_zip  # the PDF library loads with the first dossier
         from interfaces.dossier.fonts import FontMissing
 
         actor = request.user

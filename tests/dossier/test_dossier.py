@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pypdf import PdfReader
 
+from application.audit import offline
+from application.audit.checkpoints import public_key_pem
 from domain.identifiers import mask_id_number, mask_phone
 from domain.reference import dispute_id_for
-from infrastructure.checkpoints import public_key_pem
 from interfaces import cli
-from interfaces.dossier import verify as offline
 from interfaces.dossier.bundle import dossier_zip, write_dossier
 from tests.application._support import ID_NUMBER, PHONE
 from tests.dossier.conftest import AUDITOR, LEGAL, OTHER_CONTACT
@@ -266,6 +266,37 @@ def test_the_verifier_runs_alone_with_only_the_standard_library_and_cryptography
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["valid"] is True
+
+
+_LOADED = "import json, sys; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
+
+
+def _isolated(code: str, *path: Path) -> subprocess.CompletedProcess[str]:
+    """Python without site (so the project's editable install is not on the path), with only the
+    standard library and `path` to import from; `code` prints the loaded modules last, to stderr."""
+    setup = f"import sys; sys.path += {[str(p) for p in path]!r}\n"
+    return subprocess.run([sys.executable, "-I", "-S", "-c", setup + code + "\n" + _LOADED],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_verifier_in_place_loads_nothing_but_the_standard_library_and_cryptography(legal_bundle):
+    import cryptography
+
+    crypto_root = Path(cryptography.__file__).parents[1]
+    folder = Path(offline.__file__).parent
+    # What cryptography itself loads for the verifier's imports (its compiled bindings among them).
+    alone = _isolated("import cryptography.exceptions, cryptography.hazmat.primitives.asymmetric.ed25519, "
+                      "cryptography.hazmat.primitives.serialization", crypto_root)
+    assert alone.returncode == 0, alone.stderr
+    allowed = set(sys.stdlib_module_names) | set(json.loads(alone.stderr.splitlines()[-1])) | {"offline"}
+
+    done = _isolated(f"import offline\nrc = offline.main([{str(legal_bundle)!r}])\nassert rc == 0, rc",
+                     folder, crypto_root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["valid"] is True
+    loaded = set(json.loads(done.stderr.splitlines()[-1]))
+    assert loaded - allowed == set()
+    assert not loaded & {p.stem for p in folder.glob("*.py")} - {"offline"}  # no sibling of the audit package
 
 
 def test_a_flipped_byte_in_a_stored_event_is_found_and_its_sequence_named(legal_bundle, capsys):

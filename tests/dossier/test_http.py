@@ -13,11 +13,11 @@ import pytest
 from litestar.testing import TestClient
 from pypdf import PdfReader
 
+from application.audit import offline
 from domain.identifiers import mask_id_number
 from domain.reference import dispute_id_for
 from domain.values import Role
 from interfaces.auth import issue_token
-from interfaces.dossier import verify as offline
 from tests.application._support import ID_NUMBER
 
 pytestmark = pytest.mark.usefixtures("cjk_font")

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.hashchain import GENESIS, link
+from application.audit.chain import GENESIS, link
 from domain.reference import dispute_id_for
 from infrastructure.projection_runner import ProjectionRunner
 from projections.cases import CasesProjection, decode
@@ -128,7 +128,7 @@ def test_redelivering_a_batch_changes_no_row(history: Any):
     items = notifications(history)
 
     with store.transaction() as cur:
-        for projection in (CasesProjection(), TimelinesProjection()):
+        for projection in (CasesProjection(), TimelinesProjection(link, GENESIS)):
             projection.apply(cur, items)  # everything again
             projection.apply(cur, items[7:19])  # and a slice from the middle
             projection.apply(cur, items[-1:])
@@ -175,7 +175,7 @@ class _CrashOnce:
 def test_a_crash_inside_a_batch_leaves_neither_rows_nor_tracking_of_that_batch(history: Any, read_store: Any):
     app = history.fengqiao
     store = read_store()
-    runner = ProjectionRunner(app, store, [CasesProjection(), _CrashOnce(TimelinesProjection(), at=7)], batch_size=5)
+    runner = ProjectionRunner(app, store, [CasesProjection(), _CrashOnce(TimelinesProjection(link, GENESIS), at=7)], batch_size=5)
     runner.run_once()  # 1..5
     after_first = dump(store)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from application.audit import chain
 from infrastructure.projection_runner import ProjectionRunner
 from projections.cases import CasesProjection
 from projections.timelines import TimelinesProjection
@@ -23,7 +24,7 @@ def history(runtime: Any, clock: Any) -> Any:
 @pytest.mark.parametrize("batch_size", [1, 2, 3, 7])
 def test_a_rebuild_in_small_batches_gives_byte_identical_rows(history: Any, batch_size: int):
     live = dump(history.reads.store)
-    projections = [CasesProjection(), TimelinesProjection()]
+    projections = [CasesProjection(), TimelinesProjection(chain.link, chain.GENESIS)]
     runner = ProjectionRunner(history.fengqiao, history.reads.store, projections, batch_size=batch_size)
 
     runner.rebuild()
@@ -64,7 +65,7 @@ class _CrashOnce:
 @pytest.mark.parametrize("crashing", ["cases", "timelines"])
 def test_a_rebuild_resumed_after_a_failed_batch_gives_byte_identical_rows(history: Any, crashing: str):
     live = dump(history.reads.store)
-    cases, timelines = CasesProjection(), TimelinesProjection()
+    cases, timelines = CasesProjection(), TimelinesProjection(chain.link, chain.GENESIS)
     # The projection that fails has its rows of the batch written (and remembered) before the
     # transaction dies; the other one has them written in the same transaction.
     wrapped = [_CrashOnce(p, at=9) if p.name == crashing else p for p in (cases, timelines)]
@@ -112,7 +113,7 @@ def test_a_rebuild_in_one_batch_reads_no_row_back_and_live_batches_read_once(his
     # A live batch over rows already there: one read per read model for the whole batch.
     spy.statements.clear()
     with spy.transaction() as cur:
-        for projection in (CasesProjection(), TimelinesProjection()):
+        for projection in (CasesProjection(), TimelinesProjection(chain.link, chain.GENESIS)):
             projection.apply(cur, _notifications(history))
     assert dump(history.reads.store) == live
     reads = [s for s in spy.statements if s.lstrip().upper().startswith("SELECT")]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from application.audit.verification import verify_access_log
 from domain.values import Actor, Role
-from infrastructure.checkpoints import verify_access_log
 from interfaces.runtime import build_runtime
 
 LEGAL = Actor("legal-1", Role.LEGAL)

@@ -5,6 +5,7 @@ and names the first bad sequence."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -15,9 +16,9 @@ import psycopg
 import pytest
 
 from application import commands as cmd
-from domain.hashchain import GENESIS, link
+from application.audit.chain import GENESIS, link
+from application.audit.verification import verify_case
 from domain.values import Actor, Role
-from infrastructure.checkpoints import verify_case
 from tests.application._support import ID_NUMBER, PHONE
 
 CLERK = Actor("clerk-1", Role.CLERK, "tax")
@@ -150,3 +151,27 @@ def test_an_event_inserted_in_the_middle_is_found(runtime: Any, case: UUID) -> N
     result = _verify(runtime, case)
     assert (result.valid, result.first_invalid_sequence) == (False, 4)
     assert hashlib.sha256(fabricated).hexdigest()  # the fabricated bytes were really stored
+
+
+def test_the_command_line_verifies_all_cases_or_one_and_names_the_first_bad_sequence(
+    runtime: Any, case: UUID, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from interfaces import cli
+
+    monkeypatch.setattr(cli, "load_settings", lambda: runtime.settings)
+    assert cli.main(["verify", "--all"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"valid": True, "cases": 1, "reports": []}
+
+    state = bytearray(_state(runtime, case, 4))
+    state[-5] ^= 0x01
+    _set_state(runtime, case, 4, bytes(state))
+    assert cli.main(["verify", "--all"]) == 1
+    everything = json.loads(capsys.readouterr().out)
+    assert (everything["valid"], everything["cases"]) == (False, 1)
+    [report] = everything["reports"]
+    assert (report["valid"], report["events"], report["first_invalid_sequence"]) == (False, 5, 4)
+
+    assert cli.main(["verify", report["case_number"].lower()]) == 1
+    assert json.loads(capsys.readouterr().out)["reports"] == [report]
+    assert cli.main(["verify", "GP-2026-999999"]) == 2
+    assert "no case GP-2026-999999" in capsys.readouterr().err

@@ -1,8 +1,9 @@
 """Offline verification of a dossier bundle: no server, no database, only this file.
 
 Needs the Python standard library and `cryptography` (for Ed25519), nothing of the project, so it
-can be copied out and run anywhere (`python verify.py BUNDLE [--public-key KEY.pem]`), or
-reimplemented from the README in the bundle. What it checks:
+can be copied out and run anywhere (`python offline.py BUNDLE [--public-key KEY.pem]`), or
+reimplemented from the README in the bundle. The server's own hash chain (`chain`) is built from
+these functions, so what a stranger checks is exactly what the server computes. What it checks:
 
 1. events.jsonl: sequences 1..n without a gap; each event's hash recomputed from its stored bytes:
      hash(v) = SHA-256( prev_hex "\\n" case_id_hex32 "\\n" v "\\n" topic "\\n" || stored bytes )
