@@ -24,6 +24,8 @@ _DATE_ONLY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _PEOPLE = re.compile(r"^(\d+)\s*人?$")
 _SEPARATORS = re.compile(r"[、,;/\s]+")
 _DATE_ONLY_MESSAGE = "gives a date only; a time of day is needed (e.g. 2024-10-11 09:30)"
+# An auditor's or task-force export masks ID numbers and phones (140581********1234, 138****5678).
+MASKED = "is masked, as in an auditor's or task-force export: export the ledger with --as-role legal to import it"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,11 @@ class RowReader:
         if isinstance(value, int | float) and not isinstance(value, bool):
             self.fail(column, "is stored as a number, so Excel may have lost digits: format the column as text")
             return None
-        return self.text(column, required=True, max_length=40)
+        text = self.text(column, required=True, max_length=40)
+        if text is not None and "*" in text:
+            self.fail(column, MASKED)
+            return None
+        return text
 
     def time(self, column: str, *, required: bool = False) -> datetime | None:
         value = self.cells.get(column)
