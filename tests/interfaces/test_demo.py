@@ -267,3 +267,20 @@ def test_the_cli_loads_the_demo_once_then_refuses(
 
     assert main(["demo"]) == 1
     assert "already holds cases" in capsys.readouterr().err
+
+
+def test_the_cli_refuses_a_sqlite_file_in_a_directory_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from interfaces.cli import main
+
+    for name in ("FENGQIAO_VAR_DIR", "FENGQIAO_MODE", "FENGQIAO_SECRET", "FENGQIAO_DATA_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", "sqlite:///demo/cases/fengqiao.sqlite")
+
+    assert main(["demo"]) == 2
+
+    error = capsys.readouterr().err
+    assert "demo/cases/fengqiao.sqlite" in error and "does not exist" in error
+    assert not (tmp_path / "demo").exists()
