@@ -32,7 +32,7 @@ from application.disputes import Fengqiao
 from domain.calendar import SHANGHAI
 from domain.reference import sequence_id_for
 from interfaces.demo.material import material
-from interfaces.demo.paths import PlayedCase
+from interfaces.demo.paths import PlayedCase, unknown_paths
 from interfaces.demo.planning import Demo
 
 DEFAULT_SIZE = 120
@@ -52,6 +52,9 @@ def minimum_size() -> int:
 
 def load_demo(app: Fengqiao, *, seed: int = 20241011, size: int = DEFAULT_SIZE) -> dict[str, Any]:
     """Load about `size` realistic cases through the use cases; refuse if the store holds any case."""
+    unknown = unknown_paths(material().scenario)
+    if unknown:
+        raise ValueError(f"data/scenario.toml names paths the demo cannot walk: {', '.join(unknown)}")
     if size < minimum_size():
         raise ValueError(f"size must be at least {minimum_size()} to cover every unit, category, channel and path")
     now = app.clock()

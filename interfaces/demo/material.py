@@ -177,7 +177,10 @@ class Material(msgspec.Struct, frozen=True):
     scenario: Scenario
 
     def topic(self, key: str) -> Topic:
-        return next(t for t in self.topics if t.key == key)
+        found = next((t for t in self.topics if t.key == key), None)
+        if found is None:
+            raise ValueError(f"data/topics.toml has no topic {key!r}")
+        return found
 
     def default_intake(self, topic: Topic) -> tuple[Intake, ...]:
         intakes = self.scenario.intakes

@@ -10,6 +10,7 @@ from application import commands as cmd
 from domain.calendar import SHANGHAI
 from domain.values import BUILTIN_UNITS, RemedyKind
 from interfaces.demo.case import Case, handler
+from interfaces.demo.material import Scenario
 from interfaces.demo.planning import weighted
 
 
@@ -240,3 +241,10 @@ class PlayedCase(Case):
         known = self.feedback(demo.prev_wd(12))
         self.object(demo.prev_wd(8), self.plan.objector)
         self.guide(demo.prev_wd(5), RemedyKind.RECONSIDERATION, known)
+
+
+def unknown_paths(scenario: Scenario) -> list[str]:
+    """The paths the scenario names that the demo cannot walk, or cannot place in time."""
+    named = {c.path for c in scenario.core} | set(scenario.fill_paths)
+    timed = set(scenario.historical_days) | set(scenario.recent_working_days)
+    return sorted(p for p in named if not hasattr(PlayedCase, "_" + p) or p not in timed)

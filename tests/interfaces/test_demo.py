@@ -19,6 +19,8 @@ from domain.values import BUILTIN_UNITS, Actor, Category, Channel, PayerKind, Ro
 from infrastructure.settings import StoreConfig
 from infrastructure.store import open_application
 from interfaces.demo import DEFAULT_SIZE, DemoRefused, load_demo, minimum_size
+from interfaces.demo.material import material
+from interfaces.demo.paths import unknown_paths
 from tests.conftest import FakeClock, _settings
 
 READER = Actor("test-taskforce", Role.TASKFORCE)
@@ -284,3 +286,11 @@ def test_the_cli_refuses_a_sqlite_file_in_a_directory_that_does_not_exist(
     error = capsys.readouterr().err
     assert "demo/cases/fengqiao.sqlite" in error and "does not exist" in error
     assert not (tmp_path / "demo").exists()
+
+
+def test_every_path_the_scenario_names_is_one_the_demo_can_walk() -> None:
+    scenario = material().scenario
+    assert unknown_paths(scenario) == []
+
+    core = (*scenario.core, msgspec.structs.replace(scenario.core[0], path="simple_forgotten"))
+    assert unknown_paths(msgspec.structs.replace(scenario, core=core)) == ["simple_forgotten"]
