@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from application.disputes import Fengqiao
+from application.reads import PartyValues, ReadSide
 from domain.values import (
     CATEGORY_NAMES_ZH,
     TOWNSHIPS,
@@ -70,7 +71,7 @@ class LedgerRuntime(Protocol):
     def fengqiao(self) -> Fengqiao: ...
 
     @property
-    def reads(self) -> Any: ...  # infrastructure.readside.ReadSide
+    def reads(self) -> ReadSide: ...
 
 
 def export_ledger(
@@ -100,8 +101,8 @@ def export_ledger(
 
 
 def _received(
-    reads: Any, actor: Actor, start: date, end: date, reason: str, clock: Callable[[], datetime]
-) -> tuple[datetime, list[tuple[CaseView, Any]]]:
+    reads: ReadSide, actor: Actor, start: date, end: date, reason: str, clock: Callable[[], datetime]
+) -> tuple[datetime, list[tuple[CaseView, PartyValues]]]:
     """The read side's part of an export: the time of the export once the read models have caught
     up, and the cases received in the period within the actor's reach, in intake order, each with
     its payer as the actor may see it (whole views logged)."""
@@ -121,7 +122,7 @@ def _received(
     return now, [(v, reads.party(actor, v, v.payer, PARTY_FIELDS, reason)) for v in views]
 
 
-def _ledger_row(view: CaseView, party: Any, units: Mapping[str, str], now: datetime) -> list[Any]:
+def _ledger_row(view: CaseView, party: PartyValues, units: Mapping[str, str], now: datetime) -> list[Any]:
     if view.outcome is not None:
         outcome = OUTCOME_ZH[Outcome(view.outcome)]
     else:
