@@ -61,9 +61,13 @@ clean: ## Remove the virtualenv and local data under ./var
 schema: $(STAMP) ## Regenerate the committed schema.graphql from the code
 	$(BIN)/fengqiao graphql-schema > schema.graphql
 
-.PHONY: dossier
-dossier: $(STAMP) ## Write a case's legal dossier (电子卷宗): make dossier CASE=GP-2026-000001 [OUT=dossiers]
+.PHONY: dossier dossier-case
+dossier: dossier-case $(STAMP) ## Write a case's legal dossier (电子卷宗): make dossier CASE=GP-2026-000001 [OUT=dossiers]
 	$(BIN)/fengqiao dossier $(CASE) --out $(or $(OUT),dossiers)
+
+# Checked before anything is installed: without CASE the command would fail on a missing argument.
+dossier-case:
+	@test -n "$(strip $(CASE))" || { echo "make dossier: say which case, e.g. make dossier CASE=GP-2026-000001 [OUT=dossiers]" >&2; exit 2; }
 
 .PHONY: console-test
 console-test: $(STAMP) $(TEST_TOOLS) ## The web console's tests, in headless Chromium (installs chromium, chromium-driver and selenium when missing)

@@ -96,7 +96,14 @@ def _demo(args: argparse.Namespace) -> int:
     from infrastructure.store import open_application
     from interfaces.demo import DemoRefused, load_demo
 
-    app = open_application(load_settings())
+    settings = load_settings()
+    path = settings.store.sqlite_path
+    # The var directory is ours to make; any other folder would be made wherever a typo points.
+    if path is not None and not path.parent.is_dir() and path.parent.resolve() != settings.var_dir.resolve():
+        print(f"fengqiao demo: the SQLite file {path} is in a directory that does not exist ({path.parent}); "
+              "create it first, or point FENGQIAO_DATABASE_URL at a file in an existing directory", file=sys.stderr)
+        return 2
+    app = open_application(settings)
     try:
         summary = load_demo(app)
     except DemoRefused as e:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from application import commands as cmd
@@ -17,6 +19,8 @@ from domain.values import BUILTIN_UNITS, Actor, Category, Channel, PayerKind, Ro
 from infrastructure.settings import StoreConfig
 from infrastructure.store import open_application
 from interfaces.demo import DEFAULT_SIZE, DemoRefused, load_demo, minimum_size
+from interfaces.demo.material import material
+from interfaces.demo.paths import unknown_paths
 from tests.conftest import FakeClock, _settings
 
 READER = Actor("test-taskforce", Role.TASKFORCE)
@@ -181,6 +185,54 @@ def test_the_same_seed_and_clock_give_the_same_cases(app: Any, clock: FakeClock,
         other.close()
 
 
+# What the demo decides for each act: who, when and every value it passes to the use case.
+DECIDED = (
+    "actor", "channel", "received_at", "accepting_unit", "payer", "category", "summary", "other_party", "external_ref",
+    "insurance_types", "people_involved", "township", "result", "feedback_method", "to_unit", "note", "unit", "reason",
+    "outcome", "held_at", "attendees", "minutes", "written_opinion", "executing_unit", "party", "method", "content",
+    "remedy", "act_known_on", "reconsideration_decided_on", "kind", "level", "satisfied",
+)  # fmt: skip
+
+
+def _without_ciphertext(value: Any) -> Any:
+    # Encryption draws a fresh nonce each time; the masked forms beside the ciphertext stay in.
+    if isinstance(value, dict):
+        return {k: _without_ciphertext(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_ciphertext(v) for v in value]
+    return None if isinstance(value, str) and value.startswith("enc1:") else value
+
+
+def fingerprints(app: Any, summary: dict[str, Any]) -> tuple[str, str]:
+    """(cases, content): each case's number, status, version and events with their times; and what
+    every event says."""
+    shape, content = [], []
+    for number in sorted(case_numbers(summary)):
+        dispute = app.get_dispute(number, READER)
+        events = app.dispute_events(number, READER)
+        shape.append([number, dispute.status.value, dispute.version, [[type(e).__name__, e.at.isoformat()] for e in events]])
+        content.append([_without_ciphertext(msgspec.to_builtins({f: getattr(e, f) for f in DECIDED if hasattr(e, f)}))
+                        for e in events])
+
+    def digest(value: Any) -> str:
+        return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    return digest(shape), digest(content)
+
+
+@SQLITE_ONLY
+def test_the_default_seed_and_clock_give_the_cases_they_always_gave(app: Any) -> None:
+    # Computed before the demo's texts moved to data files: the move must not change a single case.
+    summary = load_demo(app)
+
+    assert summary["by_status"] == {"ACCEPTED": 5, "ARCHIVED": 79, "CONCLUDED": 2, "DELIBERATED": 1, "ESCALATED": 1,
+                                    "FEEDBACK_GIVEN": 20, "OBJECTED": 2, "TRANSFERRED": 10}  # fmt: skip
+    assert fingerprints(app, summary) == (
+        "19dbc69e69bc08e576ea59949c7134dd698fb82459a5a6096a618003828fa9fe",
+        "c3d8e12763a2c275bfaf829a5179661ada2f3a9d2aab2ae501fd2588baa887d8",
+    )
+
+
 @SQLITE_ONLY
 @pytest.mark.parametrize(
     "now",
@@ -217,3 +269,28 @@ def test_the_cli_loads_the_demo_once_then_refuses(
 
     assert main(["demo"]) == 1
     assert "already holds cases" in capsys.readouterr().err
+
+
+def test_the_cli_refuses_a_sqlite_file_in_a_directory_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from interfaces.cli import main
+
+    for name in ("FENGQIAO_VAR_DIR", "FENGQIAO_MODE", "FENGQIAO_SECRET", "FENGQIAO_DATA_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", "sqlite:///demo/cases/fengqiao.sqlite")
+
+    assert main(["demo"]) == 2
+
+    error = capsys.readouterr().err
+    assert "demo/cases/fengqiao.sqlite" in error and "does not exist" in error
+    assert not (tmp_path / "demo").exists()
+
+
+def test_every_path_the_scenario_names_is_one_the_demo_can_walk() -> None:
+    scenario = material().scenario
+    assert unknown_paths(scenario) == []
+
+    core = (*scenario.core, msgspec.structs.replace(scenario.core[0], path="simple_forgotten"))
+    assert unknown_paths(msgspec.structs.replace(scenario, core=core)) == ["simple_forgotten"]

@@ -311,6 +311,18 @@ def test_masked_export_cannot_be_imported(source, seeded, fresh_store, tmp_path)
     assert target.fengqiao.recorder.max_notification_id() in (None, 0)
 
 
+def test_a_masked_export_is_refused_with_the_way_to_a_whole_one(source, seeded, fresh_store, tmp_path):
+    path = tmp_path / "masked.xlsx"
+    export(source, path, AUDITOR)
+
+    report = import_ledger(fresh_store(), path)
+
+    rows = range(2, 2 + len(IN_PERIOD))
+    assert {(e["row"], e["column"]) for e in report["errors"]} == {(r, c) for r in rows for c in (H_ID, "联系电话")}
+    assert all("masked" in e["message"] and "--as-role legal" in e["message"] for e in report["errors"])
+    assert "****" not in json.dumps(report["errors"])  # the masked values are not echoed
+
+
 # --- hand-made ledgers, codes and the --unit option ----------------------------------------------
 
 
