@@ -362,10 +362,10 @@ LINE_FORMS = _forms((
      " (Civil Code art. 202); a last day that is a rest day moves to the next working day",
      "计算规则：期间为{n}个月，到期月的对应日为最后一日，没有对应日的，以月末日为最后一日（《民法典》第二百零二条）；"
      "最后一日是休息日的，顺延至休息日结束后的第一个工作日"),
-    ("nominal end: {day} = start + {n} days", "期间届满日：{day}，即起算日后第{n}日"),
-    ("nominal end: {day} = the corresponding day {n} months after the start", "期间届满日：{day}，即起算日后{n}个月的对应日"),
+    ("nominal end: {day} = start + {n} days", "期间末日（顺延前）：{day}，即起算日后第{n}日"),
+    ("nominal end: {day} = the corresponding day {n} months after the start", "期间末日（顺延前）：{day}，即起算日后{n}个月的对应日"),
     ("nominal end: {day} = the last day of the month {n} months after the start (no day {n2})",
-     "期间届满日：{day}，即起算日后第{n}个月的月末日（该月没有{n2}日）"),
+     "期间末日（顺延前）：{day}，即起算日后第{n}个月的月末日（该月没有{n2}日）"),
     ("counted {day}: working day {n} of {n2}", "计入 {day}，为第{n}个工作日（共{n2}个）"),
     ("counted {explained} = working day {n} of {n2}", "计入 {explained}，为第{n}个工作日（共{n2}个）"),
     ("skipped {explained}", "跳过 {explained}"),
@@ -377,7 +377,7 @@ LINE_FORMS = _forms((
      " — recomputed when the notice is loaded",
      "暂定：{years}年国务院放假通知尚未载入，该年只跳过了周末；载入通知后重新计算"),
     ("the act on {date} fell on a rest day; counted from {date2}",
-     "该行为发生于休息日（{date}），视为于下一个工作日（{date2}）作出并据此起算"),
+     "该行为发生于休息日（{date}），视为在下一个工作日（{date2}）作出，以该日为起算日"),
 ))
 
 
