@@ -294,6 +294,12 @@ def _explained(text: str) -> str:
     return f"{day[:10]}（星期{_WEEKDAYS[day[12:15]]}，{_say(_DAY_FORMS, what)}{note}）"
 
 
+def _any_label(codes: Codes) -> str:
+    """Any label of these codes, as a regular expression (the longest first)."""
+    names = {name for code in codes for name in codes.get(code) or ()}
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
 # Each slot of a form matches a piece of a line and says it in Chinese; a slot named with a
 # trailing digit ({n2}) is a second slot of the same kind.
 _SLOTS: dict[str, tuple[str, Callable[[str], str]]] = {
@@ -308,7 +314,9 @@ _SLOTS: dict[str, tuple[str, Callable[[str], str]]] = {
     "version": (r"\S+", str),
     "start": (r".+?", _start),
     "explained": (_DAY + r": .+?", _explained),
-    "holiday": (r".+?", holiday_name),
+    # A known name (English ones have spaces), else one word: "元旦 statutory holiday" is then not
+    # read as the holiday "元旦 statutory".
+    "holiday": (rf"(?:{_any_label(HOLIDAY)}|\S+)", holiday_name),
 }
 
 
