@@ -383,7 +383,7 @@ LINE_FORMS = _forms((
     ("calendar: {version}", "工作日历版本：{version}"),
     ("provisional: no official holiday notice loaded for {years}; weekends only were skipped there"
      " — recomputed when the notice is loaded",
-     "暂定：{years}年国务院放假通知尚未载入，该年只跳过了周末；载入通知后重新计算"),
+     "暂定：{years}年国务院放假通知尚未载入，当年只按周末计休息日；载入通知后重新计算"),
     ("the act on {date} fell on a rest day; counted from {date2}",
      "该行为发生于休息日（{date}），视为在下一个工作日（{date2}）作出，以该日为起算日"),
 ))
