@@ -58,8 +58,8 @@ def console_routes(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, chec
             return Response(message, status_code=503, media_type=MediaType.TEXT)
 
         return [_root, unavailable]
-    from interfaces.console.pages import build_router
     from interfaces.console.reading import Reader
+    from interfaces.console.router import build_router
 
     reader = Reader(fengqiao, reads, checkpoints, production=settings.production)
-    return [_root, static, *build_router(settings, fengqiao, reader)]
+    return [_root, static, *build_router(fengqiao, reader, secret=settings.secret, production=settings.production)]

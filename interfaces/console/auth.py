@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import jwt
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from domain.values import Actor
 from interfaces.auth import TokenError, verify_token
@@ -76,7 +77,7 @@ class ConsoleAuthentication:
         self.secret = secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         handler = scope.get("route_handler")
@@ -108,13 +109,18 @@ async def _refuse(scope: Scope, send: Send, *, expired: bool) -> None:
             target += "?" + query
         location = f"{SIGN_IN}?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
         headers += [(b"location", location.encode()), (b"content-type", b"text/plain; charset=utf-8")]
-        await send({"type": "http.response.start", "status": 303, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        await _answer(send, 303, headers, b"")
         return
     body = f'<!doctype html><meta charset="utf-8"><title>401</title><p><a href="{SIGN_IN}">登录 / Sign in</a></p>'.encode()
     headers.append((b"content-type", b"text/html; charset=utf-8"))
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await _answer(send, 401, headers, body)
+
+
+async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    whole: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(whole)
 
 
 def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

@@ -1,19 +1,14 @@
-"""The console's words in Chinese (the default) and English, and the names of coded values.
+"""The console's own words in Chinese (the default) and English.
 
-Chinese names follow the intake ledger (台账) and the official category names in domain.values,
-so the console, the ledger export and the dossier speak alike. Unit names come from the unit
-registry (the task force may add units); the English table covers the built-in ones.
+Only the words of the pages themselves: every code (status, channel, unit, …) is named by
+domain.vocabulary, so the console, the ledger and the dossier say a thing alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from domain.vocabulary import LANGS, ZH
 
-from domain.values import CATEGORY_NAMES_ZH, TOWNSHIPS, Category
-from interfaces.dossier import labels as zh  # one place for the Chinese names
-
-LANGS = ("zh", "en")
-DEFAULT_LANG = "zh"
+DEFAULT_LANG = ZH
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -373,228 +368,23 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-ROLES = {
-    "zh": zh.ROLES,
-    "en": {
-        "clerk": "Clerk",
-        "handler": "Handler",
-        "taskforce": "Task force",
-        "legal": "Legal staff",
-        "auditor": "Auditor",
-        "integrator": "Integrator",
-        "system": "System",
-    },
-}
-
-QUEUES = {
-    "zh": {
-        "TO_TRANSFER": "待转交",
-        "IN_HANDLING": "办理中",
-        "TO_DELIBERATE": "待专班研判",
-        "TO_FEEDBACK": "待反馈",
-        "OBJECTED": "有异议",
-        "OVERDUE": "已超期",
-    },
-    "en": {
-        "TO_TRANSFER": "To transfer",
-        "IN_HANDLING": "In handling",
-        "TO_DELIBERATE": "To deliberate",
-        "TO_FEEDBACK": "To give feedback",
-        "OBJECTED": "Objected",
-        "OVERDUE": "Overdue",
-    },
-}
-
-STATUSES = {
-    "zh": {
-        "ACCEPTED": "已受理",
-        "TRANSFERRED": "已转交",
-        "ESCALATED": "已提请专班研判",
-        "DELIBERATED": "已集体商议",
-        "CONCLUDED": "已办结",
-        "FEEDBACK_GIVEN": "已反馈",
-        "OBJECTED": "有异议",
-        "ARCHIVED": "已归档",
-    },
-    "en": {
-        "ACCEPTED": "Accepted",
-        "TRANSFERRED": "Transferred",
-        "ESCALATED": "Escalated",
-        "DELIBERATED": "Deliberated",
-        "CONCLUDED": "Concluded",
-        "FEEDBACK_GIVEN": "Feedback given",
-        "OBJECTED": "Objected",
-        "ARCHIVED": "Archived",
-    },
-}
-
-LEVELS = {
-    "zh": {"SIMPLE": "简易事项", "GENERAL": "一般事项", "SPECIAL": "特殊事项"},
-    "en": {"SIMPLE": "Simple", "GENERAL": "General", "SPECIAL": "Special"},
-}
-
-DEADLINES = {
-    "zh": {"TRANSFER": "转交期限（1个工作日）", "HANDLING": "办理期限（5个工作日）", "DELIBERATION": "集体商议期限（10个工作日）"},
-    "en": {"TRANSFER": "Transfer (1 working day)", "HANDLING": "Handling (5 working days)", "DELIBERATION": "Deliberation (10 working days)"},
-}
-
-DEADLINES_SHORT = {
-    "zh": {"TRANSFER": "转交", "HANDLING": "办理", "DELIBERATION": "集体商议"},
-    "en": {"TRANSFER": "Transfer", "HANDLING": "Handling", "DELIBERATION": "Deliberation"},
-}
-
-PARTIES = {"zh": zh.PARTIES, "en": {"payer": "payer", "other_party": "other party"}}
-METHODS = {
-    "zh": {"in_person": "当面告知", "phone": "电话", "sms": "短信", "letter": "书面"},
-    "en": {"in_person": "in person", "phone": "phone", "sms": "SMS", "letter": "letter"},
-}
-
-CHANNELS = {
-    "zh": {
-        "hotline_12345": "12345热线",
-        "hotline_12333": "12333热线",
-        "hotline_12366": "12366热线",
-        "department_phone": "部门公开电话",
-        "service_window": "服务大厅窗口",
-        "petition_transfer": "信访转办",
-        "township_point": "乡镇(街道)受理点",
-    },
-    "en": {
-        "hotline_12345": "Hotline 12345",
-        "hotline_12333": "Hotline 12333",
-        "hotline_12366": "Hotline 12366",
-        "department_phone": "Department phone",
-        "service_window": "Service hall window",
-        "petition_transfer": "Letters-and-visits referral",
-        "township_point": "Township intake point",
-    },
-}
-
-CATEGORIES = {
-    "zh": {c.value: name for c, name in CATEGORY_NAMES_ZH.items()},
-    "en": {
-        Category.REGISTRATION_TRANSFER.value: "Registration and transfer of insurance relations",
-        Category.REGISTRATION_INFO.value: "Registration information exchange",
-        Category.CONTRIBUTION_AMOUNT.value: "Contribution amount",
-        Category.SPECIAL_ASSESSMENT.value: "Special assessments by HRSS or medical insurance",
-        Category.LATE_FEE.value: "Late fee",
-        Category.REFUND_OFFSET.value: "Refund or offset",
-        Category.BENEFIT.value: "Benefit assessment and payment",
-        Category.COLLECTION_ENFORCEMENT.value: "Collection, inspection and arrears",
-        Category.OTHER.value: "Other",
-    },
-}
-
-PAYER_KINDS = {
-    "zh": zh.PAYER_KINDS,
-    "en": {"individual": "Individual", "employer": "Employer"},
-}
-
-INSURANCE = {
-    "zh": {"pension": "养老", "medical": "医疗", "unemployment": "失业", "work_injury": "工伤", "maternity": "生育"},
-    "en": {"pension": "pension", "medical": "medical", "unemployment": "unemployment", "work_injury": "work injury", "maternity": "maternity"},
-}
-
-OUTCOMES = {
-    "zh": {
-        "explained": "政策解释",
-        "corrected": "更正处理",
-        "refunded": "退费",
-        "mediated": "调解",
-        "not_supported": "不予支持",
-        "referred": "转介其他途径",
-    },
-    "en": {
-        "explained": "Explained",
-        "corrected": "Corrected",
-        "refunded": "Refunded",
-        "mediated": "Mediated",
-        "not_supported": "Not supported",
-        "referred": "Referred",
-    },
-}
-
-REMEDIES = {
-    "zh": zh.REMEDIES,
-    "en": {"reconsideration": "administrative reconsideration", "litigation": "administrative litigation"},
-}
-
-RISK = {"zh": zh.RISK_LEVELS, "en": {"low": "low", "medium": "medium", "high": "high"}}
-
-EVENTS = {
-    "zh": zh.EVENTS,
-    "en": {
-        "DisputeRegistered": "Registered",
-        "ResolvedOnSpot": "Resolved on the spot",
-        "DisputeTransferred": "Transferred",
-        "TransferSignedFor": "Signed for",
-        "DisputeReturned": "Returned (not this unit's)",
-        "ProgressRecorded": "Progress",
-        "HandlingConcluded": "Concluded",
-        "DisputeEscalated": "Escalated to the task force",
-        "DeliberationHeld": "Deliberation held",
-        "FeedbackGiven": "Feedback given",
-        "ObjectionRaised": "Objection raised",
-        "RemedyGuidanceGiven": "Remedy guidance",
-        "DisputeArchived": "Archived",
-        "RiskFlagged": "Risk flagged",
-        "SupervisionNoticeIssued": "Supervision notice",
-        "SatisfactionRecorded": "Satisfaction recorded",
-        "DeadlineMissed": "Deadline missed",
-        "DeadlinesRecomputed": "Deadlines recomputed",
-    },
-}
-
 # Event data fields worth a line of their own in the timeline (the rest are under 详情 / Details).
-DATA_FIELDS = {
-    "zh": {
-        "to_unit": "转交至",
-        "unit": "单位",
-        "note": "说明",
-        "reason": "理由",
-        "outcome": "结果类别",
-        "result": "处理结果",
-        "executing_unit": "执行单位",
-        "party": "对象",
-        "method": "方式",
-        "content": "内容",
-        "remedy": "救济途径",
-        "kind": "类别",
-        "level": "等级",
-        "satisfied": "满意",
-    },
-    "en": {
-        "to_unit": "to",
-        "unit": "unit",
-        "note": "note",
-        "reason": "reason",
-        "outcome": "outcome",
-        "result": "result",
-        "executing_unit": "executing unit",
-        "party": "party",
-        "method": "method",
-        "content": "content",
-        "remedy": "remedy",
-        "kind": "kind",
-        "level": "level",
-        "satisfied": "satisfied",
-    },
+DATA_FIELDS: dict[str, tuple[str, str]] = {  # key: (zh, en)
+    "to_unit": ("转交至", "to"),
+    "unit": ("单位", "unit"),
+    "note": ("说明", "note"),
+    "reason": ("理由", "reason"),
+    "outcome": ("结果类别", "outcome"),
+    "result": ("处理结果", "result"),
+    "executing_unit": ("执行单位", "executing unit"),
+    "party": ("对象", "party"),
+    "method": ("方式", "method"),
+    "content": ("内容", "content"),
+    "remedy": ("救济途径", "remedy"),
+    "kind": ("类别", "kind"),
+    "level": ("等级", "level"),
+    "satisfied": ("满意", "satisfied"),
 }
-
-UNITS_EN = {
-    "gov_office": "Municipal Government Office",
-    "tax": "Gaoping Tax Bureau",
-    "hrss": "Human Resources and Social Security Bureau",
-    "petition": "Letters and Visits Bureau",
-    "finance": "Finance Bureau",
-    "justice": "Justice Bureau",
-    "court": "People's Court",
-    "police": "Public Security Bureau",
-    "medical_insurance": "Medical Insurance Bureau",
-    "taskforce": "Task-force office",
-}
-TASKFORCE_ZH = "工作专班办公室"
-
 
 TOKEN_PROBLEMS_ZH = {  # interfaces.auth.TokenError messages
     "the token has expired": "令牌已过期",
@@ -605,105 +395,3 @@ TOKEN_PROBLEMS_ZH = {  # interfaces.auth.TokenError messages
 
 def pick_lang(value: str | None) -> str | None:
     return value if value in LANGS else None
-
-
-class Words:
-    """Everything a template needs to say things in one language."""
-
-    def __init__(self, lang: str, units: Mapping[str, str]) -> None:
-        self.lang = lang if lang in LANGS else DEFAULT_LANG
-        self.html_lang = HTML_LANG[self.lang]
-        self._text = TEXT[self.lang]
-        self._units = units
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._text.get(key) or TEXT[DEFAULT_LANG].get(key) or key
-        return text.format(**values) if values else text
-
-    def _table(self, table: dict[str, dict[str, str]], code: str | None) -> str:
-        if code is None or code == "":
-            return self._text["none"]
-        return table[self.lang].get(code, code)
-
-    def token_problem(self, message: str) -> str:
-        if self.lang != "zh":
-            return message
-        if message.endswith("token must name a unit"):
-            return "该角色的令牌须指定单位"
-        return TOKEN_PROBLEMS_ZH.get(message, message)
-
-    def role(self, code: str | None) -> str:
-        return self._table(ROLES, code)
-
-    def queue(self, code: str) -> str:
-        return self._table(QUEUES, code)
-
-    def status(self, code: str | None) -> str:
-        return self._table(STATUSES, (code or "").upper() or None)
-
-    def level(self, code: str | None) -> str:
-        return self._table(LEVELS, (code or "").upper() or None)
-
-    def deadline(self, code: str) -> str:
-        return self._table(DEADLINES, code.upper())
-
-    def deadline_short(self, code: str) -> str:
-        return self._table(DEADLINES_SHORT, code.upper())
-
-    def party(self, code: str | None) -> str:
-        return self._table(PARTIES, code)
-
-    def method(self, code: str | None) -> str:
-        return self._table(METHODS, code)
-
-    def channel(self, code: str | None) -> str:
-        return self._table(CHANNELS, code)
-
-    def category(self, code: str | None) -> str:
-        return self._table(CATEGORIES, code)
-
-    def payer_kind(self, code: str | None) -> str:
-        return self._table(PAYER_KINDS, code)
-
-    def insurance(self, codes: list[str] | None) -> str:
-        if not codes:
-            return self._text["none"]
-        sep = "、" if self.lang == "zh" else ", "
-        return sep.join(INSURANCE[self.lang].get(c, c) for c in codes)
-
-    def outcome(self, code: str | None) -> str:
-        return self._table(OUTCOMES, code)
-
-    def remedies(self, codes: list[str] | None) -> str:
-        if not codes:
-            return self._text["none"]
-        sep = "、" if self.lang == "zh" else ", "
-        return sep.join(REMEDIES[self.lang].get(c, c) for c in codes)
-
-    def risk(self, code: str | None) -> str:
-        return self._table(RISK, code)
-
-    def event(self, code: str) -> str:
-        return EVENTS[self.lang].get(code, code)
-
-    def data_field(self, key: str) -> str:
-        return DATA_FIELDS[self.lang].get(key, key)
-
-    def township(self, code: str | None) -> str:
-        if not code:
-            return self._text["none"]
-        return TOWNSHIPS.get(code, code)
-
-    def unit(self, code: str | None) -> str:
-        if not code:
-            return self._text["none"]
-        if self.lang == "en" and code in UNITS_EN:
-            return UNITS_EN[code]
-        if code == "taskforce":
-            return TASKFORCE_ZH
-        return self._units.get(code, code)
-
-    def yes_no(self, value: bool | None) -> str:
-        if value is None:
-            return self._text["none"]
-        return self._text["yes"] if value else self._text["no"]

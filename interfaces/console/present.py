@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,24 @@ def parse_instant(text: str | None) -> datetime | None:
 
 def parse_day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def form_day(text: str | None) -> date | None:
+    """A day typed in a form; None when empty or not a date."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def day_bounds(start: date | None, end: date | None) -> tuple[str | None, str | None]:
+    """The first and last instant (UTC, ISO) of a span of days in Gaoping."""
+    lo = None if start is None else datetime.combine(start, time(0), SHANGHAI).astimezone(UTC).isoformat()
+    hi = None
+    if end is not None:
+        last = datetime.combine(end + timedelta(days=1), time(0), SHANGHAI) - timedelta(microseconds=1)
+        hi = last.astimezone(UTC).isoformat()
+    return lo, hi
 
 
 def local(value: datetime | str | None, seconds: bool = True) -> str:

@@ -85,3 +85,11 @@ def test_shares_as_percentages() -> None:
     assert p.percent(None) == "—"
     assert p.percent(0.3456) == "34.6%"
     assert p.percent(1.0) == "100.0%"
+
+
+def test_form_days_and_their_bounds_in_gaoping() -> None:
+    assert p.form_day("2026-11-26") == date(2026, 11, 26)
+    assert p.form_day("") is None and p.form_day("26/11/2026") is None
+    assert p.day_bounds(date(2026, 11, 1), date(2026, 11, 30)) == (
+        "2026-10-31T16:00:00+00:00", "2026-11-30T15:59:59.999999+00:00")
+    assert p.day_bounds(None, None) == (None, None)

@@ -129,12 +129,12 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
         "居民身份证号码",
         "联系电话",
         "受理渠道",
-        "12366纳税缴费服务热线",
+        "12366热线",
         "来电（来访）时间",
         "2026-11-2310:00",  # received 02:00Z, shown in Asia/Shanghai
         "争议类别",
         "社会保险费退（抵）费模式、流程、金额",
-        "基本养老保险、失业保险",
+        "养老、失业",
         "米山镇",
         "12366-20261123-0042",
         "二、办理过程",
@@ -169,6 +169,13 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
     ):
         assert flat(label) in compact, label
     assert ID_NUMBER in compact and PHONE in compact and "张三" in compact
+    # Labels from the one vocabulary, derivations said in Chinese.
+    for words in ("当前状态已归档", "处理结果类别：退费", "转交期限（受理后1个工作日内）推算依据",
+                  "起算日：2026-11-23（星期一），为受理之日；当日不计入期间（《民法典》第二百零一条）",
+                  "跳过2027-02-06（星期六，周末；2027年放假通知尚未载入，仅按周末计）"):
+        assert flat(words) in compact, words
+    for english in ("notcounted", "workingday", "CivilCode", "skipped", "provisional:"):
+        assert english not in compact, english
     assert OTHER_CONTACT in compact  # the other party's contact, whole too
     verification = json.loads((legal_bundle / "verification.json").read_text(encoding="utf-8"))
     assert verification["head_hash"] in compact

@@ -1,0 +1,403 @@
+"""One vocabulary: every code the system stores or shows, with its one Chinese and one English label.
+
+The console, the dossier and the ledger say a thing by the label found here, so a fact has one
+name everywhere. Chinese labels follow the intake ledger (台账) and the console where they agreed,
+and the notice's own words (高政办发〔2024〕20号) where it names the thing. Codes match in any
+letter case: events store `transferred`, the API spells it `TRANSFERRED`.
+
+Deadline derivations are stored in events as English lines (domain/calendar.py, domain/dispute.py)
+and events never change, so `derivation_line` says a stored line in Chinese by its form: one
+entry of LINE_FORMS, DAY_FORMS or DAY_NOTES per form the code can produce. A line of a form not
+listed is shown as it is, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+from domain.values import BUILTIN_UNITS, CATEGORY_NAMES_ZH, TOWNSHIPS
+
+ZH, EN = "zh", "en"
+LANGS = (ZH, EN)
+TASKFORCE_OFFICE = "taskforce"  # answers for the deliberation deadline; not a registered unit
+
+
+class Label(NamedTuple):
+    zh: str
+    en: str
+
+    def say(self, lang: str) -> str:
+        return self.en if lang == EN else self.zh
+
+
+class Codes:
+    """The labels of one kind of code (statuses, channels, …)."""
+
+    def __init__(self, labels: Mapping[str, Label]) -> None:
+        self._codes = tuple(labels)
+        self._labels = {code.lower(): label for code, label in labels.items()}
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and code.lower() in self._labels
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def get(self, code: str) -> Label | None:
+        return self._labels.get(code.lower())
+
+    def name(self, code: str, lang: str = ZH) -> str:
+        """The label in `lang`; an unknown code is shown as it is."""
+        label = self.get(code)
+        return code if label is None else label.say(lang)
+
+    def code_of(self, text: str) -> str | None:
+        """The code whose label (in either language) is `text`."""
+        for code, label in self._labels.items():
+            if text in label:
+                return code
+        return None
+
+
+def _codes(**labels: tuple[str, str]) -> Codes:
+    return Codes({code: Label(*pair) for code, pair in labels.items()})
+
+
+STATUS = _codes(
+    accepted=("已受理", "Accepted"),
+    transferred=("已转交", "Transferred"),
+    escalated=("已提请专班研判", "Escalated"),
+    deliberated=("已集体商议", "Deliberated"),
+    concluded=("已办结", "Concluded"),
+    feedback_given=("已反馈", "Feedback given"),
+    objected=("有异议", "Objected"),
+    archived=("已归档", "Archived"),
+)
+EVENT = _codes(
+    DisputeRegistered=("受理登记", "Registered"),
+    ResolvedOnSpot=("当场办结（简易事项）", "Resolved on the spot"),
+    DisputeTransferred=("转交办理", "Transferred"),
+    TransferSignedFor=("签收", "Signed for"),
+    DisputeReturned=("退回（非本单位职责）", "Returned (not this unit's)"),
+    ProgressRecorded=("办理进展", "Progress"),
+    HandlingConcluded=("办结", "Concluded"),
+    DisputeEscalated=("提请工作专班研判", "Escalated to the task force"),
+    DeliberationHeld=("集体商议", "Deliberation held"),
+    FeedbackGiven=("反馈结果", "Feedback given"),
+    ObjectionRaised=("提出异议", "Objection raised"),
+    RemedyGuidanceGiven=("救济途径指导", "Remedy guidance"),
+    DisputeArchived=("案卷归档", "Archived"),
+    RiskFlagged=("风险标记", "Risk flagged"),
+    SupervisionNoticeIssued=("督办", "Supervision notice"),
+    SatisfactionRecorded=("回访", "Satisfaction recorded"),
+    DeadlineMissed=("期限届满未完成", "Deadline missed"),
+    DeadlinesRecomputed=("期限重新计算", "Deadlines recomputed"),
+    DisputeSnapshot=("案卷状态快照", "State snapshot"),
+    CaseNumberIssued=("案号分配", "Case number issued"),
+    UnitAdded=("增加成员单位", "Member unit added"),
+    YearScheduleLoaded=("载入年度放假安排", "Holiday notice loaded"),
+)
+OUTCOME = _codes(
+    explained=("政策解释", "Explained"),
+    corrected=("更正处理", "Corrected"),
+    refunded=("退费", "Refunded"),
+    mediated=("调解", "Mediated"),
+    not_supported=("不予支持", "Not supported"),
+    referred=("转介其他途径", "Referred"),
+)
+PARTY = _codes(payer=("缴费人", "payer"), other_party=("争议对方", "other party"))
+REMEDY = _codes(
+    reconsideration=("行政复议", "administrative reconsideration"),
+    litigation=("行政诉讼", "administrative litigation"),
+)
+CHANNEL = _codes(
+    hotline_12345=("12345热线", "Hotline 12345"),
+    hotline_12333=("12333热线", "Hotline 12333"),
+    hotline_12366=("12366热线", "Hotline 12366"),
+    department_phone=("部门公开电话", "Department phone"),
+    service_window=("服务大厅窗口", "Service hall window"),
+    petition_transfer=("信访转办", "Letters-and-visits referral"),
+    township_point=("乡镇(街道)受理点", "Township intake point"),
+)
+_CATEGORY_EN = {
+    "registration_transfer": "Registration and transfer of insurance relations",
+    "registration_info": "Registration information exchange",
+    "contribution_amount": "Contribution amount",
+    "special_assessment": "Special assessments by HRSS or medical insurance",
+    "late_fee": "Late fee",
+    "refund_offset": "Refund or offset",
+    "benefit": "Benefit assessment and payment",
+    "collection_enforcement": "Collection, inspection and arrears",
+    "other": "Other",
+}
+CATEGORY = Codes({c.value: Label(name, _CATEGORY_EN[c.value]) for c, name in CATEGORY_NAMES_ZH.items()})
+INSURANCE = _codes(
+    pension=("养老", "pension"),
+    medical=("医疗", "medical"),
+    unemployment=("失业", "unemployment"),
+    work_injury=("工伤", "work injury"),
+    maternity=("生育", "maternity"),
+)
+PAYER_KIND = _codes(individual=("个人", "Individual"), employer=("用人单位", "Employer"))
+ID_DOCUMENT = _codes(  # what identifies a payer of each kind
+    individual=("居民身份证号码", "Resident ID number"),
+    employer=("统一社会信用代码", "Unified social credit code"),
+)
+OTHER_PARTY_KIND = _codes(  # free text in the ledger; the usual words get a label
+    employer=("用人单位", "employer"),
+    employee=("职工", "employee"),
+    individual=("个人", "individual"),
+    agency=("行政机关", "agency"),
+)
+FEEDBACK_METHOD = _codes(
+    in_person=("当面告知", "in person"), phone=("电话", "phone"), sms=("短信", "SMS"), letter=("书面", "letter")
+)
+LEVEL = _codes(simple=("简易事项", "Simple"), general=("一般事项", "General"), special=("特殊事项", "Special"))
+DEADLINE_KIND = _codes(
+    transfer=("转交期限", "Transfer deadline"),
+    handling=("办理期限", "Handling deadline"),
+    deliberation=("集体商议期限", "Deliberation deadline"),
+)
+DEADLINE_RULE = _codes(  # the notice's words, 四(二)2 and 3
+    transfer=("受理后1个工作日内", "1 working day after acceptance"),
+    handling=("转交后5个工作日内", "5 working days after the transfer"),
+    deliberation=("受理之日起10个工作日内", "10 working days from acceptance"),
+)
+RISK_LEVEL = _codes(low=("低", "low"), medium=("中", "medium"), high=("高", "high"))
+RISK_KIND = _codes(group=("群体性风险", "group risk"))
+QUEUE = _codes(
+    TO_TRANSFER=("待转交", "To transfer"),
+    IN_HANDLING=("办理中", "In handling"),
+    TO_DELIBERATE=("待专班研判", "To deliberate"),
+    TO_FEEDBACK=("待反馈", "To give feedback"),
+    OBJECTED=("有异议", "Objected"),
+    OVERDUE=("已超期", "Overdue"),
+    TO_DESIGNATE=("待指定承办", "To designate"),
+    RISK=("风险案件", "At risk"),
+)
+ROLE = _codes(
+    clerk=("受理人员", "Clerk"),
+    handler=("承办人员", "Handler"),
+    taskforce=("工作专班", "Task force"),
+    legal=("法制审核人员", "Legal staff"),
+    auditor=("审计人员", "Auditor"),
+    integrator=("对接平台", "Integrator"),
+    system=("系统", "System"),
+)
+ARCHIVE_BASIS = _codes(  # why a told party counts as settled when the case is archived (四(三))
+    confirmed=("无异议确认", "No objection confirmed"),
+    quiet_period=("异议期届满", "Quiet period passed"),
+    guided=("已业务指导", "Remedy guidance given"),
+)
+STEP = _codes(  # acts named in the console and the dossier that are not an event type of their own
+    returned=("退回", "Returned"),
+    designation=("指定承办", "Designation"),
+    no_objection=("无异议确认", "No-objection confirmation"),
+    reopened=("重新开启", "Reopened"),
+)
+DAY_KIND = _codes(
+    working_day=("工作日", "working day"),
+    weekend=("周末", "weekend"),
+    make_up_working_day=("调休上班日", "make-up working day"),
+    holiday=("假期", "holiday"),
+    statutory_holiday_provisional=("法定节假日（暂定）", "statutory holiday (provisional)"),
+    day_off_in_lieu=("补假", "day off in lieu"),
+)
+# Holidays are named in Chinese in the notices; a schedule loaded with English names reads back.
+HOLIDAY = Codes({name: Label(name, en) for name, en in {
+    "元旦": "New Year's Day",
+    "春节": "Spring Festival",
+    "清明节": "Qingming Festival",
+    "劳动节": "Labour Day",
+    "端午节": "Dragon Boat Festival",
+    "中秋节": "Mid-Autumn Festival",
+    "国庆节": "National Day",
+    "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日": "70th anniversary of the victory of the War of Resistance",
+}.items()})
+_UNITS_EN = {
+    "gov_office": "Municipal Government Office",
+    "tax": "Gaoping Tax Bureau",
+    "hrss": "Human Resources and Social Security Bureau",
+    "petition": "Letters and Visits Bureau",
+    "finance": "Finance Bureau",
+    "justice": "Justice Bureau",
+    "court": "People's Court",
+    "police": "Public Security Bureau",
+    "medical_insurance": "Medical Insurance Bureau",
+}
+UNIT = Codes({
+    **{code: Label(name, _UNITS_EN[code]) for code, name in BUILTIN_UNITS.items()},
+    TASKFORCE_OFFICE: Label("工作专班办公室", "Task-force office"),
+})
+_TOWNSHIPS_EN = {
+    "140581001": "Beicheng Subdistrict", "140581002": "Dongcheng Subdistrict", "140581003": "Nancheng Subdistrict",
+    "140581101": "Mishan Town", "140581102": "Sanjia Town", "140581103": "Shennong Town", "140581104": "Chenqu Town",
+    "140581105": "Beishi Town", "140581106": "Hexi Town", "140581107": "Macun Town", "140581108": "Yechuan Town",
+    "140581109": "Sizhuang Town", "140581201": "Jianning Township", "140581202": "Shimo Township",
+    "140581203": "Yuancun Township",
+}  # fmt: skip
+TOWNSHIP = Codes({code: Label(name, _TOWNSHIPS_EN[code]) for code, name in TOWNSHIPS.items()})
+
+
+def unit_name(code: str, lang: str, registered: Mapping[str, str]) -> str:
+    """A built-in unit by its label; a unit the task force added keeps the name it was registered
+    with (in both languages); an unknown code is shown as it is."""
+    label = UNIT.get(code)
+    if label is not None:
+        return label.say(lang)
+    return registered.get(code, code)
+
+
+def holiday_name(name: str, lang: str = ZH) -> str:
+    code = name if name in HOLIDAY else HOLIDAY.code_of(name)
+    return name if code is None else HOLIDAY.name(code, lang)
+
+
+# --- derivations ---------------------------------------------------------------------------------
+
+_WEEKDAYS = {"Mon": "一", "Tue": "二", "Wed": "三", "Thu": "四", "Fri": "五", "Sat": "六", "Sun": "日"}
+_DAY = r"\d{4}-\d{2}-\d{2} \((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\)"
+_START = {  # why the start day is the start (the start_label/label arguments in domain/)
+    "the day of acceptance": "受理之日",
+    "the day of the transfer": "转交之日",
+    "the day the party knew of the act": "知道行政行为之日",
+    "the day the reconsideration decision was received": "收到行政复议决定之日",
+}
+
+
+class _Unknown(Exception):
+    """A part of a line has no Chinese form: the line is shown as it is."""
+
+
+def _day(text: str) -> str:
+    """2024-10-08 (Tue) → 2024-10-08（星期二）, as the dossier writes days."""
+    return f"{text[:10]}（星期{_WEEKDAYS[text[12:15]]}）"
+
+
+def _start(text: str) -> str:
+    if text not in _START:
+        raise _Unknown(text)
+    return _START[text]
+
+
+def _explained(text: str) -> str:
+    """calendar.explain_day's "2024-10-01 (Tue): 国庆节 holiday [note]" → 2024-10-01（星期二，国庆节假期；note）."""
+    day, _, what = text.partition(": ")
+    note = ""
+    for form, zh in _DAY_NOTES:
+        found = form.search(what)
+        if found:
+            what, note = what[: found.start()], _fill(zh, found)
+            break
+    return f"{day[:10]}（星期{_WEEKDAYS[day[12:15]]}，{_say(_DAY_FORMS, what)}{note}）"
+
+
+def _any_label(codes: Codes) -> str:
+    """Any label of these codes, as a regular expression (the longest first)."""
+    names = {name for code in codes for name in codes.get(code) or ()}
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
+# Each slot of a form matches a piece of a line and says it in Chinese; a slot named with a
+# trailing digit ({n2}) is a second slot of the same kind.
+_SLOTS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "day": (_DAY, _day),
+    "date": (r"\d{4}-\d{2}-\d{2}", str),
+    "n": (r"\d+", str),
+    "nth": (r"\d+(?:st|nd|rd|th)", lambda text: text[:-2]),
+    "local": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", str),
+    "utc": (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", str),
+    "year": (r"\d{4}", str),
+    "years": (r"\d{4}(?:, \d{4})*", lambda text: text.replace(", ", "、")),
+    "version": (r"\S+", str),
+    "start": (r".+?", _start),
+    "explained": (_DAY + r": .+?", _explained),
+    # A known name (English ones have spaces), else one word: "元旦 statutory holiday" is then not
+    # read as the holiday "元旦 statutory".
+    "holiday": (rf"(?:{_any_label(HOLIDAY)}|\S+)", holiday_name),
+}
+
+
+def _compile(form: str, *, tail: bool = False) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", form)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_SLOTS[part.rstrip('0123456789')][0]})"
+        for i, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z" if tail else r"\A" + pattern + r"\Z")
+
+
+def _fill(zh: str, found: re.Match[str]) -> str:
+    return zh.format(**{name: _SLOTS[name.rstrip("0123456789")][1](value) for name, value in found.groupdict().items()})
+
+
+def _forms(pairs: Iterable[tuple[str, str]], *, tail: bool = False) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((_compile(en, tail=tail), zh) for en, zh in pairs)
+
+
+def _say(forms: Iterable[tuple[re.Pattern[str], str]], text: str) -> str:
+    for form, zh in forms:
+        found = form.match(text)
+        if found:
+            return _fill(zh, found)
+    raise _Unknown(text)
+
+
+# What a day is (calendar.explain_day after the day's date).
+_DAY_FORMS = _forms((
+    ("working day", DAY_KIND.name("working_day")),
+    ("weekend", DAY_KIND.name("weekend")),
+    ("make-up working day (调休上班)", DAY_KIND.name("make_up_working_day")),
+    ("{holiday} holiday", "{holiday}" + DAY_KIND.name("holiday")),
+))
+# Qualifiers calendar.explain_day appends to what a day is.
+_DAY_NOTES = _forms((
+    (" [no official notice loaded for {year}: weekends only]", "；{year}年放假通知尚未载入，仅按周末计"),
+), tail=True)
+LINE_FORMS = _forms((
+    ("received: {local} Asia/Shanghai ({utc})", "收到时间：{local}（北京时间；UTC {utc}）"),
+    ("accepted: {day}, the day of receipt (a working day)", "认定受理日：{day}，即收到当日（工作日）"),
+    ("accepted: {day}, the next working day after receipt", "认定受理日：{day}，即收到后的第一个工作日"),
+    ("start: {day}, {start}; not counted (Civil Code art. 201)",
+     "起算日：{day}，为{start}；当日不计入期间（《民法典》第二百零一条）"),
+    ("rule: due by the end (24:00 Asia/Shanghai) of the {nth} working day after the start",
+     "计算规则：起算日后第{nth}个工作日24:00（北京时间）届满"),
+    ("rule: {n} calendar days; a last day that is a rest day moves to the next working day",
+     "计算规则：期间为{n}个自然日；最后一日是休息日的，顺延至休息日结束后的第一个工作日"),
+    ("rule: {n} months; the last day is the corresponding day of the month, or that month's last day if it has none"
+     " (Civil Code art. 202); a last day that is a rest day moves to the next working day",
+     "计算规则：期间为{n}个月，到期月的对应日为最后一日，没有对应日的，以月末日为最后一日（《民法典》第二百零二条）；"
+     "最后一日是休息日的，顺延至休息日结束后的第一个工作日"),
+    ("nominal end: {day} = start + {n} days", "期间末日（顺延前）：{day}，即起算日后第{n}日"),
+    ("nominal end: {day} = the corresponding day {n} months after the start", "期间末日（顺延前）：{day}，即起算日后{n}个月的对应日"),
+    ("nominal end: {day} = the last day of the month {n} months after the start (no day {n2})",
+     "期间末日（顺延前）：{day}，即起算日后第{n}个月的月末日（该月没有{n2}日）"),
+    ("counted {day}: working day {n} of {n2}", "计入 {day}，为第{n}个工作日（共{n2}个）"),
+    ("counted {explained} = working day {n} of {n2}", "计入 {explained}，为第{n}个工作日（共{n2}个）"),
+    ("skipped {explained}", "跳过 {explained}"),
+    ("last day: {day}, the next working day", "最后一日：{day}，为顺延后的第一个工作日"),
+    ("last day: {explained}", "最后一日：{explained}"),
+    ("due: end of {day} = {utc}", "届满时间：{day}24:00（UTC {utc}）"),
+    ("calendar: {version}", "工作日历版本：{version}"),
+    ("provisional: no official holiday notice loaded for {years}; weekends only were skipped there"
+     " — recomputed when the notice is loaded",
+     "暂定：{years}年国务院放假通知尚未载入，当年只按周末计休息日；载入通知后重新计算"),
+    ("the act on {date} fell on a rest day; counted from {date2}",
+     "该行为发生于休息日（{date}），视为在下一个工作日（{date2}）作出，以该日为起算日"),
+))
+
+
+def derivation_line(line: str, lang: str = ZH) -> str:
+    """A stored derivation line in `lang`; a line of a form not listed is shown as it is."""
+    if lang == EN:
+        return line
+    try:
+        return _say(LINE_FORMS, line)
+    except _Unknown:
+        return line
+
+
+def derivation(lines: Iterable[str], lang: str = ZH) -> list[str]:
+    return [derivation_line(line, lang) for line in lines]

@@ -1,0 +1,108 @@
+"""What the dossier's step table says of each event: one sentence in Chinese per event type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from domain import events as ev
+from domain import vocabulary as v
+from interfaces.dossier.layout import day, deadline_name, due_local, due_text, local
+
+Unit = Callable[[str | None], str]
+
+
+def _registered(e: ev.DisputeRegistered, unit: Unit) -> str:
+    deadline = e.transfer_deadline
+    return (f"登记受理，渠道：{v.CHANNEL.name(e.channel)}；类别：{v.CATEGORY.name(e.category)}；"
+            f"建议承办单位：{unit(e.suggested_unit)}；"
+            f"转交期限：{due_text(deadline.due_on, deadline.provisional)}（详见受理台账）")
+
+
+def _resolved(e: ev.ResolvedOnSpot, unit: Unit) -> str:
+    return f"当场办结，告知方式：{v.FEEDBACK_METHOD.name(e.feedback_method)}。处理结果：{e.result}"
+
+
+def _transferred(e: ev.DisputeTransferred, unit: Unit) -> str:
+    bits = [f"转交{unit(e.to_unit)}办理"]
+    if e.routing_override:
+        bits.append(f"未采用建议承办单位（{unit(e.suggested_unit)}）")
+    bits.append(f"办理期限：{due_text(e.handling_deadline.due_on, e.handling_deadline.provisional)}")
+    if e.note:
+        bits.append(f"说明：{e.note}")
+    return "；".join(bits)
+
+
+def _concluded(e: ev.HandlingConcluded, unit: Unit) -> str:
+    return f"{unit(e.unit)}办结，处理结果类别：{v.OUTCOME.name(e.outcome)}；处理结果：{e.result}"
+
+
+def _escalated(e: ev.DisputeEscalated, unit: Unit) -> str:
+    deadline = e.deliberation_deadline
+    return (f"{unit(e.from_unit)}提请工作专班研判，理由：{e.reason}；"
+            f"集体商议期限：{due_text(deadline.due_on, deadline.provisional)}")
+
+
+def _deliberation(e: ev.DeliberationHeld, unit: Unit) -> str:
+    return (f"会议时间：{local(e.held_at)}；参会 {len(e.attendees)} 人；执行单位：{unit(e.executing_unit)}"
+            "（会议纪要与书面处理意见见“提请研判与集体商议”）")
+
+
+def _feedback(e: ev.FeedbackGiven, unit: Unit) -> str:
+    return f"向{v.PARTY.name(e.party)}反馈（{v.FEEDBACK_METHOD.name(e.method)}）：{e.content}"
+
+
+def _guidance(e: ev.RemedyGuidanceGiven, unit: Unit) -> str:
+    return (f"指导申请{v.REMEDY.name(e.remedy)}，有权机关：{e.competent_body}；"
+            f"复议最后一日 {day(e.reconsideration_window.last_day)}，诉讼最后一日 {day(e.litigation_window.last_day)}"
+            "（详见“救济途径指导”）")
+
+
+def _risk(e: ev.RiskFlagged, unit: Unit) -> str:
+    bits = [f"风险类型：{v.RISK_KIND.name(e.kind)}", f"风险等级：{v.RISK_LEVEL.name(e.level)}",
+            f"涉及 {e.people_involved} 人"]
+    if e.notified_units:
+        bits.append("已通知：" + "、".join(unit(u) for u in e.notified_units))
+    if e.note:
+        bits.append(e.note)
+    return "；".join(bits)
+
+
+def _satisfaction(e: ev.SatisfactionRecorded, unit: Unit) -> str:
+    verdict = "满意" if e.satisfied else "不满意"
+    return f"回访{v.PARTY.name(e.party)}：{verdict}" + (f"；{e.note}" if e.note else "")
+
+
+def _recomputed(e: ev.DeadlinesRecomputed, unit: Unit) -> str:
+    parts = [f"{deadline_name(d.kind)}改为 {due_text(d.deadline.due_on, d.deadline.provisional)}" for d in e.deadlines]
+    if e.acceptance is not None:
+        parts.insert(0, f"认定受理日改为 {day(e.acceptance.accepted_on)}")
+    return f"载入节假日安排（{e.calendar_version}）后重新计算：" + "；".join(parts or ["无变化"])
+
+
+SAY: dict[type[Any], Callable[[Any, Unit], str]] = {
+    ev.DisputeRegistered: _registered,
+    ev.ResolvedOnSpot: _resolved,
+    ev.DisputeTransferred: _transferred,
+    ev.TransferSignedFor: lambda e, unit: f"{unit(e.unit)}签收",
+    ev.DisputeReturned: lambda e, unit: f"{unit(e.from_unit)}退回，理由：{e.reason}",
+    ev.ProgressRecorded: lambda e, unit: str(e.note),
+    ev.HandlingConcluded: _concluded,
+    ev.DisputeEscalated: _escalated,
+    ev.DeliberationHeld: _deliberation,
+    ev.FeedbackGiven: _feedback,
+    ev.ObjectionRaised: lambda e, unit: f"{v.PARTY.name(e.party)}提出异议：{e.content}",
+    ev.RemedyGuidanceGiven: _guidance,
+    ev.DisputeArchived: lambda e, unit: v.EVENT.name("DisputeArchived"),
+    ev.RiskFlagged: _risk,
+    ev.SupervisionNoticeIssued: lambda e, unit: f"督办{unit(e.unit)}：{e.content}",
+    ev.SatisfactionRecorded: _satisfaction,
+    ev.DeadlineMissed: lambda e, unit: f"{deadline_name(e.kind)}已于 {due_local(e.due_at)} 届满而未完成",
+    ev.DeadlinesRecomputed: _recomputed,
+}
+
+
+def step_text(event: ev.DisputeEvent, unit: Unit) -> str:
+    """The step table's sentence for an event; the type's name for one this table does not know."""
+    say = SAY.get(type(event))
+    return type(event).__name__ if say is None else say(event, unit)

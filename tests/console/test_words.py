@@ -1,0 +1,40 @@
+"""The console's words: its own in i18n, every code's label from the one vocabulary."""
+
+from __future__ import annotations
+
+from domain.values import BUILTIN_UNITS
+from interfaces.console.site import event_lines
+from interfaces.console.words import Words
+
+UNITS = {**BUILTIN_UNITS, "labour_arbitration": "市劳动人事争议仲裁院"}
+
+
+def test_codes_read_as_in_the_ledger_and_the_dossier() -> None:
+    t = Words("zh", UNITS)
+    assert t.status("TRANSFERRED") == "已转交"
+    assert t.outcome("explained") == "政策解释"
+    assert t.deadline("TRANSFER") == "转交期限（受理后1个工作日内）"
+    assert t.deadline_short("HANDLING") == "办理期限"
+    assert t.insurance(["pension", "unemployment"]) == "养老、失业"
+    assert t.unit("labour_arbitration") == "市劳动人事争议仲裁院"
+    assert t.unit("taskforce") == "工作专班办公室"
+    assert t.status(None) == t.unit(None) == t.insurance([]) == "—"
+    assert t("queues_title") == "工作队列"
+
+
+def test_english_pages_use_the_english_labels() -> None:
+    t = Words("en", UNITS)
+    assert t.status("feedback_given") == "Feedback given"
+    assert t.deadline("deliberation") == "Deliberation deadline (10 working days from acceptance)"
+    assert t.remedies(["reconsideration", "litigation"]) == "administrative reconsideration, administrative litigation"
+    assert t.township("140581101") == "Mishan Town"
+    assert t.unit("labour_arbitration") == "市劳动人事争议仲裁院"  # an added unit keeps its registered name
+    assert Words("fr", UNITS).lang == "zh"
+
+
+def test_an_events_lines_name_its_codes() -> None:
+    t = Words("zh", UNITS)
+    assert event_lines(t, "HandlingConcluded", {"outcome": "refunded", "unit": "finance", "result": "已退费"}) == [
+        ("单位", "市财政局"), ("结果类别", "退费"), ("处理结果", "已退费")]
+    assert event_lines(t, "DeadlineMissed", {"kind": "handling", "satisfied": True, "attendees": []}) == [
+        ("类别", "办理期限（转交后5个工作日内）"), ("满意", "是")]
