@@ -351,10 +351,13 @@ _DAY_FORMS = _forms((
     ("weekend", DAY_KIND.name("weekend")),
     ("make-up working day (调休上班)", DAY_KIND.name("make_up_working_day")),
     ("{holiday} holiday", "{holiday}" + DAY_KIND.name("holiday")),
+    ("{holiday} statutory holiday", "{holiday}" + DAY_KIND.name("statutory_holiday_provisional")),
+    ("{holiday} day off in lieu (补假) of {day}", "{holiday}补假（{day}逢周末，顺延补休）"),
 ))
 # Qualifiers calendar.explain_day appends to what a day is.
 _DAY_NOTES = _forms((
     (" [no official notice loaded for {year}: weekends only]", "；{year}年放假通知尚未载入，仅按周末计"),
+    (" (provisional: no notice loaded for {year})", "；{year}年放假通知尚未载入"),
 ), tail=True)
 LINE_FORMS = _forms((
     ("received: {local} Asia/Shanghai ({utc})", "收到时间：{local}（北京时间；UTC {utc}）"),
@@ -384,6 +387,11 @@ LINE_FORMS = _forms((
     ("provisional: no official holiday notice loaded for {years}; weekends only were skipped there"
      " — recomputed when the notice is loaded",
      "暂定：{years}年国务院放假通知尚未载入，当年只按周末计休息日；载入通知后重新计算"),
+    ("provisional: no official holiday notice loaded for {years}; weekends and the statutory holidays of"
+     " 全国年节及纪念日放假办法 with their days off in lieu (补假, art. 6) were skipped there, make-up working days"
+     " are not known — recomputed when the notice is loaded",
+     "暂定：{years}年国务院放假通知尚未载入，该年跳过了周末及《全国年节及纪念日放假办法》规定的法定节假日和补假（第六条），"
+     "调休上班日尚不可知；载入通知后重新计算"),
     ("the act on {date} fell on a rest day; counted from {date2}",
      "该行为发生于休息日（{date}），视为在下一个工作日（{date2}）作出，以该日为起算日"),
 ))

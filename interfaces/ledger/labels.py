@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from domain import vocabulary as v
 from domain.values import (
     CATEGORY_NAMES_ZH,
     Category,
@@ -19,41 +20,12 @@ from domain.values import (
 
 YES, NO = "是", "否"
 
-CHANNEL_ZH: dict[Channel, str] = {
-    Channel.HOTLINE_12345: "12345热线",
-    Channel.HOTLINE_12333: "12333热线",
-    Channel.HOTLINE_12366: "12366热线",
-    Channel.DEPARTMENT_PHONE: "部门公开电话",
-    Channel.SERVICE_WINDOW: "服务大厅窗口",
-    Channel.PETITION_TRANSFER: "信访转办",
-    Channel.TOWNSHIP_POINT: "乡镇(街道)受理点",
-}
-PAYER_KIND_ZH: dict[PayerKind, str] = {PayerKind.INDIVIDUAL: "个人", PayerKind.EMPLOYER: "用人单位"}
-INSURANCE_ZH: dict[InsuranceType, str] = {
-    InsuranceType.PENSION: "养老",
-    InsuranceType.MEDICAL: "医疗",
-    InsuranceType.UNEMPLOYMENT: "失业",
-    InsuranceType.WORK_INJURY: "工伤",
-    InsuranceType.MATERNITY: "生育",
-}
-STATUS_ZH: dict[Status, str] = {
-    Status.ACCEPTED: "已受理",
-    Status.TRANSFERRED: "已转交",
-    Status.ESCALATED: "已提请专班研判",
-    Status.DELIBERATED: "已集体商议",
-    Status.CONCLUDED: "已办结",
-    Status.FEEDBACK_GIVEN: "已反馈",
-    Status.OBJECTED: "有异议",
-    Status.ARCHIVED: "已归档",
-}
-OUTCOME_ZH: dict[Outcome, str] = {
-    Outcome.EXPLAINED: "政策解释",
-    Outcome.CORRECTED: "更正处理",
-    Outcome.REFUNDED: "退费",
-    Outcome.MEDIATED: "调解",
-    Outcome.NOT_SUPPORTED: "不予支持",
-    Outcome.REFERRED: "转介其他途径",
-}
+# The names export writes are the vocabulary's: one name for one fact across ledger, console and dossier.
+CHANNEL_ZH: dict[Channel, str] = {c: v.CHANNEL.name(c) for c in Channel}
+PAYER_KIND_ZH: dict[PayerKind, str] = {k: v.PAYER_KIND.name(k) for k in PayerKind}
+INSURANCE_ZH: dict[InsuranceType, str] = {i: v.INSURANCE.name(i) for i in InsuranceType}
+STATUS_ZH: dict[Status, str] = {st: v.STATUS.name(st) for st in Status}
+OUTCOME_ZH: dict[Outcome, str] = {o: v.OUTCOME.name(o) for o in Outcome}
 ON_SPOT = "当场化解"  # 处理结果类别 of a simple case settled by the clerk (it has no Outcome code)
 
 _CHANNEL_ALIASES = {

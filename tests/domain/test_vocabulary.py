@@ -9,6 +9,7 @@ from enum import StrEnum
 
 import pytest
 
+from application.statutory_holidays import STATUTORY_HOLIDAYS
 from domain import events as ev
 from domain import reference
 from domain import vocabulary as v
@@ -40,7 +41,8 @@ from domain.values import (
 from projections.queries import QUEUE_KINDS
 from tests.domain.test_dispute import given, local, on, transfer
 
-CAL = OfficialCalendar.shipped()
+CAL = OfficialCalendar.shipped()  # a year without a notice: weekends only
+STATUTORY = OfficialCalendar.shipped(STATUTORY_HOLIDAYS)  # the product's: statutory holidays, provisionally
 # English left in a line: two words in a row (a lone "UTC" or the calendar's version is not a sentence).
 ENGLISH = re.compile(r"[A-Za-z]{2,}[ ,;:=()]+[A-Za-z]{2,}")
 VERSION = re.compile(r"工作日历版本：\S+")
@@ -109,7 +111,12 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def every_derivation_line() -> set[str]:
-    """Derivations from the calendar functions on every day of 2024-2027, and from the aggregate."""
+    """Derivations from the calendar functions on every day of 2024-2027 (for a year without a notice,
+    as weekends only and as the statutory holidays), and from the aggregate."""
+    return _derivation_lines(CAL) | _derivation_lines(STATUTORY)
+
+
+def _derivation_lines(CAL: OfficialCalendar) -> set[str]:  # noqa: N803 - the module's calendar, varied
     lines: set[str] = set()
     for d in _days(date(2024, 1, 1), date(2027, 12, 31)):
         lines.update(deemed_acceptance(datetime(d.year, d.month, d.day, 2, tzinfo=UTC), CAL).derivation)
@@ -162,8 +169,10 @@ def test_holiday_names_read_in_chinese_whatever_the_notice_called_them() -> None
     line = f"skipped {calendar.explain_day(date(2027, 10, 1))}"
     assert v.derivation_line(line) == "跳过 2027-10-01（星期五，国庆节假期）"
     assert v.holiday_name("春节", v.EN) == "Spring Festival"
+    provisional = "skipped 2027-01-01 (Fri): 元旦 statutory holiday (provisional: no notice loaded for 2027)"
+    assert v.derivation_line(provisional) == "跳过 2027-01-01（星期五，元旦法定节假日（暂定）；2027年放假通知尚未载入）"
     # A holiday's name is a known name or one word, so a longer form is not read as a shorter one.
-    odd = "skipped 2027-01-01 (Fri): 元旦 statutory holiday (provisional: no notice loaded for 2027)"
+    odd = "skipped 2027-01-01 (Fri): New Year statutory holiday (provisional: no notice loaded for 2027)"
     assert v.derivation_line(odd) == odd
 
 
