@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from infrastructure.coordination import Leadership
 from infrastructure.readstore import ReadStore
 from projections.cases import CasesProjection
 from projections.timelines import TimelinesProjection
@@ -43,7 +44,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         poll_interval: float = 0.2,
-        leadership: Any = None,
+        leadership: Leadership | None = None,
         gather: float = 0.0,
     ) -> None:
         self.app = app
