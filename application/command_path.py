@@ -253,7 +253,7 @@ class CommandPath:
         state: Dispute | None = None
         if cached is not None:
             state = _state_decoder.decode(cached[1])
-            state._start_work()  # noqa: SLF001 - a decoded state starts with no pending events, as a loaded one does
+            state._start_work()  # a decoded state starts with no pending events, as a loaded one does
         elif tx.snapshot is not None:
             state = project_dispute(None, self._domain_events([tx.snapshot]))
         dispute = project_dispute(state, self._domain_events(tx.events))
