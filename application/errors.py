@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.errors import CommandRejected, DomainError, InvalidCommand
 
 __all__ = [
@@ -56,10 +54,3 @@ class IdempotencyInProgress(DomainError):
 class StoreUnavailable(DomainError):
     """The event store does not answer (HTTP 503)."""
 
-
-class Replayed(Exception):
-    """Internal: the answer to a retried request, found under its idempotency key."""
-
-    def __init__(self, response: dict[str, Any]) -> None:
-        super().__init__("replayed")
-        self.response = response

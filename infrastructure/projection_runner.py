@@ -16,6 +16,7 @@ from typing import Any
 
 from application.audit import chain
 from application.errors import ConcurrentRunner
+from infrastructure.coordination import Leadership
 from infrastructure.readstore import ReadStore
 from projections.cases import CasesProjection
 from projections.timelines import TimelinesProjection
@@ -41,7 +42,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         poll_interval: float = 0.2,
-        leadership: Any = None,
+        leadership: Leadership | None = None,
         gather: float = 0.0,
     ) -> None:
         self.app = app

@@ -8,8 +8,11 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from application.policy import StorePolicy
 
 
 class ConfigurationError(RuntimeError):
@@ -45,6 +48,7 @@ class Settings:
     projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
     metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
+    policy: StorePolicy = field(default_factory=StorePolicy)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -153,7 +157,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),
         metrics_token=env.get("FENGQIAO_METRICS_TOKEN", "").strip(),
-        projection_gather_ms=_bounded(_int(env, "FENGQIAO_PROJECTION_GATHER_MS", 30), "FENGQIAO_PROJECTION_GATHER_MS", 0, 1000),
+        projection_gather_ms=_ranged(env, "FENGQIAO_PROJECTION_GATHER_MS", 30, 0, 1000),
+        policy=store_policy(env),
     )
 
 
@@ -184,6 +189,26 @@ def _origins(raw: str, *, production: bool) -> tuple[str, ...]:
                 f"FENGQIAO_CORS_ORIGINS: {origin!r} is not an origin (scheme://host[:port], comma-separated)"
             )
     return origins
+
+
+def store_policy(env: dict[str, str]) -> StorePolicy:
+    """Retries, breaker, caches and retention of the event store; unset, StorePolicy's defaults."""
+    default = StorePolicy()
+    return StorePolicy(
+        attempts=_ranged(env, "FENGQIAO_STORE_ATTEMPTS", default.attempts, 1, 10),
+        retry_wait=_ranged(env, "FENGQIAO_STORE_RETRY_WAIT_MS", round(default.retry_wait * 1000), 0, 5000) / 1000,
+        breaker_seconds=_ranged(env, "FENGQIAO_STORE_BREAKER_MS", round(default.breaker_seconds * 1000), 0, 60_000) / 1000,
+        case_cache_size=_ranged(env, "FENGQIAO_CASE_CACHE_SIZE", default.case_cache_size, 0, 1_000_000),
+        snapshot_interval=_ranged(env, "FENGQIAO_SNAPSHOT_INTERVAL", default.snapshot_interval, 1, 100_000),
+        # The public contract keeps keys at least 7 days.
+        idempotency_retention=timedelta(
+            days=_ranged(env, "FENGQIAO_IDEMPOTENCY_RETENTION_DAYS", default.idempotency_retention.days, 7, 3650)
+        ),
+    )
+
+
+def _ranged(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    return _bounded(_int(env, name, default), name, low, high)
 
 
 def _bounded(value: int, name: str, low: int, high: int) -> int:

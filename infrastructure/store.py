@@ -9,20 +9,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, EventStore
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from application.disputes import Fengqiao, utc_now
 from application.privacy import Privacy
+from infrastructure.recorders import Wired
 from infrastructure.serialization import MsgspecMapper
 from infrastructure.settings import Settings, StoreConfig
 
 
 class StoredFengqiao(Fengqiao):
-    """The application with its events stored as msgspec JSON."""
+    """The application with its events stored as msgspec JSON, on our recorders."""
 
     name = "Fengqiao"
 
-    def construct_mapper(self) -> MsgspecMapper:  # type: ignore[override]
+    def construct_mapper(self) -> MsgspecMapper:
         return MsgspecMapper()
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        recorder = super().construct_recorder()
+        if not isinstance(recorder, Wired):
+            raise TypeError(f"PERSISTENCE_MODULE gave {type(recorder).__name__}, not one of ours")
+        recorder.policy = self.policy  # set by Fengqiao before the library builds the recorders
+        return recorder
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        snapshots = super().construct_snapshot_store()
+        table = snapshots.recorder
+        recorder = self.recorder
+        if not isinstance(table, SQLiteAggregateRecorder | PostgresAggregateRecorder) or not isinstance(recorder, Wired):
+            raise TypeError(f"unexpected recorders {type(recorder).__name__}, {type(table).__name__}")
+        # A command's transaction reads a case's latest snapshot itself, from the same table.
+        recorder.snapshots_table = table.events_table_name
+        return snapshots
 
 
 def event_store_env(store: StoreConfig) -> dict[str, str]:
@@ -31,13 +54,13 @@ def event_store_env(store: StoreConfig) -> dict[str, str]:
         assert store.sqlite_path is not None
         store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         env.update(
-            PERSISTENCE_MODULE="infrastructure.recorders:FengqiaoSQLiteFactory",
+            PERSISTENCE_MODULE="infrastructure.sqlite_recorder:FengqiaoSQLiteFactory",
             SQLITE_DBNAME=str(store.sqlite_path),
             SQLITE_LOCK_TIMEOUT="10",
         )
         return env
     env.update(
-        PERSISTENCE_MODULE="infrastructure.recorders:FengqiaoPostgresFactory",
+        PERSISTENCE_MODULE="infrastructure.postgres_recorder:FengqiaoPostgresFactory",
         POSTGRES_DBNAME=store.dbname,
         POSTGRES_HOST=store.host,
         POSTGRES_PORT=str(store.port),
@@ -65,4 +88,5 @@ def open_application(settings: Settings, *, clock: Callable[[], datetime] = utc_
         event_store_env(settings.store),
         privacy=Privacy(settings.data_key),
         clock=clock,
+        policy=settings.policy,
     )

@@ -1,10 +1,9 @@
-"""Everything one `fengqiao serve` process runs: the application, the read side, the HTTP app,
-and the background work (projections, the missed-deadline scheduler)."""
+"""Everything one `fengqiao serve` process runs, wired together: the application, the read side,
+the HTTP app, and the background work (projections, the deadline and checkpoint schedulers)."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from litestar import Litestar
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
+from application.schedulers import CheckpointScheduler, DeadlineScheduler
 from infrastructure.access_log import SqlAccessLog
 from infrastructure.audit_rows import SqlAuditRows
 from infrastructure.checkpoints import CheckpointDirectory
@@ -22,89 +22,11 @@ from infrastructure.coordination import Listener, leadership_for, schema_lock
 from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readstore import open_read_store
+from infrastructure.scheduling import ReadSideCheckpoints, ReadSideDeadlines
 from infrastructure.settings import Settings
 from infrastructure.store import open_application
-from projections import queries as q
 
 log = logging.getLogger("fengqiao")
-SCHEDULER_INTERVAL = 30.0
-
-
-class DeadlineScheduler:
-    """Puts each missed deadline on its case's record when it passes."""
-
-    def __init__(self, fengqiao: Fengqiao, reads: ReadSide, interval: float = SCHEDULER_INTERVAL) -> None:
-        self.fengqiao = fengqiao
-        self.reads = reads
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="deadline-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def sweep(self) -> int:
-        recorded = 0
-        # Provisional deadlines whose year's notice another process loaded meanwhile.
-        provisional = self.reads.query(q.provisional_cases)
-        if provisional:
-            try:
-                self.fengqiao.recompute_cases(provisional)
-            except Exception:  # noqa: BLE001 - retried at the next sweep
-                log.exception("could not recompute provisional deadlines")
-        for case_number in self.reads.query(q.due_for_miss_recording, self.fengqiao.clock()):
-            try:
-                recorded += self.fengqiao.record_missed_deadlines(case_number)
-            except Exception:  # noqa: BLE001 - one bad case must not stop the sweep
-                log.exception("could not record missed deadlines of %s", case_number)
-        return recorded
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                self.sweep()
-            except Exception:  # noqa: BLE001
-                log.exception("deadline sweep failed")
-            if self._stop.wait(self.interval):
-                return
-
-
-class CheckpointScheduler:
-    """Signs a checkpoint periodically, when something happened since the last one."""
-
-    def __init__(self, checkpoints: CheckpointStore, reads: ReadSide, interval: float) -> None:
-        # Only the process that runs the projections signs, so two never write the same sequence.
-        self.checkpoints = checkpoints
-        self.reads = reads
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="checkpoints", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            if not (self.reads.runner.leading and self.reads.runner.running):
-                continue
-            try:
-                made = self.checkpoints.create(self.reads.store, self.reads.clock())
-                if made is not None:
-                    log.info("signed checkpoint %s at position %s", made.sequence, made.position)
-            except Exception:  # noqa: BLE001 - retried at the next interval
-                log.exception("checkpoint failed")
 
 
 @dataclass
@@ -126,12 +48,13 @@ class Runtime:
                 listener.start()
                 self.background.append(listener)
         if scheduler:
-            sched = DeadlineScheduler(self.fengqiao, self.reads)
-            sched.start()
-            self.background.append(sched)
-            signer = CheckpointScheduler(self.checkpoints, self.reads, self.settings.checkpoint_interval)
-            signer.start()
-            self.background.append(signer)
+            sweeper = DeadlineScheduler(self.fengqiao, ReadSideDeadlines(self.reads))
+            signer = CheckpointScheduler(
+                ReadSideCheckpoints(self.checkpoints, self.reads), self.fengqiao.clock, self.settings.checkpoint_interval
+            )
+            for worker in (sweeper, signer):
+                worker.start()
+                self.background.append(worker)
 
     def close(self) -> None:
         for worker in reversed(self.background):

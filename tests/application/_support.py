@@ -109,10 +109,10 @@ def run_concurrently(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
 def hold_after_load(app: Any, barrier: threading.Barrier) -> None:
     """Make the app's next commands wait, after loading and checking the case but before saving,
     until `barrier` releases them: every party has then loaded the same version."""
-    real = app.calendar
+    real = app.reference.calendar
 
     def waiting_calendar() -> Any:
         barrier.wait(timeout=10)
         return real()
 
-    app.calendar = waiting_calendar
+    app.reference.calendar = waiting_calendar

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from application import commands as cmd
-from application import disputes
 from domain.calendar import YearSchedule
 from domain.events import DeadlinesRecomputed, RecomputedDeadline
 from domain.values import Actor, DeadlineKind, Role
@@ -156,10 +155,10 @@ def test_a_handling_deadline_of_a_case_received_years_earlier_is_recomputed(app,
     assert (handling.due_on, handling.provisional) == (date(2027, 1, 5), False)
 
 
-def test_a_deadline_computed_by_another_instance_right_after_the_load_is_final(make_app, clock, monkeypatch):
-    # Make the refresh interval's window deterministic instead of "the next 5 seconds".
-    monkeypatch.setattr(disputes, "REFERENCE_REFRESH_SECONDS", 3600.0)
+def test_a_deadline_computed_by_another_instance_right_after_the_load_is_final(make_app, clock):
     app1, app2 = make_app(), make_app()
+    # Make the refresh interval's window deterministic instead of "the next 5 seconds".
+    app1.reference.refresh_seconds = app2.reference.refresh_seconds = 3600.0
     clock.set(utc("2026-12-21T03:00:00"))
     register(app2, received_at="2026-12-21T02:00:00Z")
     clock.set(utc("2026-12-22T02:00:00"))

@@ -91,7 +91,7 @@ def test_ten_concurrent_writers_on_two_instances_all_land_in_turn(two_apps_with_
     notifications = app1.recorder.select_notifications(start=before + 1, limit=100)
     assert len(notifications) == 10
     # Each instance kept its own state of the case; the next command still builds on the latest.
-    del app1.calendar, app2.calendar  # no more holding
+    del app1.reference.calendar, app2.reference.calendar  # no more holding
     assert progress(app1, CASE_1, "之后").version == 13
     assert progress(app2, CASE_1, "之后").version == 14
 
@@ -132,12 +132,12 @@ def test_a_command_racing_the_scheduler_conflicts_and_records_nothing(make_app, 
 
 
 def _save_progress_directly(app) -> None:
-    dispute = app._get(dispute_id_for(CASE_1))
+    dispute = app.commands.load(dispute_id_for(CASE_1))
     from uuid import uuid4
 
     dispute.begin_command(uuid4())
     dispute.record_progress(note="调度", actor=HANDLER_TAX, at=dispute.last_at, now=dispute.last_at)
-    app._save_dispute(dispute)
+    app.commands.save(dispute)
 
 
 # --- lost acknowledgement -----------------------------------------------------------------------
@@ -249,7 +249,7 @@ def test_lost_acknowledgement_of_a_registration_answers_the_commands_last_positi
 
 
 def test_lost_acknowledgement_with_an_idempotency_key_then_replays_the_same_answer(app, monkeypatch):
-    from application.disputes import IdempotencyKey
+    from application.idempotency import IdempotencyKey
 
     register(app)
     key = IdempotencyKey(key="k-lost", request_hash="h1")
@@ -268,15 +268,15 @@ def test_landed_finds_our_own_event_and_only_ours(app):
     r = transfer(app, CASE_1, "hrss")
     registered, transferred = app.dispute_events(CASE_1, AUDITOR)
 
-    assert app._landed(transferred) == r.position == 3
-    assert app._landed(registered) == 1
+    assert app.commands.landed(transferred) == r.position == 3
+    assert app.commands.landed(registered) == 1
     # Another writer's event at the same version is not ours.
     import msgspec
 
     theirs = msgspec.structs.replace(transferred, to_unit="finance")
-    assert app._landed(theirs) is None
+    assert app.commands.landed(theirs) is None
     # Nothing at this version.
-    assert app._landed(msgspec.structs.replace(transferred, originator_version=3)) is None
+    assert app.commands.landed(msgspec.structs.replace(transferred, originator_version=3)) is None
 
 
 def test_a_real_conflict_is_not_mistaken_for_a_lost_acknowledgement(app):
@@ -291,5 +291,5 @@ def test_a_real_conflict_is_not_mistaken_for_a_lost_acknowledgement(app):
     import msgspec
 
     theirs = msgspec.structs.replace(ours, command_id=uuid4())
-    assert app._landed(ours) == r.position
-    assert app._landed(theirs) is None
+    assert app.commands.landed(ours) == r.position
+    assert app.commands.landed(theirs) is None

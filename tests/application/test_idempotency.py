@@ -4,14 +4,14 @@ refused; keys are scoped per caller; concurrent retries record one event."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from application import commands as cmd
-from application import disputes
-from application.disputes import IdempotencyKey
 from application.errors import IdempotencyInProgress, IdempotencyMismatch
+from application.idempotency import IdempotencyKey, idempotency_scope
 from domain.reference import dispute_id_for
 from domain.values import Actor, Role
 from tests.application._support import (
@@ -90,15 +90,15 @@ def test_keys_are_scoped_per_caller(app):
 def _hold_next_command(app, monkeypatch):
     """The next command on `app` waits after loading the case until `release` is set."""
     entered, release = threading.Event(), threading.Event()
-    real_calendar = app.calendar
+    real_calendar = app.reference.calendar
 
     def slow_calendar():
-        monkeypatch.setattr(app, "calendar", real_calendar)  # only the first call waits
+        monkeypatch.setattr(app.reference, "calendar", real_calendar)  # only the first call waits
         entered.set()
         assert release.wait(timeout=10)
         return real_calendar()
 
-    monkeypatch.setattr(app, "calendar", slow_calendar)
+    monkeypatch.setattr(app.reference, "calendar", slow_calendar)
     return entered, release
 
 
@@ -207,7 +207,7 @@ def test_a_command_retry_on_another_instance_replays_the_first_answer(make_app):
 def test_a_registration_retry_on_another_instance_replays_the_first_answer(make_app, monkeypatch):
     app1, app2 = make_app(), make_app()
     first = register(app1, idempotency=KEY)
-    monkeypatch.setattr(disputes, "REGISTRATION_ATTEMPTS", 3)  # a regression fails fast
+    monkeypatch.setattr(app2, "policy", replace(app2.policy, registration_attempts=3))  # a regression fails fast
 
     again = register(app2, idempotency=KEY)
 
@@ -249,7 +249,7 @@ def test_a_key_with_quotes_backslashes_and_sql_is_stored_and_replayed_as_given(a
     again = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, odd)
 
     assert first == again
-    stored = app.recorder.lookup_idempotency(disputes.idempotency_scope(CLERK_TAX), odd.key)
+    stored = app.recorder.lookup_idempotency(idempotency_scope(CLERK_TAX), odd.key)
     assert stored.request_hash == odd.request_hash
     assert stored.response["position"] == first.position
     assert app.recorder.max_notification_id() == 3

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from interfaces.runtime import DeadlineScheduler
+from application.schedulers import DeadlineScheduler
+from infrastructure.scheduling import ReadSideDeadlines
 from tests.graphql.support import Api
 
 CASE = "GP-2026-000001"
@@ -143,7 +144,7 @@ def test_the_scheduler_records_a_missed_deadline_once_the_clock_has_passed_it(ap
     api.register()  # transfer due 2026-11-26T16:00Z
     api.register(received_at="2026-11-26T01:00:00+00:00")  # due Fri 27 Nov: not missed
     api.sync()
-    scheduler = DeadlineScheduler(api.runtime.fengqiao, api.runtime.reads)
+    scheduler = DeadlineScheduler(api.runtime.fengqiao, ReadSideDeadlines(api.runtime.reads))
 
     assert scheduler.sweep() == 0, "nothing is missed yet"
 
@@ -180,10 +181,10 @@ def test_the_scheduler_leaves_met_deadlines_alone(api: Api):
     api.sync()
     api.at("2026-12-01T00:00:00Z")
 
-    assert DeadlineScheduler(api.runtime.fengqiao, api.runtime.reads).sweep() == 0
+    assert DeadlineScheduler(api.runtime.fengqiao, ReadSideDeadlines(api.runtime.reads)).sweep() == 0
 
     api.at("2026-12-03T16:00:01Z")
-    assert DeadlineScheduler(api.runtime.fengqiao, api.runtime.reads).sweep() == 1
+    assert DeadlineScheduler(api.runtime.fengqiao, ReadSideDeadlines(api.runtime.reads)).sweep() == 1
     api.sync()
     events = timeline(api, api.auditor())["events"]
     assert (events[-1]["type"], events[-1]["data"]["kind"]) == ("DeadlineMissed", "handling")

@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 
 from application import commands as cmd
-from interfaces.runtime import DeadlineScheduler
+from application.schedulers import DeadlineScheduler
+from infrastructure.scheduling import ReadSideDeadlines
 from tests.application._support import (
     CLERK_HRSS,
     CLERK_TAX,
@@ -101,7 +102,7 @@ def populate(runtime: Any, clock: Any) -> None:
     register(CLERK_HRSS, received_at="2026-11-23T06:00:00+00:00", accepting_unit="hrss", category="registration_info")
     at("2026-11-26T02:00:00")
     runtime.reads.runner.catch_up()
-    assert DeadlineScheduler(app, runtime.reads).sweep() == 2  # C2 and C5: transfer deadlines
+    assert DeadlineScheduler(app, ReadSideDeadlines(runtime.reads)).sweep() == 2  # C2 and C5: transfer deadlines
     runtime.reads.runner.catch_up()
 
 
