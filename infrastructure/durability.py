@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from infrastructure.files import private_file
 from infrastructure.settings import ConfigurationError, StoreConfig
+from infrastructure.sqlite_recorder import durable
 
 
 def check_durability(store: StoreConfig) -> None:
@@ -17,8 +19,23 @@ def check_durability(store: StoreConfig) -> None:
 
 
 def _check_sqlite(path: Path) -> None:
-    conn = sqlite3.connect(path)
     try:
+        private_file(path)
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA schema_version").fetchone()
+    except (OSError, sqlite3.Error) as e:
+        raise ConfigurationError(
+            f"FENGQIAO_DATABASE_URL: cannot open the SQLite file {path.resolve()} ({e}); an absolute path needs "
+            "four slashes (sqlite:////var/lib/fengqiao/fengqiao.sqlite), three make it relative to the working folder"
+        ) from None
+    try:
+        durable(conn)
+        synchronous = int(conn.execute("PRAGMA synchronous").fetchone()[0])
+        if synchronous < 2:  # 2 = FULL, 3 = EXTRA
+            raise ConfigurationError(
+                f"{path}: SQLite does not honour synchronous=FULL (it reports {synchronous}); refusing to start "
+                "(an acknowledged write could be lost in a power cut)"
+            )
         mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         if mode != "wal":
             # The library switches a new file to WAL on first use; a file forced back to another mode

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from application.policy import StorePolicy
+from infrastructure.files import private_dir
 
 
 class ConfigurationError(RuntimeError):
@@ -108,7 +109,7 @@ def _kept_secret(
     path = var_dir / filename
     if path.exists():
         return path.read_text().strip().encode()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
     value = generate() if generate is not None else secrets.token_urlsafe(48)
     # Written with owner-only permissions: it signs tokens / decrypts personal data.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

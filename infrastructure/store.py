@@ -17,6 +17,7 @@ from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from application.disputes import Fengqiao, utc_now
 from application.privacy import Privacy
+from infrastructure.files import private_dir, private_file
 from infrastructure.recorders import Wired
 from infrastructure.serialization import MsgspecMapper
 from infrastructure.settings import Settings, StoreConfig
@@ -52,7 +53,7 @@ def event_store_env(store: StoreConfig) -> dict[str, str]:
     env = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "y"}
     if store.kind == "sqlite":
         assert store.sqlite_path is not None
-        store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(store.sqlite_path)
         env.update(
             PERSISTENCE_MODULE="infrastructure.sqlite_recorder:FengqiaoSQLiteFactory",
             SQLITE_DBNAME=str(store.sqlite_path),
@@ -83,7 +84,7 @@ def event_store_env(store: StoreConfig) -> dict[str, str]:
 
 def open_application(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Fengqiao:
     if settings.store.kind == "sqlite":
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.var_dir)
     return StoredFengqiao(
         event_store_env(settings.store),
         privacy=Privacy(settings.data_key),
