@@ -172,7 +172,7 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
     # Labels from the one vocabulary, derivations said in Chinese.
     for words in ("当前状态已归档", "处理结果类别：退费", "转交期限（受理后1个工作日内）推算依据",
                   "起算日：2026-11-23（星期一），为受理之日；当日不计入期间（《民法典》第二百零一条）",
-                  "跳过2027-02-06（星期六，周末；2027年放假通知尚未载入，仅按周末计）"):
+                  "跳过2027-02-06（星期六，春节法定节假日（暂定）；2027年放假通知尚未载入）"):
         assert flat(words) in compact, words
     for english in ("notcounted", "workingday", "CivilCode", "skipped", "provisional:"):
         assert english not in compact, english
