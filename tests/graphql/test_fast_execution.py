@@ -1,4 +1,4 @@
-"""The fast executor (interfaces/graphql/execution.py) answers exactly as graphql-core does.
+"""The fast executor (interfaces/graphql/fast/) answers exactly as graphql-core does.
 
 A small schema full of awkward values (nulls where non-null is required, values coercion
 rejects, resolvers that raise or return awaitables, lists with bad items, nested objects, async
@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 import strawberry
-from interfaces.graphql.execution import FastExecutor
 from strawberry.scalars import JSON
 from strawberry.types import Info
+
+from interfaces.graphql.fast.executor import FastExecutor
 
 
 @strawberry.enum
@@ -315,7 +316,7 @@ def test_the_fast_executor_answers_as_graphql_core_does(query: str) -> None:
 
 def test_without_compiled_fill_functions_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once _MAX_COMPILED fill functions exist, the generic loop fills objects: the same answers."""
-    import interfaces.graphql.execution as execution
+    import interfaces.graphql.fast.executor as execution
 
     monkeypatch.setattr(execution, "_MAX_COMPILED", 0)
     looping = strawberry.Schema(query=Query, execution_context_class=FastExecutor)
@@ -337,7 +338,10 @@ def test_the_awkward_cases_really_are_awkward() -> None:
 
 
 def test_plain_fields_take_the_fast_path() -> None:
-    from interfaces.graphql.execution import _LEAF, _OBJECT, _OBJECT_LIST, _spec
+    from interfaces.graphql.fast.specs import LEAF as _LEAF
+    from interfaces.graphql.fast.specs import OBJECT as _OBJECT
+    from interfaces.graphql.fast.specs import OBJECT_LIST as _OBJECT_LIST
+    from interfaces.graphql.fast.specs import spec_for as _spec
 
     item = SCHEMAS["fast"]._schema.type_map["Item"]
     plain = SCHEMAS["fast"]._schema.type_map["Plain"]
@@ -356,7 +360,7 @@ def test_utc_instants_are_written_as_isoformat_writes_them() -> None:
     """DateTime in UTC: msgspec's text with +00:00 for Z is exactly isoformat()'s."""
     import random
 
-    from interfaces.graphql.execution import _leaf
+    from interfaces.graphql.fast.values import leaf as _leaf
 
     schema = SCHEMAS["fast"]._schema
     instant = _leaf(schema.type_map["DateTime"], asyncio.iscoroutine)
