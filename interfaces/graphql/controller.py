@@ -29,7 +29,7 @@ from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from interfaces.graphql.context import Context, request_context
-from interfaces.graphql.schema import build_schema
+from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
@@ -62,9 +62,9 @@ def access_reason(raw: str | None) -> str | None:
 
 
 def graphql_controller(
-    fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool
+    fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool, executor: str = FAST
 ) -> type[StrawberryController]:
-    schema_ = build_schema(production=production)
+    schema_ = build_schema(production=production, executor=executor)
 
     class GraphQLController(StrawberryController):
         path = "/graphql"

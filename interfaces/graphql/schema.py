@@ -1,23 +1,33 @@
 """The GraphQL schema: queries over the read models, one module per feature (cases, queues,
 timeline, supervision, audit), and mutations over the same use cases as REST.
 
-`build_schema` runs it with our fast executor and one combined extension (interfaces/graphql/fast).
+`build_schema` runs it with our fast executor and one combined extension (interfaces/graphql/fast,
+the default), or with strawberry's stock execution and extensions; the answers are the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from interfaces.graphql.audit import AuditQuery
 from interfaces.graphql.cases import PERSONAL_DATA_ROLES, CasesQuery
-from interfaces.graphql.errors import is_expected
+from interfaces.graphql.errors import ExpectedErrors, is_expected
 from interfaces.graphql.mutations import Mutation
 from interfaces.graphql.queues import QueuesQuery
 from interfaces.graphql.supervision import SupervisionQuery
@@ -27,6 +37,9 @@ MAX_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 4000
 PARSED_DOCUMENTS = 256  # parsed and validated documents kept
+
+FAST, STOCK = "fast", "stock"
+EXECUTORS = (FAST, STOCK)
 
 Query = merge_types("Query", (CasesQuery, QueuesQuery, TimelineQuery, SupervisionQuery, AuditQuery))
 
@@ -40,14 +53,19 @@ class QuietSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    from interfaces.graphql.fast import schema_options
-
+def build_schema(*, production: bool, executor: str = FAST) -> strawberry.Schema:
+    """The schema, run by `executor`: FAST (interfaces/graphql/fast) or STOCK (strawberry's own)."""
     rules = limit_rules(production=production)
-    extensions, execution_context_class = schema_options(
-        rules, max_tokens=MAX_TOKENS, cached=PARSED_DOCUMENTS, mask=production
-    )
-    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=execution_context_class)
+    if executor == FAST:
+        from interfaces.graphql.fast import schema_options
+
+        extensions, execution_context_class = schema_options(
+            rules, max_tokens=MAX_TOKENS, cached=PARSED_DOCUMENTS, mask=production
+        )
+        return QuietSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=execution_context_class)
+    if executor == STOCK:
+        return QuietSchema(query=Query, mutation=Mutation, extensions=stock_extensions(rules, production=production))
+    raise ValueError(f"executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
 
 
 def limit_rules(*, production: bool) -> list[Any]:
@@ -63,4 +81,18 @@ def limit_rules(*, production: bool) -> list[Any]:
     return rules
 
 
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "PERSONAL_DATA_ROLES", "Query", "QuietSchema", "build_schema"]
+def stock_extensions(rules: list[Any], *, production: bool) -> list[Callable[[], SchemaExtension]]:
+    """strawberry's extensions, and ours for the error codes (and masking in production).
+    Factories: strawberry makes fresh extensions per request; the parse and validation caches
+    are strawberry's own, shared across requests."""
+    return [
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=PARSED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=PARSED_DOCUMENTS),
+        lambda: ExpectedErrors(mask=production),
+    ]
+
+
+__all__ = ["EXECUTORS", "FAST", "MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "PERSONAL_DATA_ROLES", "STOCK", "Query",
+           "QuietSchema", "build_schema"]

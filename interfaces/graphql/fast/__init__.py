@@ -1,8 +1,10 @@
 """The fast paths of the GraphQL endpoint, fenced: they lean on graphql-core's and strawberry's
 internals (the execution context's methods, the schema converter's back-references, strawberry's
-DateTime serializer, `validate_document`), so they live here, apart from the schema's features.
-After upgrading strawberry or graphql-core, run their own tests (test_fast_execution.py,
-test_operation_extension.py) before anything else.
+DateTime serializer, `validate_document`), so they live here, behind
+FENGQIAO_GRAPHQL_EXECUTOR=fast (the default). With `stock`, interfaces/graphql/schema.py builds
+the schema with strawberry's own execution and extensions, without importing this package; CI
+runs tests/graphql both ways. After upgrading strawberry or graphql-core, run the fast mode's own
+tests (test_fast_execution.py, test_operation_extension.py) before anything else.
 
 `schema_options` gives what build_schema passes to strawberry: one extension (operation.py) that
 does what AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache and ExpectedErrors
