@@ -1,11 +1,11 @@
 """/graphql over Litestar: per-request context (caller, loaders, read-your-writes).
 
-strawberry's Litestar controller, with handlers of our own: strawberry's get their context, root
-value and sub-response through Litestar dependencies whose parameters Litestar infers (deprecated
-for Litestar 3), and resolves as three sibling tasks a request. Ours take the request and build
-those three themselves; the routes, their status codes and what strawberry does with a request
-(GET queries, GraphiQL, batches refused) are strawberry's. No subscriptions are served, so there
-is no websocket route.
+strawberry's Litestar controller with GET and POST handlers of our own. strawberry's take their
+context, root value and sub-response as Litestar dependencies whose parameters Litestar infers
+(deprecated for Litestar 3), resolved as three sibling tasks a request; ours take only the
+request and make the three themselves (strawberry's dependencies stay declared, unused). The
+routes, their status codes and what strawberry does with a request (GET queries, GraphiQL,
+batches refused) are strawberry's. No subscriptions are served, so there is no websocket route.
 """
 
 from __future__ import annotations
