@@ -10,16 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import msgspec
 
 from application.access import may_read, may_unmask
+from application.event_codec import decode_event
 from application.privacy import Privacy, PrivacyError
 from domain.values import Actor, OtherParty, Payer, Role
-from projections.case_view import CaseView
-from projections.queries import Reach
+from projections.case_view import CaseView, fold
+from projections.queries import Reach, TimelineRow, timeline_rows
 
 log = logging.getLogger("fengqiao.reads")
 
@@ -81,6 +83,15 @@ class PartyValues(msgspec.Struct):
     id_number: str
     phone: str
     unmasked: bool
+
+
+@dataclass(frozen=True)
+class CaseTimeline:
+    """A case's events in version order, and the case as it stood after the last of them."""
+
+    rows: list[TimelineRow]
+    events: list[Any] | None  # the rows decoded, when the state was folded from them
+    state: CaseView | None  # None when not asked for (or no event was recorded by then)
 
 
 class ReadSide:
@@ -157,6 +168,21 @@ class ReadSide:
         with self.store.transaction(readonly=True) as cur:
             return fn(cur, *args, **kwargs)
 
+    def timeline(self, view: CaseView, as_of: datetime | None, *, with_state: bool) -> CaseTimeline:
+        """The case's events recorded up to `as_of` (a recording instant; all of them without
+        one) and, `with_state`, the case as it stood after the last of them."""
+        rows: list[TimelineRow] = self.query(timeline_rows, view.id, as_of)
+        if as_of is None and rows and rows[-1].version == view.version:
+            # The read-model view is the same fold of the same events: nothing to fold.
+            return CaseTimeline(rows, None, view)
+        if not with_state:
+            return CaseTimeline(rows, None, None)
+        events = [decode_event(row.topic, row.state) for row in rows]
+        state: CaseView | None = None
+        for event in events:
+            state = fold(state, event)
+        return CaseTimeline(rows, events, state)
+
     def close(self) -> None:
         self.runner.stop()
         self.store.close()
@@ -170,4 +196,4 @@ def _default_reason(actor: Actor, view: CaseView) -> str:
     return "accepting unit (first-contact responsibility)"
 
 
-__all__ = ["AccessEntry", "AccessLogStore", "PartyValues", "ProjectionProgress", "ReadModelStore", "ReadSide"]
+__all__ = ["AccessEntry", "AccessLogStore", "CaseTimeline", "PartyValues", "ProjectionProgress", "ReadModelStore", "ReadSide"]

@@ -43,6 +43,7 @@ class Settings:
     secret: bytes
     data_key: bytes
     mode: str = "development"
+    graphql_executor: str = "fast"  # or "stock": strawberry's own execution (see interfaces/graphql/fast)
     signing_key: bytes = b""  # Ed25519 seed (32 bytes) that signs checkpoints
     checkpoint_dir: Path | None = None
     checkpoint_interval: int = 3600
@@ -153,6 +154,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret=secret,
         data_key=data_key,
         mode=mode,
+        graphql_executor=graphql_executor(env),
         signing_key=signing_key,
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
@@ -220,3 +222,10 @@ def _bounded(value: int, name: str, low: int, high: int) -> int:
 
 def _new_seed() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def graphql_executor(env: dict[str, str]) -> str:
+    executor = env.get("FENGQIAO_GRAPHQL_EXECUTOR", "fast").strip().lower() or "fast"
+    if executor not in ("fast", "stock"):
+        raise ConfigurationError("FENGQIAO_GRAPHQL_EXECUTOR: expected fast or stock")
+    return executor

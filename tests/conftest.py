@@ -78,7 +78,7 @@ def _settings(tmp_path: Path, store: StoreConfig) -> Settings:
     return Settings(
         var_dir=tmp_path,
         store=store,
-        secret=b"test-secret",
+        secret=b"test-secret-of-at-least-32-bytes-for-hs256",
         data_key=b"test-data-key",
         signing_key=bytes(range(32)),
         checkpoint_dir=tmp_path / "checkpoints",

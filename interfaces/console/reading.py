@@ -14,7 +14,7 @@ from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
-from interfaces.graphql.controller import request_context
+from interfaces.graphql.context import Context, request_context
 from interfaces.graphql.errors import code_of
 from interfaces.graphql.schema import build_schema
 
@@ -112,7 +112,7 @@ class Reader:
     def __post_init__(self) -> None:
         self.schema = build_schema(production=self.production)
 
-    def context(self, actor: Actor, reason: str | None) -> dict[str, Any]:
+    def context(self, actor: Actor, reason: str | None) -> Context:
         """The same context as the GraphQL controller builds for a request."""
         return request_context(self.fengqiao, self.reads, self.checkpoints, actor, reason)
 

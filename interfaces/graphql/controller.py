@@ -1,32 +1,40 @@
-"""/graphql over Litestar: per-request context (caller, loaders, read-your-writes)."""
+"""/graphql over Litestar: per-request context (caller, loaders, read-your-writes).
+
+strawberry's Litestar controller with GET and POST handlers of our own. strawberry's take their
+context, root value and sub-response as Litestar dependencies whose parameters Litestar infers
+(deprecated for Litestar 3), resolved as three sibling tasks a request; ours take only the
+request and make the three themselves (strawberry's dependencies stay declared, unused). The
+routes, their status codes and what strawberry does with a request (GET queries, GraphiQL,
+batches refused) are strawberry's. No subscriptions are served, so there is no websocket route.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote
 
 import anyio.to_thread
 import msgspec
-from litestar import Request, Response, post
+from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
-from litestar.di import Provide
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.handlers import BaseRouteHandler, WebsocketRouteHandler
 from litestar.status_codes import HTTP_200_OK
-from strawberry.dataloader import DataLoader
-from strawberry.litestar import make_graphql_controller
+from strawberry.litestar.controller import GraphQLController as StrawberryController
 from strawberry.litestar.controller import GraphQLResource
 
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from interfaces.graphql import threads
-from interfaces.graphql.schema import build_schema
-from projections import queries as q
+from interfaces.graphql.context import Context, request_context
+from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
+
+__all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
 
 async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
@@ -53,73 +61,43 @@ def access_reason(raw: str | None) -> str | None:
     return unquote(text)[:500]
 
 
-def request_context(
-    fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, actor: Any, reason: str | None
-) -> dict[str, Any]:
-    """What every resolver sees for one request (the API's and the console's alike)."""
-    reach = reads.reach(actor)
+def graphql_controller(
+    fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool, executor: str = FAST
+) -> type[StrawberryController]:
+    schema_ = build_schema(production=production, executor=executor)
 
-    async def load_cases(numbers: list[str]) -> list[Any]:
-        found = await threads.run_sync(reads.query, q.find_cases, numbers, reach)
-        return [found.get(n) for n in numbers]
+    class GraphQLController(StrawberryController):
+        path = "/graphql"
+        schema = schema_
+        graphql_ide = None if production else "graphiql"
+        allow_queries_via_get = not production
+        multipart_uploads_enabled = False
 
-    return {
-        "actor": actor,
-        "fengqiao": fengqiao,
-        "reads": reads,
-        "checkpoints": checkpoints,
-        "now": fengqiao.clock(),
-        # A fresh loader per request: never shared, so nobody sees another caller's cache.
-        "case_loader": DataLoader(load_fn=load_cases),
-        "access_reason": reason,
-    }
+        @get(raises=[ValidationException, NotFoundException])
+        async def handle_http_get(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
+            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
 
-
-def graphql_controller(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, *, production: bool) -> type:
-    schema = build_schema(production=production)
-
-    async def context_getter(request: Request[Any, Any, Any]) -> dict[str, Any]:
-        await _wait_for_position(request, reads)
-        reason = access_reason(request.headers.get("x-access-reason"))
-        return request_context(fengqiao, reads, checkpoints, request.user, reason)
-
-    base = make_graphql_controller(
-        schema,
-        path="/graphql",
-        context_getter=context_getter,
-        graphql_ide=None if production else "graphiql",
-        allow_queries_via_get=not production,
-        multipart_uploads_enabled=False,
-    )
-
-    class GraphQLController(base):  # type: ignore[valid-type,misc]
-        # strawberry provides the sub-response with sync_to_thread=True: a worker-thread round
-        # trip per request to build an empty Response. Built in the event loop instead.
-        dependencies: ClassVar[dict[str, Any]] = {
-            **base.dependencies,
-            "response": Provide(_sub_response, sync_to_thread=False),
-        }
-
-        # strawberry's POST handler (the same route, status and OpenAPI entry), with its
-        # dependencies (the sub-response, the context, the root value) made here in turn:
-        # Litestar resolves sibling dependencies in an anyio task group, three tasks a request
-        # for three trivial values.
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            response = _sub_response()
-            self.temporal_response = response
-            custom = await context_getter(request)
-            context = {"request": request, "response": response, **custom}
-            return await self.execute_request(request=request, context=context, root_value=None)  # type: ignore[no-any-return]
+            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
+
+        async def context_for(self, request: Request[Any, Any, Any]) -> Context:
+            await _wait_for_position(request, reads)
+            reason = access_reason(request.headers.get("x-access-reason"))
+            return request_context(fengqiao, reads, checkpoints, request.user, reason)
+
+        def get_route_handlers(self) -> list[BaseRouteHandler]:
+            # No subscriptions are served: strawberry's websocket route is left out.
+            return [h for h in super().get_route_handlers() if not isinstance(h, WebsocketRouteHandler)]
+
+        async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            # A fresh one per request (strawberry keeps it on the controller, shared by requests).
+            return Response({}, background=BackgroundTasks([]))
 
         def encode_json(self, data: object) -> bytes | str:
             return encode_json(data)
 
     return GraphQLController
-
-
-def _sub_response() -> Response[Any]:
-    return Response({}, background=BackgroundTasks([]))
 
 
 _encode = msgspec.json.Encoder().encode

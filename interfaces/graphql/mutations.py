@@ -13,7 +13,6 @@ import anyio.to_thread
 import msgspec
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from application import commands as cmd
 from application.disputes import IdempotencyKey
@@ -27,6 +26,7 @@ from application.errors import (
     InvalidCommand,
     StoreUnavailable,
 )
+from interfaces.graphql.context import Info
 
 
 @strawberry.type
@@ -96,9 +96,8 @@ async def _execute(info: Info, method: str, struct: type[cmd.Command] | type[cmd
 
         digest = hashlib.sha256(b"\0".join([method.encode(), (ref or "").upper().encode(), raw])).hexdigest()
         idem = IdempotencyKey(key=key, request_hash=digest)
-    fengqiao = ctx["fengqiao"]
-    fn = getattr(fengqiao, method)
-    args = (command, ctx["actor"], idem) if ref is None else (ref, command, ctx["actor"], idem)
+    fn = getattr(ctx.fengqiao, method)
+    args = (command, ctx.actor, idem) if ref is None else (ref, command, ctx.actor, idem)
     try:
         result = await anyio.to_thread.run_sync(partial(fn, *args))
     except InvalidCommand as e:
@@ -124,12 +123,12 @@ def _case_mutation(method: str, struct: type[cmd.Command], description: str) -> 
     return strawberry.mutation(resolver=resolver, description=description)
 
 
+async def _register(info: Info, input: JSON, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
+    return await _execute(info, "register", cmd.RegisterDispute, None, input, idempotency_key)
+
+
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Register a dispute; input is the REST body of POST /api/v1/disputes")
-    async def register_dispute(self, info: Info, input: JSON, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
-        return await _execute(info, "register", cmd.RegisterDispute, None, input, idempotency_key)
-
     resolve_on_spot: CommandOutcome = _case_mutation("resolve_on_spot", cmd.ResolveOnSpot, "Settle on the spot")
     transfer_dispute: CommandOutcome = _case_mutation("transfer", cmd.Transfer, "Transfer to the handling unit")
     sign_for_transfer: CommandOutcome = _case_mutation("sign_for", cmd.SignFor, "Acknowledge a transfer")
@@ -145,3 +144,6 @@ class Mutation:
     flag_risk: CommandOutcome = _case_mutation("flag_risk", cmd.FlagRisk, "Flag a conflict risk")
     issue_supervision_notice: CommandOutcome = _case_mutation("issue_supervision_notice", cmd.IssueSupervisionNotice, "Issue a supervision notice")
     record_satisfaction: CommandOutcome = _case_mutation("record_satisfaction", cmd.RecordSatisfaction, "Record satisfaction")
+    register_dispute: CommandOutcome = strawberry.mutation(
+        resolver=_register, description="Register a dispute; input is the REST body of POST /api/v1/disputes"
+    )

@@ -101,7 +101,9 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             *COMMAND_HANDLERS,
             add_unit,
             list_units,
-            graphql_controller(fengqiao, reads, checkpoints, production=settings.production),
+            graphql_controller(
+                fengqiao, reads, checkpoints, production=settings.production, executor=settings.graphql_executor
+            ),
             dossier_route(fengqiao, reads, checkpoints),
             metrics_route(metrics),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),

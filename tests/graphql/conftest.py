@@ -1,19 +1,39 @@
-"""A runtime per test (on SQLite and on PostgreSQL), its ASGI app behind a TestClient."""
+"""A runtime per test (on SQLite and on PostgreSQL), its ASGI app behind a TestClient.
+
+The GraphQL executor is the one FENGQIAO_GRAPHQL_EXECUTOR names (fast by default); `make test`
+runs this folder once more with `stock`. The fast executor's own tests only run with `fast`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from infrastructure.settings import Settings, graphql_executor
 from interfaces.graphql import schema as graphql_schema
 from tests.graphql.support import Api
 
+EXECUTOR = graphql_executor(dict(os.environ))
+
+collect_ignore = [] if EXECUTOR == "fast" else ["test_fast_execution.py", "test_operation_extension.py"]
+
 _build_schema_once = functools.cache(graphql_schema.build_schema)
+
+
+def pytest_report_header() -> str:
+    return f"GraphQL executor: {EXECUTOR}"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, graphql_executor=EXECUTOR)
 
 
 @pytest.fixture(autouse=True)

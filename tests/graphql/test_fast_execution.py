@@ -1,4 +1,4 @@
-"""The fast executor (interfaces/graphql/execution.py) answers exactly as graphql-core does.
+"""The fast executor (interfaces/graphql/fast/) answers exactly as graphql-core does.
 
 A small schema full of awkward values (nulls where non-null is required, values coercion
 rejects, resolvers that raise or return awaitables, lists with bad items, nested objects, async
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from collections.abc import Coroutine
 from enum import Enum
 from typing import Any
 
@@ -19,10 +20,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from interfaces.graphql.execution import FastExecutor
-
-# A Plain's failing `blob` coroutine is made with the Plain and left alone when not selected.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+from interfaces.graphql.fast.executor import FastExecutor
 
 
 @strawberry.enum
@@ -236,10 +234,15 @@ class Query:
         return [Item(raw=d) for d in DATA[:2]]
 
 
+_MADE: list[Coroutine[Any, Any, Any]] = []  # the coroutines of one execution (see `_answer`)
+
+
 def _fresh(value: Any) -> Any:
     """A Later becomes a new coroutine when a resolver reads it; a Plain gets new ones."""
     if isinstance(value, Later):
-        return value.run()
+        coroutine = value.run()
+        _MADE.append(coroutine)
+        return coroutine
     if isinstance(value, Plain):
         return Plain(**{k: _fresh(v) for k, v in value.__dict__.items()})
     return value
@@ -292,7 +295,14 @@ QUERIES = [
 
 
 def _answer(schema: strawberry.Schema, query: str) -> str:
-    result = asyncio.run(schema.execute(query, variable_values={"s": True}))
+    try:
+        result = asyncio.run(schema.execute(query, variable_values={"s": True}))
+    finally:
+        # A Plain's coroutines are made with it, also for fields the query does not select:
+        # closed here, as nothing else ever would (Python warns of each when it is collected).
+        for coroutine in _MADE:
+            coroutine.close()
+        _MADE.clear()
     errors = [e.formatted for e in result.errors or []]
     return json.dumps({"data": result.data, "errors": errors}, ensure_ascii=False, default=repr)
 
@@ -306,7 +316,7 @@ def test_the_fast_executor_answers_as_graphql_core_does(query: str) -> None:
 
 def test_without_compiled_fill_functions_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once _MAX_COMPILED fill functions exist, the generic loop fills objects: the same answers."""
-    import interfaces.graphql.execution as execution
+    import interfaces.graphql.fast.executor as execution
 
     monkeypatch.setattr(execution, "_MAX_COMPILED", 0)
     looping = strawberry.Schema(query=Query, execution_context_class=FastExecutor)
@@ -328,7 +338,10 @@ def test_the_awkward_cases_really_are_awkward() -> None:
 
 
 def test_plain_fields_take_the_fast_path() -> None:
-    from interfaces.graphql.execution import _LEAF, _OBJECT, _OBJECT_LIST, _spec
+    from interfaces.graphql.fast.specs import LEAF as _LEAF
+    from interfaces.graphql.fast.specs import OBJECT as _OBJECT
+    from interfaces.graphql.fast.specs import OBJECT_LIST as _OBJECT_LIST
+    from interfaces.graphql.fast.specs import spec_for as _spec
 
     item = SCHEMAS["fast"]._schema.type_map["Item"]
     plain = SCHEMAS["fast"]._schema.type_map["Plain"]
@@ -347,7 +360,7 @@ def test_utc_instants_are_written_as_isoformat_writes_them() -> None:
     """DateTime in UTC: msgspec's text with +00:00 for Z is exactly isoformat()'s."""
     import random
 
-    from interfaces.graphql.execution import _leaf
+    from interfaces.graphql.fast.values import leaf as _leaf
 
     schema = SCHEMAS["fast"]._schema
     instant = _leaf(schema.type_map["DateTime"], asyncio.iscoroutine)

@@ -93,7 +93,7 @@ def test_no_token_or_a_bad_one_is_401(case: Api):
     expired = jwt.encode({"iss": "fengqiao", "sub": "legal-1", "role": "legal", "iat": int(time.time()) - 7200,
                           "exp": int(time.time()) - 3600}, case.runtime.settings.secret, algorithm="HS256")
     forged = jwt.encode({"iss": "fengqiao", "sub": "legal-1", "role": "legal", "iat": int(time.time()),
-                         "exp": int(time.time()) + 3600}, b"another-secret", algorithm="HS256")
+                         "exp": int(time.time()) + 3600}, b"another-secret-of-at-least-32-bytes", algorithm="HS256")
 
     for headers in ({}, {"Authorization": "Basic bGVnYWw6bGVnYWw="}, {"Authorization": "Bearer "},
                     {"Authorization": "Bearer not-a-jwt"}, {"Authorization": f"Bearer {expired}"},

@@ -27,6 +27,7 @@ from strawberry.extensions import (
 
 from domain.values import Actor, Role
 from interfaces.graphql import schema as s
+from interfaces.graphql.context import Context
 from interfaces.graphql.errors import ExpectedErrors
 
 
@@ -82,7 +83,8 @@ QUERIES: list[tuple[str, dict[str, Any] | None, str | None]] = [
 
 
 def _answer(schema: Any, query: str, variables: dict[str, Any] | None, operation: str | None) -> str:
-    context = {"actor": Actor("clerk-tax", Role.CLERK, "tax"), "now": None, "reads": None}
+    context = Context(actor=Actor("clerk-tax", Role.CLERK, "tax"), fengqiao=None, reads=None, checkpoints=None,  # type: ignore[arg-type]
+                      now=None, case_loader=None, access_reason=None)
     try:
         result = asyncio.run(schema.execute(query, variable_values=variables, context_value=context, operation_name=operation))
     except Exception as e:  # noqa: BLE001 - the same exception either way is the same answer

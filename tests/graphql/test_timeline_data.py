@@ -8,7 +8,7 @@ import msgspec
 
 from application.event_codec import decode_event
 from interfaces.demo import load_demo, minimum_size
-from interfaces.graphql.schema import _ENVELOPE, _event_data
+from interfaces.graphql.timeline import _ENVELOPE, _event_data
 from tests.graphql.support import Api
 
 STATE = "state { caseNumber status level version overdue handlingUnit acceptingUnit deadlines { kind dueAt metAt overdue } }"

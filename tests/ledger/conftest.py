@@ -156,7 +156,7 @@ def sqlite_settings(directory: Path, data_key: bytes = b"test-data-key") -> Sett
     return Settings(
         var_dir=directory,
         store=StoreConfig(kind="sqlite", sqlite_path=directory / "events.sqlite"),
-        secret=b"test-secret",
+        secret=b"test-secret-of-at-least-32-bytes-for-hs256",
         data_key=data_key,
         signing_key=bytes(range(32)),
         checkpoint_dir=directory / "checkpoints",

@@ -1,18 +1,29 @@
-"""GraphQL output types (camelCase, enums UPPER_CASE), built from the read models' views."""
+"""The Dispute as GraphQL shows it (a case, in a queue, in search results, or as it stood in a
+timeline), with its parties and deadlines, read from the case's read-model view."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 import msgspec
 import strawberry
-from strawberry.scalars import JSON
-from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import SelectedField
 
+from interfaces.graphql.context import Info
 from projections.case_view import CaseView, DeadlineView
+
+
+def described(description: str) -> Callable[[Callable[..., Any]], StrawberryField]:
+    """`@strawberry.field(description=...)`, typed (strawberry's overload for that form is not)."""
+
+    def field(resolver: Callable[..., Any]) -> StrawberryField:
+        return strawberry.field(resolver, description=description)
+
+    return field
 
 
 @strawberry.enum
@@ -39,16 +50,6 @@ class DeadlineKind(Enum):
     TRANSFER = "transfer"
     HANDLING = "handling"
     DELIBERATION = "deliberation"
-
-
-@strawberry.enum
-class QueueKind(Enum):
-    TO_TRANSFER = "TO_TRANSFER"
-    IN_HANDLING = "IN_HANDLING"
-    TO_DELIBERATE = "TO_DELIBERATE"
-    TO_FEEDBACK = "TO_FEEDBACK"
-    OBJECTED = "OBJECTED"
-    OVERDUE = "OVERDUE"
 
 
 @strawberry.type
@@ -184,7 +185,7 @@ class Dispute:
     def received_at(self) -> dt.datetime:
         return self.view.received_at
 
-    @strawberry.field(description="The deemed acceptance day (the next working day for a rest-day intake)")
+    @described("The deemed acceptance day (the next working day for a rest-day intake)")
     def accepted_on(self) -> dt.date:
         return self.view.accepted_on
 
@@ -192,22 +193,22 @@ class Dispute:
     def acceptance_derivation(self) -> list[str]:
         return list(self.view.acceptance_derivation)
 
-    @strawberry.field(description="ID number and phone are masked unless this caller may see them; whole views are logged")
+    @described("ID number and phone are masked unless this caller may see them; whole views are logged")
     def payer(self, info: Info) -> Party:
-        fields = selected_names(info)
-        reason = info.context["access_reason"]
-        values = info.context["reads"].party(info.context["actor"], self.view, self.view.payer, fields, reason)
+        ctx = info.context
+        values = ctx.reads.party(ctx.actor, self.view, self.view.payer, sorted(selected_names(info)), ctx.access_reason)
         return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
 
-    @strawberry.field(description="contact is masked unless this caller may see it whole (logged)")
+    @described("contact is masked unless this caller may see it whole (logged)")
     def other_party(self, info: Info) -> OtherPartyInfo | None:
         o = self.view.other_party
         if o is None:
             return None
-        wants_contact = "contact" in selected_names(info)
-        contact = info.context["reads"].other_party_contact(
-            info.context["actor"], self.view, o, info.context["access_reason"]
-        ) if wants_contact else o.contact_masked
+        if "contact" in selected_names(info):
+            ctx = info.context
+            contact = ctx.reads.other_party_contact(ctx.actor, self.view, o, ctx.access_reason)
+        else:
+            contact = o.contact_masked
         return OtherPartyInfo(name=o.name, kind=o.kind, contact=contact)
 
     @strawberry.field
@@ -239,7 +240,7 @@ class Dispute:
         now = self.now
         return [deadline_of(d, now) for d in sorted(self.view.deadlines, key=_deadline_order)]  # type: ignore[misc]
 
-    @strawberry.field(description="Overdue as of now (or of asOf in a timeline)")
+    @described("Overdue as of now (or of asOf in a timeline)")
     def overdue(self) -> bool:
         return self.view.overdue(self.now)
 
@@ -283,155 +284,3 @@ class Dispute:
 def dispute_of(view: CaseView, now: dt.datetime) -> Dispute:
     return Dispute(view=view, now=now)
 
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class DisputeEdge:
-    node: Dispute
-    cursor: str
-
-
-@strawberry.type
-class DisputeConnection:
-    edges: list[DisputeEdge]
-    page_info: PageInfo
-    total_count: int
-
-
-@strawberry.input
-class DisputeFilter:
-    status: DisputeStatus | None = None
-    level: Level | None = None
-    unit: str | None = None
-    category: str | None = None
-    channel: str | None = None
-    township: str | None = None
-    received_from: dt.datetime | None = None
-    received_to: dt.datetime | None = None
-    overdue: bool | None = None
-    external_ref: str | None = None
-    payer_id_number: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
-    payer_name: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
-
-
-@strawberry.type
-class TimelineEvent:
-    sequence: int
-    type: str
-    at: dt.datetime
-    recorded_at: dt.datetime
-    actor: str
-    actor_role: str
-    actor_unit: str | None
-    data: JSON
-    hash: str
-    position: int
-    backdated: bool = strawberry.field(description="The act happened earlier than it was recorded")
-
-
-class TimelineEventRecord(msgspec.Struct, gc=False):
-    """What a TimelineEvent's fields are read from (the same attribute names): a msgspec Struct
-    rather than the strawberry dataclass, as a timeline builds 1,000 of them and the resolver
-    only ever reads attributes. Not tracked by the GC: it holds plain data, in no cycle."""
-
-    sequence: int
-    type: str
-    at: dt.datetime
-    recorded_at: dt.datetime
-    actor: str
-    actor_role: str
-    actor_unit: str | None
-    data: Any
-    hash: str
-    position: int
-    backdated: bool
-
-
-@strawberry.type
-class Timeline:
-    case_number: str
-    events: list[TimelineEvent]
-    state: Dispute | None
-    as_of: dt.datetime | None
-
-
-@strawberry.type
-class Verification:
-    case_number: str
-    valid: bool
-    events: int
-    head_hash: str
-    first_invalid_sequence: int | None
-    problems: list[str]
-
-
-@strawberry.type
-class UnitStats:
-    unit: str
-    received: int
-    handled: int
-    concluded: int
-    overdue_now: int
-    missed_deadlines: int
-    on_time_rate: float | None
-
-
-@strawberry.type
-class GroupStats:
-    key: str
-    received: int
-    settled: int
-    overdue_now: int
-    missed_deadlines: int
-    on_time_rate: float | None
-
-
-@strawberry.type
-class Supervision:
-    period_from: dt.date
-    period_to: dt.date
-    units: list[UnitStats]
-    by_category: list[GroupStats]
-    by_channel: list[GroupStats]
-    by_township: list[GroupStats]
-    received: int
-    settled: int
-    settled_on_spot_share: float | None
-    settled_without_escalation_share: float | None
-    settled_in_one_visit_share: float | None
-    objected: int
-    units_with_missed_deadlines: list[str] = strawberry.field(description="Most misses first: the basis for a 通报")
-
-
-@strawberry.type
-class AccessLogEntry:
-    id: int
-    at: dt.datetime
-    subject: str
-    role: str
-    unit: str | None
-    case_number: str
-    fields: list[str]
-    reason: str
-
-
-@strawberry.type
-class ProjectionState:
-    name: str
-    position: int
-    lag: int
-
-
-def share(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
-
-
-def as_json(value: Any) -> JSON:
-    return value  # type: ignore[no-any-return]

@@ -1,0 +1,120 @@
+"""Supervision figures for a period of intake: per unit, category, channel and township."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from application.errors import Forbidden
+from domain.values import Role
+from interfaces.graphql import threads
+from interfaces.graphql.context import Info
+from projections import queries as q
+
+SUPERVISION_ROLES = frozenset({Role.TASKFORCE, Role.AUDITOR, Role.LEGAL})
+
+
+@strawberry.type
+class UnitStats:
+    unit: str
+    received: int
+    handled: int
+    concluded: int
+    overdue_now: int
+    missed_deadlines: int
+    on_time_rate: float | None
+
+
+@strawberry.type
+class GroupStats:
+    key: str
+    received: int
+    settled: int
+    overdue_now: int
+    missed_deadlines: int
+    on_time_rate: float | None
+
+
+@strawberry.type
+class Supervision:
+    period_from: dt.date
+    period_to: dt.date
+    units: list[UnitStats]
+    by_category: list[GroupStats]
+    by_channel: list[GroupStats]
+    by_township: list[GroupStats]
+    received: int
+    settled: int
+    settled_on_spot_share: float | None
+    settled_without_escalation_share: float | None
+    settled_in_one_visit_share: float | None
+    objected: int
+    units_with_missed_deadlines: list[str] = strawberry.field(description="Most misses first: the basis for a 通报")
+
+
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+
+def _supervision(report: q.SupervisionReport) -> Supervision:
+    def group(items: dict[str, q.Stats]) -> list[GroupStats]:
+        return [
+            GroupStats(
+                key=k,
+                received=s.received,
+                settled=s.concluded,
+                overdue_now=s.overdue_now,
+                missed_deadlines=s.missed,
+                on_time_rate=s.on_time_rate,
+            )
+            for k, s in items.items()
+        ]
+
+    return Supervision(
+        period_from=report.period_from,
+        period_to=report.period_to,
+        units=[
+            UnitStats(
+                unit=u,
+                received=s.received,
+                handled=s.handled,
+                concluded=s.concluded,
+                overdue_now=s.overdue_now,
+                missed_deadlines=s.missed,
+                on_time_rate=s.on_time_rate,
+            )
+            for u, s in report.units.items()
+        ],
+        by_category=group(report.by_category),
+        by_channel=group(report.by_channel),
+        by_township=group(report.by_township),
+        received=report.received,
+        settled=report.settled,
+        settled_on_spot_share=share(report.settled_on_spot, report.received),
+        settled_without_escalation_share=share(report.settled_without_escalation, report.settled),
+        settled_in_one_visit_share=share(report.settled_in_one_visit, report.received),
+        objected=report.objected,
+        units_with_missed_deadlines=report.late_units,
+    )
+
+
+async def resolve_supervision(
+    info: Info, from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date
+) -> Supervision:
+    ctx = info.context
+    if ctx.actor.role not in SUPERVISION_ROLES:
+        raise Forbidden("supervision figures are for the task-force office, auditors and legal staff")
+    if to < from_:
+        raise ValueError("to: must not be before from")
+    report: q.SupervisionReport = await threads.run_sync(ctx.reads.query, q.supervision, from_, to, ctx.now)
+    return _supervision(report)
+
+
+@strawberry.type
+class SupervisionQuery:
+    supervision: Supervision = strawberry.field(resolver=resolve_supervision)
