@@ -61,5 +61,5 @@ def console_routes(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, chec
     from interfaces.console.reading import Reader
     from interfaces.console.router import build_router
 
-    reader = Reader(fengqiao, reads, checkpoints, production=settings.production)
+    reader = Reader(fengqiao, reads, checkpoints, production=settings.production, executor=settings.graphql_executor)
     return [_root, static, *build_router(fengqiao, reader, secret=settings.secret, production=settings.production)]

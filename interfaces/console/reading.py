@@ -16,7 +16,7 @@ from application.reads import ReadSide
 from domain.values import Actor
 from interfaces.graphql.context import Context, request_context
 from interfaces.graphql.errors import code_of
-from interfaces.graphql.schema import build_schema
+from interfaces.graphql.schema import FAST, build_schema
 
 DEADLINE_FIELDS = "kind dueAt dueOn metAt overdue provisional derivation unit"
 LIST_FIELDS = f"""
@@ -108,9 +108,10 @@ class Reader:
     reads: ReadSide
     checkpoints: CheckpointStore
     production: bool
+    executor: str = FAST  # the same execution as the API's (FENGQIAO_GRAPHQL_EXECUTOR)
 
     def __post_init__(self) -> None:
-        self.schema = build_schema(production=self.production)
+        self.schema = build_schema(production=self.production, executor=self.executor)
 
     def context(self, actor: Actor, reason: str | None) -> Context:
         """The same context as the GraphQL controller builds for a request."""
