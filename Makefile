@@ -51,7 +51,7 @@ test: $(STAMP) $(TEST_TOOLS) ## Run the whole test suite (PostgreSQL tests too w
 .PHONY: lint
 lint: $(STAMP) ## ruff, mypy and the import-layer contracts
 	$(BIN)/ruff check domain application projections interfaces infrastructure tests
-	$(BIN)/mypy domain application
+	$(BIN)/mypy --strict domain application projections interfaces infrastructure
 	$(BIN)/lint-imports
 
 .PHONY: clean

@@ -1,4 +1,5 @@
-"""The one place that reads the environment."""
+"""The one place that reads the environment. What it reads becomes `application.settings.Settings`,
+which every other module receives."""
 
 from __future__ import annotations
 
@@ -7,55 +8,17 @@ import os
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from application.policy import StorePolicy
+from application.settings import Settings, StoreConfig
 from infrastructure.files import private_dir
 
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
-
-
-@dataclass(frozen=True)
-class StoreConfig:
-    kind: str  # "sqlite" or "postgresql"
-    sqlite_path: Path | None = None
-    host: str = ""
-    port: int = 5432
-    dbname: str = ""
-    user: str = ""
-    password: str = ""
-    schema: str = ""
-    pool_size: int = 10
-    max_overflow: int = 10
-    lock_timeout: int = 5
-    connect_timeout: int = 2
-
-
-@dataclass(frozen=True)
-class Settings:
-    var_dir: Path
-    store: StoreConfig
-    secret: bytes
-    data_key: bytes
-    mode: str = "development"
-    graphql_executor: str = "fast"  # or "stock": strawberry's own execution (see interfaces/graphql/fast)
-    signing_key: bytes = b""  # Ed25519 seed (32 bytes) that signs checkpoints
-    checkpoint_dir: Path | None = None
-    checkpoint_interval: int = 3600
-    projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
-    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
-    metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
-    policy: StorePolicy = field(default_factory=StorePolicy)
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def production(self) -> bool:
-        return self.mode == "production"
 
 
 def parse_database_url(url: str, var_dir: Path, env: dict[str, str] | None = None) -> StoreConfig:
@@ -229,3 +192,14 @@ def graphql_executor(env: dict[str, str]) -> str:
     if executor not in ("fast", "stock"):
         raise ConfigurationError("FENGQIAO_GRAPHQL_EXECUTOR: expected fast or stock")
     return executor
+
+
+__all__ = [
+    "ConfigurationError",
+    "Settings",
+    "StoreConfig",
+    "graphql_executor",
+    "load_settings",
+    "parse_database_url",
+    "store_policy",
+]

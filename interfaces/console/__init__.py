@@ -25,7 +25,7 @@ from litestar.static_files import create_static_files_router
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.settings import Settings
+from application.settings import Settings
 from interfaces.console.auth import PREFIX, PUBLIC_PATHS
 
 log = logging.getLogger("fengqiao.console")

@@ -3,9 +3,10 @@ values (domain.vocabulary), with "—" for a value that is not there."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from domain import vocabulary as v
+from domain.derivations import derivation
 from interfaces.console.i18n import DATA_FIELDS, DEFAULT_LANG, HTML_LANG, TEXT, TOKEN_PROBLEMS_ZH
 
 
@@ -56,6 +57,10 @@ class Words:
             return self._name(v.DEADLINE_KIND, code)
         template = "{}（{}）" if self.lang == v.ZH else "{} ({})"
         return template.format(self._name(v.DEADLINE_KIND, code), rule.say(self.lang))
+
+    def derivation(self, lines: Iterable[str]) -> list[str]:
+        """A stored derivation in the page's language."""
+        return derivation(lines, self.lang)
 
     def deadline_short(self, code: str) -> str:
         return self._name(v.DEADLINE_KIND, code)

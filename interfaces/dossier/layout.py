@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Table, TableStyle
 
 from domain import vocabulary as v
+from domain.derivations import derivation
 from domain.values import Actor
 from interfaces.dossier.fonts import register_fonts
 
@@ -180,4 +181,4 @@ class Flow:
     def derivation(self, lines: Iterable[str], title: str) -> None:
         """How a date was derived, each stored line said in Chinese."""
         self.add(self.p(text(title), self.s.caption))
-        self.add(*(self.p("· " + text(line), self.s.note) for line in v.derivation(lines)))
+        self.add(*(self.p("· " + text(line), self.s.note) for line in derivation(lines)))

@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from infrastructure.settings import Settings
+from application.settings import Settings
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.limits import refuse_deep_bodies

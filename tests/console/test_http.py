@@ -260,3 +260,13 @@ def test_english_on_request_and_remembered(client: TestClient[Any], runtime: Any
 def test_root_leads_to_the_console(client: TestClient[Any]) -> None:
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 302 and r.headers["location"] == "/console/"
+
+
+def test_the_case_page_says_each_derivation_in_the_pages_language(client: TestClient[Any], runtime: Any) -> None:
+    case = register(client, runtime, "tax")
+    lists = re.compile(r'<ol class="derivation">(.*?)</ol>', re.S)
+    zh = "".join(lists.findall(page(client, f"/console/cases/{case['case_number']}", token(runtime, "auditor")).text))
+    assert "起算日" in zh and "《民法典》第二百零一条" in zh
+    assert "not counted" not in zh  # (the event's stored data, shown as stored, stays as it is)
+    en = "".join(lists.findall(page(client, f"/console/cases/{case['case_number']}?lang=en", token(runtime, "auditor")).text))
+    assert "not counted (Civil Code art. 201)" in en

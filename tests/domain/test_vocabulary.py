@@ -21,6 +21,7 @@ from domain.calendar import (
     period_in_months,
     working_day_deadline,
 )
+from domain.derivations import derivation, derivation_line
 from domain.values import (
     BUILTIN_UNITS,
     TOWNSHIPS,
@@ -139,14 +140,14 @@ def test_every_derivation_line_the_code_writes_reads_in_chinese() -> None:
     prefixes = {re.split(r"[: ]", line, maxsplit=1)[0] for line in lines}
     assert prefixes >= {"received", "accepted", "skipped", "counted", "start", "rule", "nominal", "last", "due",
                         "calendar", "provisional", "the"}  # every form the code writes is in the sample
-    left = {line: zh for line in lines if ENGLISH.search(VERSION.sub("", zh := v.derivation_line(line)))}
+    left = {line: zh for line in lines if ENGLISH.search(VERSION.sub("", zh := derivation_line(line)))}
     assert left == {}
-    assert all(v.derivation_line(line) != line for line in lines)
+    assert all(derivation_line(line) != line for line in lines)
 
 
 def test_derivation_lines_in_their_chinese_form() -> None:
     deadline = working_day_deadline(date(2025, 9, 26), 1, CAL, start_label="the day of the transfer")
-    assert v.derivation(deadline.derivation) == [
+    assert derivation(deadline.derivation) == [
         "起算日：2025-09-26（星期五），为转交之日；当日不计入期间（《民法典》第二百零一条）",
         "计算规则：起算日后第1个工作日24:00（北京时间）届满",
         "跳过 2025-09-27（星期六，周末）",
@@ -155,30 +156,30 @@ def test_derivation_lines_in_their_chinese_form() -> None:
         f"工作日历版本：{CAL.version}",
     ]
     window = period_in_days(date(2026, 12, 8), 60, CAL, label="the day the party knew of the act")
-    assert v.derivation(window.derivation)[3:6] == [
+    assert derivation(window.derivation)[3:6] == [
         "跳过 2027-02-06（星期六，周末；2027年放假通知尚未载入，仅按周末计）",
         "跳过 2027-02-07（星期日，周末；2027年放假通知尚未载入，仅按周末计）",
         "最后一日：2027-02-08（星期一），为顺延后的第一个工作日",
     ]
-    assert v.derivation_line("skipped 2024-10-01 (Tue): 国庆节 holiday") == "跳过 2024-10-01（星期二，国庆节假期）"
+    assert derivation_line("skipped 2024-10-01 (Tue): 国庆节 holiday") == "跳过 2024-10-01（星期二，国庆节假期）"
 
 
 def test_holiday_names_read_in_chinese_whatever_the_notice_called_them() -> None:
     calendar = CAL.with_year(YearSchedule(year=2027, notice="test", days_off={date(2027, 10, 1): "National Day"},
                                           make_up_working_days=()))
     line = f"skipped {calendar.explain_day(date(2027, 10, 1))}"
-    assert v.derivation_line(line) == "跳过 2027-10-01（星期五，国庆节假期）"
+    assert derivation_line(line) == "跳过 2027-10-01（星期五，国庆节假期）"
     assert v.holiday_name("春节", v.EN) == "Spring Festival"
     provisional = "skipped 2027-01-01 (Fri): 元旦 statutory holiday (provisional: no notice loaded for 2027)"
-    assert v.derivation_line(provisional) == "跳过 2027-01-01（星期五，元旦法定节假日（暂定）；2027年放假通知尚未载入）"
+    assert derivation_line(provisional) == "跳过 2027-01-01（星期五，元旦法定节假日（暂定）；2027年放假通知尚未载入）"
     # A holiday's name is a known name or one word, so a longer form is not read as a shorter one.
     odd = "skipped 2027-01-01 (Fri): New Year statutory holiday (provisional: no notice loaded for 2027)"
-    assert v.derivation_line(odd) == odd
+    assert derivation_line(odd) == odd
 
 
 def test_a_line_of_an_unknown_form_is_shown_as_it_is_and_english_stays_english() -> None:
     odd = "start: 2027-01-04 (Mon), the day of the designation; not counted (Civil Code art. 201)"
-    assert v.derivation_line(odd) == odd
-    assert v.derivation(["something new", "calendar: x"]) == ["something new", "工作日历版本：x"]
+    assert derivation_line(odd) == odd
+    assert derivation(["something new", "calendar: x"]) == ["something new", "工作日历版本：x"]
     line = "counted 2026-11-24 (Tue): working day 1 of 1"
-    assert v.derivation_line(line, v.EN) == line
+    assert derivation_line(line, v.EN) == line

@@ -1,0 +1,50 @@
+"""The service's settings as every module receives them (read from the environment only by
+`infrastructure/settings.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from application.policy import StorePolicy
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    kind: str  # "sqlite" or "postgresql"
+    sqlite_path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    password: str = ""
+    schema: str = ""
+    pool_size: int = 10
+    max_overflow: int = 10
+    lock_timeout: int = 5
+    connect_timeout: int = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    store: StoreConfig
+    secret: bytes
+    data_key: bytes
+    mode: str = "development"
+    graphql_executor: str = "fast"  # or "stock": strawberry's own execution (see interfaces/graphql/fast)
+    signing_key: bytes = b""  # Ed25519 seed (32 bytes) that signs checkpoints
+    checkpoint_dir: Path | None = None
+    checkpoint_interval: int = 3600
+    projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
+    metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
+    policy: StorePolicy = field(default_factory=StorePolicy)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+
+__all__ = ["Settings", "StoreConfig"]
