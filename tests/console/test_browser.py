@@ -117,7 +117,7 @@ def test_auditor_sees_every_queue_and_personal_data_masked(browser: Browser, con
     assert browser.one("#verification").get_attribute("data-valid") == "true"
     # Every deadline has its derivation on hover and in a details element.
     due = browser.one("#deadlines .due")
-    assert "rule: due by the end" in due.get_attribute("title")
+    assert "计算规则：起算日后第" in due.get_attribute("title")  # the derivation, in the page's language
     assert browser.all("#deadlines details ol.derivation li")
     no_errors(browser)
     browser.screenshot("auditor-case")
