@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from application.errors import DisputeNotFound, Forbidden
+from application.registry import ACCEPTING, BY_NAME, HANDLING, commands_of
 from domain.values import Actor, Role
 
-# command -> roles that may issue it, and which unit relation the role needs
-CLERK_COMMANDS = frozenset(
-    {"resolve_on_spot", "transfer", "feedback", "objection", "archive", "satisfaction"}
-)
-HANDLER_COMMANDS = frozenset({"sign_for", "return", "progress", "conclude", "escalate"})
-TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice"})
-LEGAL_COMMANDS = frozenset({"remedy_guidance"})
-RISK_ROLES = frozenset({Role.CLERK, Role.HANDLER, Role.TASKFORCE})
+# command -> roles that may issue it, and which unit relation the role needs (application/registry.py)
+CLERK_COMMANDS = commands_of(Role.CLERK, ACCEPTING) - {"risk_flag"}
+HANDLER_COMMANDS = commands_of(Role.HANDLER, HANDLING) - {"risk_flag"}
+TASKFORCE_COMMANDS = commands_of(Role.TASKFORCE) - {"risk_flag"}
+LEGAL_COMMANDS = commands_of(Role.LEGAL)
+RISK_ROLES = BY_NAME["risk_flag"].role_names
 READ_ALL_ROLES = frozenset({Role.TASKFORCE, Role.LEGAL, Role.AUDITOR, Role.SYSTEM})
 UNMASKED_ROLES = frozenset({Role.LEGAL})
 
