@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import jwt
 
+from application import registry
 from faults.harness import (
     COMMANDS,
     FUTURE,
@@ -46,6 +47,7 @@ from faults.harness import (
     deployment,
     registration,
 )
+from interfaces.graphql.inputs import variables_for
 
 NAME = "security"
 
@@ -58,13 +60,7 @@ ACCESS_LOG_ROLES = {"auditor", "taskforce", "legal"}
 SUPERVISION_ROLES = {"taskforce", "auditor", "legal"}
 PII_SEARCH_ROLES = {"legal", "clerk", "handler"}
 DOSSIER_ROLES = {"legal", "auditor", "taskforce", "clerk", "handler"}
-MUTATION_OF = {
-    "resolve-on-spot": "resolveOnSpot", "transfer": "transferDispute", "sign-for": "signForTransfer",
-    "return": "returnDispute", "progress": "recordProgress", "conclude": "concludeDispute",
-    "escalate": "escalateDispute", "deliberation": "recordDeliberation", "feedback": "giveFeedback",
-    "objection": "raiseObjection", "remedy-guidance": "giveRemedyGuidance", "archive": "archiveDispute",
-    "risk-flag": "flagRisk", "supervision-notice": "issueSupervisionNotice", "satisfaction": "recordSatisfaction",
-}
+MUTATION_OF = {spec.path: spec.operation for spec in registry.CASE_COMMANDS}  # the typed mutations
 OUTCOME_CODE = {"Denied": "403", "NotFound": "404", "InvalidInput": "400", "NotAllowed": "409", "Conflict": "409",
                 "CommandSuccess": "recorded", "Unavailable": "503"}
 PASSED = {"400", "409"}  # past every access check; refused for the future date or the status: nothing recorded
@@ -252,9 +248,10 @@ class Matrix:
 
     def _mutation(self, actor: Actor, caller: Caller, ref: str, case: Case | None, command: str) -> None:
         field_name = MUTATION_OF[command]
-        query = (f"mutation($id: String!, $input: JSON!) {{ {field_name}(id: $id, input: $input) "
+        spec = next(s for s in registry.CASE_COMMANDS if s.path == command)
+        query = (f"mutation($id: String!, $input: {spec.input_name}!) {{ {field_name}(caseNumber: $id, input: $input) "
                  "{ __typename } }")
-        r = caller.graphql(query, {"id": ref, "input": {**command_body(command), "at": FUTURE}})
+        r = caller.graphql(query, {"id": ref, "input": variables_for(spec.input, {**command_body(command), "at": FUTURE})})
         typename = ((r.json().get("data") or {}).get(field_name) or {}).get("__typename") if r.status_code == 200 else None
         got = OUTCOME_CODE.get(str(typename), f"HTTP {r.status_code} {typename}")
         self.outcomes[f"GraphQL {got}"] += 1
@@ -262,9 +259,9 @@ class Matrix:
                      expect_command(actor, command, case))
 
     def _register_mutation(self, actor: Actor, caller: Caller, unit: str) -> None:
-        query = "mutation($input: JSON!) { registerDispute(input: $input) { __typename } }"
+        query = "mutation($input: RegisterInput!) { registerDispute(input: $input) { __typename } }"
         body = {**registration(unit, f"sec-reg-{uuid.uuid4().hex[:8]}"), "at": FUTURE}
-        r = caller.graphql(query, {"input": body})
+        r = caller.graphql(query, {"input": variables_for(registry.REGISTER.input, body)})
         typename = ((r.json().get("data") or {}).get("registerDispute") or {}).get("__typename")
         self._expect("GraphQL mutations", f"{actor.label} registerDispute for {unit}",
                      OUTCOME_CODE.get(str(typename), str(typename)), expect_register(actor, unit))
@@ -506,14 +503,15 @@ def schemathesis_rest(dep: Deployment, refs: list[str], scanner: PiiScanner, exa
 
     schema = schemathesis.openapi.from_url(f"{dep.url}/schema/openapi.json")
     role_of = {
-        "registerDispute": ("clerk", "tax"), "resolveOnSpot": ("clerk", "tax"), "transferDispute": ("clerk", "tax"),
-        "giveFeedback": ("clerk", "tax"), "raiseObjection": ("clerk", "tax"), "archiveDispute": ("clerk", "tax"),
-        "flagRisk": ("clerk", "tax"), "recordSatisfaction": ("clerk", "tax"),
-        "signForTransfer": ("handler", "hrss"), "returnDispute": ("handler", "hrss"),
-        "recordProgress": ("handler", "hrss"), "concludeDispute": ("handler", "hrss"),
-        "escalateDispute": ("handler", "hrss"), "recordDeliberation": ("taskforce", None),
-        "issueSupervisionNotice": ("taskforce", None), "addUnit": ("taskforce", None),
-        "giveRemedyGuidance": ("legal", None), "downloadDossier": ("auditor", None),
+        "registerDispute": ("clerk", "tax"), "resolveOnSpotDispute": ("clerk", "tax"), "transferDispute": ("clerk", "tax"),
+        "giveFeedbackDispute": ("clerk", "tax"), "raiseObjectionDispute": ("clerk", "tax"), "archiveDispute": ("clerk", "tax"),
+        "flagRiskDispute": ("clerk", "tax"), "recordSatisfactionDispute": ("clerk", "tax"),
+        "signForDispute": ("handler", "hrss"), "returnDispute": ("handler", "hrss"),
+        "recordProgressDispute": ("handler", "hrss"), "concludeDispute": ("handler", "hrss"),
+        "escalateDispute": ("handler", "hrss"), "recordDeliberationDispute": ("taskforce", None),
+        "issueSupervisionNoticeDispute": ("taskforce", None), "addUnit": ("taskforce", None),
+        "giveRemedyGuidanceDispute": ("legal", None), "downloadDossier": ("auditor", None),
+        "getDispute": ("auditor", None),
     }
     codes: Counter[int] = Counter()
     errors: list[str] = []

@@ -72,7 +72,7 @@ class SearchController(Controller):
         except ReadError as e:
             if e.code == "FORBIDDEN":
                 return again(t("search_pii_denied"), 403)
-            if e.code == "BAD_INPUT":
+            if e.code == "BAD_USER_INPUT":
                 return again(e.message, 400)
             return console.read_error(request, e)
         rows = console.list_rows([edge["node"] for edge in page["edges"]], console.now())

@@ -11,6 +11,7 @@ from domain.values import Role
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info, case_view
 from interfaces.graphql.dispute import Dispute, DisputeStatus, Level, dispute_of
+from interfaces.graphql.enums import Category, Channel
 from interfaces.graphql.instants import utc
 from projections import queries as q
 
@@ -43,8 +44,8 @@ class DisputeFilter:
     status: DisputeStatus | None = None
     level: Level | None = None
     unit: str | None = None
-    category: str | None = None
-    channel: str | None = None
+    category: Category | None = None
+    channel: Channel | None = None
     township: str | None = None
     received_from: dt.datetime | None = None
     received_to: dt.datetime | None = None
@@ -72,8 +73,8 @@ async def resolve_disputes(
         status=f.status.value if f.status else None,
         level=f.level.value if f.level else None,
         unit=f.unit,
-        category=f.category,
-        channel=f.channel,
+        category=f.category.value if f.category else None,
+        channel=f.channel.value if f.channel else None,
         township=f.township,
         received_from=utc(f.received_from, "receivedFrom"),
         received_to=utc(f.received_to, "receivedTo"),

@@ -7,7 +7,7 @@ The API's controller and the console (which runs the same schema in process) bot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
 
@@ -32,6 +32,7 @@ class Context:
     now: datetime  # one instant for the whole request: every overdue flag is judged at it
     case_loader: DataLoader[str, CaseView | None]  # by case number, within the caller's reach
     access_reason: str | None
+    response_headers: dict[str, str] = field(default_factory=dict)  # set by resolvers, sent with the answer
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import anyio.to_thread
 import msgspec
+from cross_web import HTTPException as StrawberryHTTPException
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.exceptions import NotFoundException, ValidationException
@@ -28,7 +29,7 @@ from strawberry.litestar.controller import GraphQLResource
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from interfaces.graphql.context import Context, request_context
+from interfaces.graphql.context import request_context
 from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
@@ -37,16 +38,34 @@ CONSISTENCY_WAIT = 5.0
 __all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
 
-async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
+async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> dict[str, int] | None:
+    """Read-your-writes: wait for the read models to include the position the caller names.
+    None when they do (or none was named); {requested, reached} when the wait timed out."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
-        return
+        return None
     try:
         position = int(raw)
     except ValueError:
         raise ValidationException(f"{CONSISTENCY_HEADER}: expected a notification id (an integer)") from None
-    if position > 0:
-        await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT))
+    if position > 0 and not await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT)):
+        status = await anyio.to_thread.run_sync(reads.runner.status)
+        reached = min((p["position"] for p in status["projections"].values()), default=0)
+        return {"requested": position, "reached": int(reached)}
+    return None
+
+
+def _with_consistency(response: Response[Any], consistency: dict[str, int]) -> None:
+    """An answer given before the read models reached the caller's write says so: a header, and
+    `extensions.consistency` in the body."""
+    response.headers["X-Consistency-Reached"] = "false"
+    try:
+        body = msgspec.json.decode(response.content) if isinstance(response.content, (bytes, str)) else None
+    except msgspec.DecodeError:
+        return
+    if isinstance(body, dict):
+        body.setdefault("extensions", {})["consistency"] = consistency
+        response.content = encode_json(body)
 
 
 def access_reason(raw: str | None) -> str | None:
@@ -75,16 +94,32 @@ def graphql_controller(
 
         @get(raises=[ValidationException, NotFoundException])
         async def handle_http_get(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
+            return await self.answer(request)
 
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
+            return await self.answer(request)
 
-        async def context_for(self, request: Request[Any, Any, Any]) -> Context:
-            await _wait_for_position(request, reads)
+        async def answer(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
+            consistency = await _wait_for_position(request, reads)
             reason = access_reason(request.headers.get("x-access-reason"))
-            return request_context(fengqiao, reads, checkpoints, request.user, reason)
+            context = request_context(fengqiao, reads, checkpoints, request.user, reason)
+            response = await self.execute_request(request=request, context=context, root_value=None)
+            response.headers.update(context.response_headers)
+            if consistency is not None:
+                _with_consistency(response, consistency)
+            return response
+
+        async def execute_request(self, request: Request[Any, Any, Any], context: Any, root_value: Any) -> Response[GraphQLResource | str]:
+            # strawberry answers what it refuses before the schema runs (a body that is not JSON, no
+            # query, a batch) in plain text: a GraphQL client reads errors[].extensions.code instead.
+            try:
+                return await self.run(request, context=context, root_value=root_value)
+            except StrawberryHTTPException as e:
+                from interfaces.http.errors import graphql_problem
+                from interfaces.http.problems import code_for_status
+
+                return graphql_problem(code_for_status(e.status_code), e.reason, status=e.status_code)
 
         def get_route_handlers(self) -> list[BaseRouteHandler]:
             # No subscriptions are served: strawberry's websocket route is left out.

@@ -48,11 +48,17 @@ async def _run(spec: registry.CommandSpec, request: Request[Actor, Any, Any], re
     return result
 
 
+def _body(struct: Any) -> Any:
+    """The handler's `data` annotation: the command's Struct as a JSON body (made per command)."""
+    body: Any = JSONBody
+    return body[struct]
+
+
 def _register(spec: registry.CommandSpec) -> HTTPRouteHandler:
     async def handler(request: Request[Actor, Any, Any], data: Any, fengqiao: NamedDependency[Fengqiao]) -> Response[cmd.CommandResult]:
         return _answer(await _run(spec, request, None, data, fengqiao), 201)
 
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[spec.input]}
+    handler.__annotations__ = {**handler.__annotations__, "data": _body(spec.input)}
     handler.__name__ = spec.operation
     return post("/api/v1/disputes", status_code=201, **openapi.command_operation(spec))(handler)
 
@@ -68,7 +74,7 @@ def _case_command(spec: registry.CommandSpec) -> HTTPRouteHandler:
 
     # A command whose fields are all optional (sign-for, archive) accepts an empty body.
     handler = body_optional if spec.optional_body else with_body
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[struct | None] if spec.optional_body else JSONBody[struct]}
+    handler.__annotations__ = {**handler.__annotations__, "data": _body(struct | None if spec.optional_body else struct)}
     handler.__name__ = spec.operation
     return post(f"{CASE_PATH}/{spec.path}", status_code=200, **openapi.command_operation(spec))(handler)
 

@@ -116,6 +116,11 @@ GRAPHQL_CODES = {
     "too_large": "BAD_USER_INPUT",
     "unsupported_media_type": "BAD_USER_INPUT",
     "method_not_allowed": "BAD_USER_INPUT",
+    "rejected": "CONFLICT",
+    "conflict": "CONFLICT",
+    "in_progress": "CONFLICT",
+    "idempotency_key_reused": "CONFLICT",
+    "internal": "INTERNAL",
 }
 
 

@@ -9,8 +9,8 @@ from tests.graphql.support import ID_MASKED, ID_NUMBER, NAME, NAME_MASKED, PHONE
 
 CASE = "GP-2026-000001"
 PAYER = "payer { kind name idNumber phone unmasked }"
-WHOLE = {"kind": "individual", "name": NAME, "idNumber": ID_NUMBER, "phone": PHONE, "unmasked": True}
-MASKED = {"kind": "individual", "name": NAME_MASKED, "idNumber": ID_MASKED, "phone": PHONE_MASKED, "unmasked": False}
+WHOLE = {"kind": "INDIVIDUAL", "name": NAME, "idNumber": ID_NUMBER, "phone": PHONE, "unmasked": True}
+MASKED = {"kind": "INDIVIDUAL", "name": NAME_MASKED, "idNumber": ID_MASKED, "phone": PHONE_MASKED, "unmasked": False}
 TIMELINE = 'query($n: String!) { timeline(caseNumber: $n) { events { type data } } }'
 
 
