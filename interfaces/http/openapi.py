@@ -150,7 +150,14 @@ def _operation(path: str, method: str, operation: dict[str, Any], examples: dict
         for status in ("200",):
             responses.setdefault(status, {"description": "A GraphQL answer"})["headers"] = {
                 "X-Consistency-Reached": _RESPONSE_HEADERS["X-Consistency-Reached"]}
-    for status, response in responses.items():
+    for status, given in list(responses.items()):
+        response = given
+        if path.startswith("/api/") and status[:1] in "45" and MEDIA_TYPE not in given.get("content", {}):
+            # Litestar's own 400 (its validation body) and plain JSON errors: every error is a problem.
+            response = _problem_response(int(status))
+            if status != "400" and given.get("description"):
+                response["description"] = given["description"]
+            responses[status] = response
         if status in RETRY_STATUSES:
             response.setdefault("headers", {})["Retry-After"] = _RESPONSE_HEADERS["Retry-After"]
     if operation.get("operationId") in examples:
