@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
@@ -60,15 +61,26 @@ async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
     return None if view is None else dispute_of(view, info.context.now)
 
 
+def page_size(first: int | None, default: int, maximum: int) -> int:
+    """The page size asked for, refused (BAD_USER_INPUT) rather than cut when over the maximum."""
+    size = default if first is None else first
+    if size < 0:
+        raise ValueError("first: must not be negative")
+    if size > maximum:
+        raise ValueError(f"first: at most {maximum} (asked for {size}); page with `after`")
+    return size
+
+
 async def resolve_disputes(
-    info: Info, filter: DisputeFilter | None = None, first: int | None = 50, after: str | None = None  # noqa: A002
+    info: Info,
+    filter: DisputeFilter | None = None,  # noqa: A002
+    first: Annotated[int | None, strawberry.argument(description=f"At most {q.MAX_PAGE}; more is BAD_USER_INPUT")] = 50,
+    after: str | None = None,
 ) -> DisputeConnection:
     ctx = info.context
     f = filter or DisputeFilter()
     digest = _payer_digest(info, f)
-    first = 50 if first is None else first
-    if first < 0:
-        raise ValueError("first: must not be negative")
+    first = page_size(first, 50, q.MAX_PAGE)
     criteria = q.CaseFilter(
         status=f.status.value if f.status else None,
         level=f.level.value if f.level else None,
