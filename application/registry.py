@@ -10,9 +10,11 @@ its domain rule.
 from __future__ import annotations
 
 import hashlib
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
@@ -151,3 +153,39 @@ def run(app: Any, spec: CommandSpec, ref: str | None, command: cmd.Command, acto
     if spec.on_case:
         return use_case(ref, command, actor, idempotency)
     return use_case(command, actor, idempotency)
+
+
+BY_OPERATION: dict[str, CommandSpec] = {c.operation: c for c in COMMANDS}
+
+
+def allowed_values(struct: type[msgspec.Struct], path: str) -> list[str] | None:
+    """The values an enum field takes (`payer.kind`, `insurance_types[0]`), None if it is no enum."""
+    annotation: Any = struct
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        annotation = _unwrap(annotation)
+        if part.isdigit() and get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, msgspec.Struct)):
+            return None
+        fields = {f.name: f.type for f in msgspec.structs.fields(annotation)}
+        if part not in fields:
+            return None
+        annotation = fields[part]
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Annotated[X, ...] -> X; X | None -> X (the first member that is not None)."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+            annotation = structs[0] if structs else members[0]
+        else:
+            return annotation

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
+from application import registry
 from application.errors import (
     CommandRejected,
     ConcurrencyConflict,
@@ -58,12 +59,21 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     message = str(first.get("message", exc.detail))
     key = first.get("key")
     field = field_of(message, key if isinstance(key, str) else None) or "body"
-    message = readable(message)
+    message = readable(message) + _allowed(request, field, message)
     if field not in message:
         message = f"{field}: {message}"
     if _is_graphql(request):
         return graphql_problem("invalid_input", message, field=field)
     return problem("invalid_input", message, field=field)
+
+
+def _allowed(request: Request[Any, Any, Any], field: str, message: str) -> str:
+    """An unknown enum value: say which values the field takes."""
+    if "Invalid enum value" not in message:
+        return ""
+    spec = registry.BY_OPERATION.get(getattr(request.scope.get("route_handler"), "operation_id", None) or "")
+    values = None if spec is None else registry.allowed_values(spec.input, field)
+    return "" if not values else f"; allowed: {', '.join(values)}"
 
 
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -188,3 +188,13 @@ def test_a_registration_has_location_and_a_replay_says_so(client, auth):
     assert {k: located.json()[k] for k in ("id", "case_number", "status", "version")} == {
         "id": first.json()["id"], "case_number": first.json()["case_number"], "status": "ACCEPTED", "version": 1}
     assert client.get(first.headers["Location"], headers=auth("clerk", "hrss")).status_code == 404
+
+
+def test_an_unknown_enum_value_lists_the_allowed_ones(client, auth):
+    body = {**register_body(), "payer": {**register_body()["payer"], "kind": "company"}}
+    answer = client.post("/api/v1/disputes", json=body, headers=auth("clerk", "tax"))
+    channel = client.post("/api/v1/disputes", json={**register_body(), "channel": "carrier_pigeon"}, headers=auth("clerk", "tax"))
+
+    assert (answer.status_code, answer.json()["field"]) == (400, "payer.kind")
+    assert "allowed: individual, employer" in answer.json()["detail"]
+    assert channel.json()["field"] == "channel" and "hotline_12366" in channel.json()["detail"]
