@@ -335,10 +335,11 @@ class Matrix:
         self._expect("GraphQL disputes", f"{actor.label}: every case listed", (page.get("totalCount"), refs),
                      (len(visible), visible))
         for unit in ("tax", "hrss", "finance", "taskforce"):
-            query = "{ " + " ".join(f"{k.lower()}: queue(unit: \"{unit}\", kind: {k}) {{ externalRef payer {{ phone }} }}"
+            query = "{ " + " ".join(f"{k.lower()}: queue(unit: \"{unit}\", kind: {k}, first: 500) "
+                                    "{ edges { node { externalRef payer { phone } } } }"
                                     for k in QUEUE_KINDS) + " }"
             body = self._gql(caller, query)
-            seen = {n["externalRef"] for rows in (body.get("data") or {}).values() for n in rows or []}
+            seen = {e["node"]["externalRef"] for page in (body.get("data") or {}).values() for e in (page or {}).get("edges", [])}
             self._expect("GraphQL queue", f"{actor.label}: queues of {unit} within reach", seen - visible, set())
             self._expect("GraphQL queue", f"{actor.label}: queues of {unit} answered", self._codes(body), set())
         body = self._gql(caller, '{ supervision(from: "2020-01-01", to: "2030-12-31") { received units { unit received } } }')
