@@ -102,7 +102,8 @@ async def _run(info: Info, spec: registry.CommandSpec, ref: str | None, command:
         idem = registry.idempotency_key(spec, ref, command, key)
         result = await anyio.to_thread.run_sync(partial(registry.run, ctx.fengqiao, spec, ref, command, ctx.actor, idem))
     except InvalidCommand as e:
-        return InvalidInput(field=names(e.field), message=str(e).replace(e.field, names(e.field)))
+        field = "idempotencyKey" if e.field == "Idempotency-Key" else names(e.field)  # an argument here, not a header
+        return InvalidInput(field=field, message=str(e).replace(e.field, field))
     except CommandRejected as e:
         return NotAllowed(case_status=_status(e.status), message=str(e))
     except DisputeNotFound as e:

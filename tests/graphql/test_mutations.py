@@ -189,3 +189,13 @@ def test_success_and_refusal_select_the_status_side_by_side(api: Api):
     answer = api.data(q, {"id": CASE}, token=api.handler("tax"))["signForDispute"]
 
     assert answer == {"__typename": "NotAllowed", "caseStatus": "ACCEPTED"}
+
+
+def test_an_overlong_idempotency_key_is_invalid_input_naming_the_argument(api: Api):
+    q = "mutation($input: RegisterInput!, $k: String) { registerDispute(input: $input, idempotencyKey: $k) { __typename ... on InvalidInput { field } } }"
+    head = api.head()
+
+    answer = api.data(q, {"input": body(), "k": "k" * 201}, token=api.clerk("tax"))["registerDispute"]
+
+    assert answer == {"__typename": "InvalidInput", "field": "idempotencyKey"}
+    assert api.head() == head
