@@ -13,6 +13,7 @@ from typing import Any
 from litestar.openapi.datastructures import ResponseSpec
 
 from application import registry
+from interfaces.graphql.errors import CODES as GRAPHQL_CODES
 from interfaces.http.problems import MEDIA_TYPE, PROBLEMS, Problem
 
 SCHEME = "bearerAuth"
@@ -114,6 +115,35 @@ _RESPONSE_HEADERS = {
 }
 _OPERATION_IDS = {("/graphql", "get"): "queryGraphql", ("/graphql", "post"): "executeGraphql"}
 
+# What /graphql takes and answers, in GraphQL's own shapes (errors there are GraphQL errors, with
+# `extensions.code`, not problems).
+GRAPHQL_SCHEMAS: dict[str, Any] = {
+    "GraphQLRequest": {
+        "type": "object", "required": ["query"],
+        "properties": {"query": {"type": "string"}, "variables": {"type": ["object", "null"]},
+                       "operationName": {"type": ["string", "null"]}},
+    },
+    "GraphQLError": {
+        "type": "object", "required": ["message"],
+        "properties": {
+            "message": {"type": "string"},
+            "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "locations": {"type": "array", "items": {"type": "object", "properties": {
+                "line": {"type": "integer"}, "column": {"type": "integer"}}}},
+            "extensions": {"type": "object", "properties": {"code": {"type": "string", "enum": list(GRAPHQL_CODES)}}},
+        },
+    },
+    "GraphQLResponse": {
+        "type": "object",
+        "properties": {
+            "data": {"type": ["object", "null"]},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/GraphQLError"}},
+            "extensions": {"type": "object", "description": "`consistency: {requested, reached}` when a "
+                           "read-your-writes wait timed out"},
+        },
+    },
+}
+
 
 def complete(doc: dict[str, Any]) -> dict[str, Any]:
     """The generated document with what Litestar does not derive (edited in place, returned)."""
@@ -123,6 +153,7 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
         "description": "A token from `fengqiao token issue --subject NAME --role ROLE [--unit UNIT]`.",
     }
     doc["security"] = [{SCHEME: []}]
+    components.setdefault("schemas", {}).update(GRAPHQL_SCHEMAS)
     examples = {spec.operation: EXAMPLES.get(spec.name) for spec in registry.COMMANDS}
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
@@ -134,22 +165,21 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(path: str, method: str, operation: dict[str, Any], examples: dict[str, Any]) -> None:
     operation["operationId"] = _OPERATION_IDS.get((path, method), operation.get("operationId"))
+    parameters = operation.setdefault("parameters", [])
+    if path == "/graphql" or path.endswith("/dossier"):
+        parameters.append(_header("X-Access-Reason"))
+    if path == "/graphql":
+        parameters.append(_header("X-Consistency-Position"))
+        _graphql(method, operation, parameters)
+        return
+    if method == "post" and path.startswith("/api/v1/"):
+        parameters.append(_header("Idempotency-Key"))
     responses = operation.setdefault("responses", {})
     if path in PUBLIC_PATHS:
         operation["security"] = []
     else:
         for status in ("401", "500"):
             responses.setdefault(status, _problem_response(int(status)))
-    parameters = operation.setdefault("parameters", [])
-    if method == "post" and path.startswith("/api/v1/"):
-        parameters.append(_header("Idempotency-Key"))
-    if path == "/graphql" or path.endswith("/dossier"):
-        parameters.append(_header("X-Access-Reason"))
-    if path == "/graphql":
-        parameters.append(_header("X-Consistency-Position"))
-        for status in ("200",):
-            responses.setdefault(status, {"description": "A GraphQL answer"})["headers"] = {
-                "X-Consistency-Reached": _RESPONSE_HEADERS["X-Consistency-Reached"]}
     for status, given in list(responses.items()):
         response = given
         if path.startswith("/api/") and status[:1] in "45" and MEDIA_TYPE not in given.get("content", {}):
@@ -162,6 +192,29 @@ def _operation(path: str, method: str, operation: dict[str, Any], examples: dict
             response.setdefault("headers", {})["Retry-After"] = _RESPONSE_HEADERS["Retry-After"]
     if operation.get("operationId") in examples:
         _command_answers(operation, responses, examples[operation["operationId"]])
+
+
+def _graphql(method: str, operation: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+    answer = {"application/json": {"schema": {"$ref": "#/components/schemas/GraphQLResponse"}}}
+    operation["tags"] = ["graphql"]
+    operation["responses"] = {
+        "200": {"description": "A GraphQL answer: data, errors with `extensions.code`, extensions", "content": answer,
+                "headers": {"X-Consistency-Reached": _RESPONSE_HEADERS["X-Consistency-Reached"]}},
+        **{str(status): {"description": _ERROR_TEXT[status], "content": answer} for status in (400, 401, 413, 429, 500, 503)},
+    }
+    for status in ("429", "503"):
+        operation["responses"][status]["headers"] = {"Retry-After": _RESPONSE_HEADERS["Retry-After"]}
+    if method == "post":
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/GraphQLRequest"}}}}
+    else:
+        operation["description"] = "Queries by GET (development mode only; production refuses GET)."
+        parameters += [
+            {"name": "query", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "variables", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "JSON-encoded variables"},
+            {"name": "operationName", "in": "query", "required": False, "schema": {"type": "string"}},
+        ]
 
 
 def _command_answers(operation: dict[str, Any], responses: dict[str, Any], example: dict[str, Any] | None) -> None:

@@ -85,6 +85,11 @@ def test_graphql_documents_its_headers_and_enums_are_typed(doc: dict[str, Any]) 
     assert graphql["operationId"] == "executeGraphql"
     headers = {p["name"] for p in graphql["parameters"] if p["in"] == "header"}
     assert {"X-Access-Reason", "X-Consistency-Position"} <= headers
+    assert graphql["tags"] == ["graphql"]
+    assert graphql["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/GraphQLRequest"}
+    codes = doc["components"]["schemas"]["GraphQLError"]["properties"]["extensions"]["properties"]["code"]["enum"]
+    assert {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX", "INTERNAL"} <= set(codes)
+    assert "X-Consistency-Reached" in graphql["responses"]["200"]["headers"]
     assert "Retry-After" in doc["paths"]["/ready"]["get"]["responses"]["503"]["headers"]
     schemas = doc["components"]["schemas"]
     channel = next(s for name, s in schemas.items() if name.endswith("Channel"))
