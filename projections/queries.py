@@ -167,27 +167,11 @@ def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str 
 QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE")
 
 
-QUEUE_MAX_PAGE = 500  # the most cases one page of a queue answers
-
-
-def queue_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"queue|{offset}".encode()).decode()
-
-
-def parse_queue_cursor(cursor: str) -> int:
-    try:
-        tag, offset = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        if tag == "queue" and offset.isdigit():
-            return int(offset)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ValueError("after: not a queue cursor returned by this API")
-
-
 def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, *, first: int, offset: int = 0) -> tuple[list[CaseView], int]:
     """A page of a unit's work, ordered by the earliest open deadline (cases without one last),
-    and how many cases the whole queue holds. Nothing is left out silently: pages follow each
-    other by offset, as a queue's order moves with its deadlines rather than with a key."""
+    and how many cases the whole queue holds. Nothing is left out silently: the queue is read
+    whole (some kinds are decided per case, after the query) and cut into pages by offset, as a
+    queue's order moves with its deadlines rather than with a key."""
     where, args = reach.sql()
     cargs: list[Any]
     if kind == "TO_TRANSFER":
@@ -213,21 +197,17 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, *, first:
         cargs = [ts(now), unit_pattern(unit)]
     else:
         raise ValueError(f"kind: unknown queue {kind}")
-    order = "ORDER BY CASE WHEN open_due IS NULL THEN 1 ELSE 0 END, open_due, received_at, case_number"
-    if kind == "OVERDUE":
-        # Only deadlines this unit answers for: decided per case, so the page is cut after it.
-        cur.execute(f"SELECT doc FROM rm_cases WHERE {cond} AND {where} {order}", [*cargs, *args])  # noqa: S608
-        answers = {unit, TASKFORCE_OFFICE} if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE) else {unit}
-        views = [v for v in (decode(r[0]) for r in cur.fetchall())
-                 if any(d.is_open() and d.overdue(now) and d.unit in answers for d in v.deadlines)]
-        return views[offset:offset + first], len(views)
-    cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {cond} AND {where}", [*cargs, *args])  # noqa: S608
-    total = int(cur.fetchone()[0])
     cur.execute(
-        f"SELECT doc FROM rm_cases WHERE {cond} AND {where} {order} LIMIT ? OFFSET ?",  # noqa: S608
-        [*cargs, *args, first, offset],
+        f"SELECT doc FROM rm_cases WHERE {cond} AND {where} "  # noqa: S608
+        "ORDER BY CASE WHEN open_due IS NULL THEN 1 ELSE 0 END, open_due, received_at, case_number",
+        [*cargs, *args],
     )
-    return [decode(r[0]) for r in cur.fetchall()], total
+    views = [decode(r[0]) for r in cur.fetchall()]
+    if kind == "OVERDUE":
+        # Only deadlines this unit answers for.
+        answers = {unit, TASKFORCE_OFFICE} if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE) else {unit}
+        views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit in answers for d in v.deadlines)]
+    return views[offset:offset + first], len(views)
 
 
 def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[str]:

@@ -3,6 +3,7 @@ time (a connection, as `disputes` is): nothing is left out without saying so."""
 
 from __future__ import annotations
 
+import base64
 from enum import Enum
 from typing import Annotated
 
@@ -16,6 +17,21 @@ from projections import queries as q
 from projections.case_view import CaseView
 
 QUEUE_DEFAULT_PAGE = 100
+QUEUE_MAX_PAGE = 500  # the most cases one page of a queue answers
+
+
+def queue_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"queue|{offset}".encode()).decode()
+
+
+def parse_queue_cursor(cursor: str) -> int:
+    try:
+        tag, offset = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        if tag == "queue" and offset.isdigit():
+            return int(offset)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ValueError("after: not a queue cursor returned by this API")
 
 
 @strawberry.enum
@@ -33,17 +49,17 @@ async def resolve_queue(
     unit: str,
     kind: QueueKind,
     first: Annotated[int | None, strawberry.argument(
-        description=f"At most {q.QUEUE_MAX_PAGE}; more is BAD_USER_INPUT")] = QUEUE_DEFAULT_PAGE,
+        description=f"At most {QUEUE_MAX_PAGE}; more is BAD_USER_INPUT")] = QUEUE_DEFAULT_PAGE,
     after: str | None = None,
 ) -> DisputeConnection:
     ctx = info.context
-    size = page_size(first, QUEUE_DEFAULT_PAGE, q.QUEUE_MAX_PAGE)
-    offset = 0 if after is None else q.parse_queue_cursor(after) + 1
+    size = page_size(first, QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE)
+    offset = 0 if after is None else parse_queue_cursor(after) + 1
     reach = ctx.reads.reach(ctx.actor)
     views: list[CaseView]
     views, total = await threads.run_sync(ctx.reads.query, q.queue, unit, kind.value, reach, ctx.now,
                                           first=size, offset=offset)
-    cursors = [q.queue_cursor(offset + i) for i in range(len(views))]
+    cursors = [queue_cursor(offset + i) for i in range(len(views))]
     return DisputeConnection(
         edges=[DisputeEdge(node=dispute_of(v, ctx.now), cursor=c) for v, c in zip(views, cursors, strict=True)],
         page_info=PageInfo(
@@ -61,5 +77,5 @@ class QueuesQuery:
     queue: DisputeConnection = strawberry.field(
         resolver=resolve_queue,
         description=f"A unit's work, ordered by the earliest open deadline, {QUEUE_DEFAULT_PAGE} cases a page by "
-        f"default and at most {q.QUEUE_MAX_PAGE}",
+        f"default and at most {QUEUE_MAX_PAGE}",
     )
