@@ -172,7 +172,7 @@ def _operation(path: str, method: str, operation: dict[str, Any], examples: dict
         parameters.append(_header("X-Consistency-Position"))
         _graphql(method, operation, parameters)
         return
-    if method == "post" and path.startswith("/api/v1/"):
+    if operation.get("operationId") in examples:  # the registry's commands take a key; addUnit does not
         parameters.append(_header("Idempotency-Key"))
     responses = operation.setdefault("responses", {})
     if path in PUBLIC_PATHS:

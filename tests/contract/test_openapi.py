@@ -73,6 +73,7 @@ def test_every_command_is_documented_from_the_registry(doc: dict[str, Any]) -> N
         for role, _ in spec.roles:
             assert f"`{role.value}`" in operation["description"], (spec.operation, role)
         assert operation["requestBody"]["content"]["application/json"].get("example") is not None, spec.operation
+    assert not [p for p in by_id["addUnit"][1].get("parameters", []) if p["name"] == "Idempotency-Key"]
     register = by_id["registerDispute"][1]
     assert "Location" in register["responses"]["201"]["headers"]
     example = register["requestBody"]["content"]["application/json"]["example"]
