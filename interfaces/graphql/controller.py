@@ -40,7 +40,7 @@ __all__ = ["access_reason", "encode_json", "graphql_controller", "request_contex
 
 async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> dict[str, int] | None:
     """Read-your-writes: wait for the read models to include the position the caller names.
-    None when they do (or none was named); {requested, reached} when the wait timed out."""
+    None when none was named; {} when they include it; {requested, reached} when the wait timed out."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
         return None
@@ -52,13 +52,15 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         status = await anyio.to_thread.run_sync(reads.runner.status)
         reached = min((p["position"] for p in status["projections"].values()), default=0)
         return {"requested": position, "reached": int(reached)}
-    return None
+    return {}
 
 
 def _with_consistency(response: Response[Any], consistency: dict[str, int]) -> None:
-    """An answer given before the read models reached the caller's write says so: a header, and
-    `extensions.consistency` in the body."""
-    response.headers["X-Consistency-Reached"] = "false"
+    """A caller that named a position is told whether the answer includes it (the header); an
+    answer given before the read models reached it says how far they got (`extensions.consistency`)."""
+    response.headers["X-Consistency-Reached"] = "false" if consistency else "true"
+    if not consistency:
+        return
     try:
         body = msgspec.json.decode(response.content) if isinstance(response.content, (bytes, str)) else None
     except msgspec.DecodeError:

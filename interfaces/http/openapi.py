@@ -110,8 +110,9 @@ _RESPONSE_HEADERS = {
     "Location": {"description": "The registered case (GET it for its status).", "schema": {"type": "string"}},
     "Idempotent-Replayed": {"description": "`true` when this is the first answer given again to a retry.",
                             "schema": {"type": "string", "enum": ["true"]}},
-    "X-Consistency-Reached": {"description": "`false` when the wait for X-Consistency-Position timed out: "
-                              "the answer may not include that write.", "schema": {"type": "string", "enum": ["false"]}},
+    "X-Consistency-Reached": {"description": "With X-Consistency-Position: `true` when the answer includes that "
+                              "write, `false` when the wait timed out and it may not.",
+                              "schema": {"type": "string", "enum": ["true", "false"]}},
 }
 _OPERATION_IDS = {("/graphql", "get"): "queryGraphql", ("/graphql", "post"): "executeGraphql"}
 
