@@ -103,7 +103,9 @@ def may_read(actor: Actor, case: Case | None) -> bool:
     if actor.role in READ_ALL:
         return True
     if actor.role == "integrator":
-        return case.registered_by.role == "integrator" and case.registered_by.subject == actor.subject
+        # its subject within its token's unit
+        return (case.registered_by.role == "integrator" and case.registered_by.subject == actor.subject
+                and case.accepting == actor.unit)
     return actor.role in ("clerk", "handler") and actor.unit in case.involved
 
 

@@ -11,11 +11,9 @@ batches refused) are strawberry's. No subscriptions are served, so there is no w
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
-import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
@@ -38,6 +36,7 @@ __all__ = ["access_reason", "encode_json", "graphql_controller", "request_contex
 
 
 async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
+    """The read side waits (beyond the store's head: 400; too many waits of this caller: 429)."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
         return
@@ -45,8 +44,7 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         position = int(raw)
     except ValueError:
         raise ValidationException(f"{CONSISTENCY_HEADER}: expected a notification id (an integer)") from None
-    if position > 0:
-        await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT))
+    await reads.wait_for_position(request.user, position, CONSISTENCY_WAIT)
 
 
 def access_reason(raw: str | None) -> str | None:
@@ -97,7 +95,24 @@ def graphql_controller(
         def encode_json(self, data: object) -> bytes | str:
             return encode_json(data)
 
+        def create_response(self, response_data: Any, sub_response: Response[bytes]) -> Response[bytes]:
+            response = super().create_response(response_data, sub_response)
+            retry = _retry_after(response_data)
+            if retry is not None:  # a refused personal-data search: 429, as for any other flood
+                response.status_code = 429
+                response.headers["Retry-After"] = str(retry)
+            return response
+
     return GraphQLController
+
+
+def _retry_after(data: Any) -> int | None:
+    errors = data.get("errors") if isinstance(data, dict) else None
+    for error in errors or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            return int(extensions.get("retryAfter") or 1)
+    return None
 
 
 _encode = msgspec.json.Encoder().encode

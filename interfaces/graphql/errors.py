@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from application.errors import DisputeNotFound, DomainError, Forbidden, InvalidCommand, StoreUnavailable
+from application.errors import DisputeNotFound, DomainError, Forbidden, InvalidCommand, RateLimited, StoreUnavailable
 
 log = logging.getLogger("fengqiao.graphql")
 
@@ -18,6 +19,7 @@ _CODES: list[tuple[type[BaseException], str]] = [
     (Forbidden, "FORBIDDEN"),
     (InvalidCommand, "BAD_INPUT"),
     (StoreUnavailable, "UNAVAILABLE"),
+    (RateLimited, "RATE_LIMITED"),
     (DomainError, "REJECTED"),
     (ValueError, "BAD_INPUT"),
 ]
@@ -38,6 +40,7 @@ def is_expected(error: GraphQLError) -> bool:
 
 
 MASKED_MESSAGE = "internal error; it has been logged"
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class ExpectedErrors(SchemaExtension):
@@ -68,10 +71,23 @@ def mark_errors(result: Any, *, mask: bool) -> None:
             code = "INTERNAL"
         if code == "INTERNAL" and mask:
             replacement = GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
+        elif isinstance(error.original_error, InvalidCommand) and error.message != str(error.original_error):
+            # graphql-core takes the bare `message`; the answer names the field, as REST's does.
+            replacement = GraphQLError(str(error.original_error), nodes=error.nodes, path=error.path,
+                                       original_error=error.original_error, extensions=error.extensions)
+        elif mask and SUGGESTION.search(error.message):
+            # Production names no fields the caller did not ask for: no schema by guessing.
+            replacement = GraphQLError(SUGGESTION.sub("", error.message), nodes=error.nodes, path=error.path,
+                                       original_error=error.original_error, extensions=error.extensions)
         else:
             replacement = error
         extensions: dict[str, Any] = dict(replacement.extensions or {})
         extensions.setdefault("code", code)
+        original = error.original_error
+        if isinstance(original, InvalidCommand):
+            extensions.setdefault("field", original.field)
+        if isinstance(original, RateLimited):
+            extensions.setdefault("retryAfter", original.retry_after)
         replacement.extensions = extensions
         shown.append(replacement)
     result.errors = shown

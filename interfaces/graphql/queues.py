@@ -9,7 +9,6 @@ import strawberry
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info
 from interfaces.graphql.dispute import Dispute, dispute_of
-from projections import queries as q
 from projections.case_view import CaseView
 
 
@@ -25,8 +24,7 @@ class QueueKind(Enum):
 
 async def resolve_queue(info: Info, unit: str, kind: QueueKind) -> list[Dispute]:
     ctx = info.context
-    reach = ctx.reads.reach(ctx.actor)
-    views: list[CaseView] = await threads.run_sync(ctx.reads.query, q.queue, unit, kind.value, reach, ctx.now)
+    views: list[CaseView] = await threads.run_sync(ctx.reads.queue, ctx.actor, unit, kind.value, ctx.now)
     return [dispute_of(v, ctx.now) for v in views]
 
 
