@@ -19,7 +19,7 @@ from application.errors import InvalidCommand, RateLimited
 from domain.values import Actor
 
 SEARCHES_PER_MINUTE = 30
-WAITS_PER_CALLER = 4
+WAITS_PER_CALLER = 8
 WAIT_POLL = 0.02  # seconds between looks at the read models' position, for all waits together
 CONSISTENCY_HEADER = "X-Consistency-Position"
 
