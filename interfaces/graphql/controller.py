@@ -31,12 +31,14 @@ from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
+CONSISTENCY_STATE = "fengqiao_consistency"
 
 __all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
 
 async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
-    """The read side waits (beyond the store's head: 400; too many waits of this caller: 429)."""
+    """The read side waits (beyond the store's head: 400; too many waits of this caller: 429);
+    whether the position was reached is kept for the answer's header and extensions."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
         return
@@ -44,7 +46,8 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         position = int(raw)
     except ValueError:
         raise ValidationException(f"{CONSISTENCY_HEADER}: expected a notification id (an integer)") from None
-    await reads.wait_for_position(request.user, position, CONSISTENCY_WAIT)
+    reached = await reads.wait_for_position(request.user, position, CONSISTENCY_WAIT)
+    request.state[CONSISTENCY_STATE] = {"position": position, "reached": reached}
 
 
 def access_reason(raw: str | None) -> str | None:
@@ -90,7 +93,19 @@ def graphql_controller(
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             # A fresh one per request (strawberry keeps it on the controller, shared by requests).
-            return Response({}, background=BackgroundTasks([]))
+            response: Response[Any] = Response({}, background=BackgroundTasks([]))
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None:
+                response.headers["X-Consistency-Reached"] = "true" if consistency["reached"] else "false"
+            return response
+
+        async def process_result(self, request: Request[Any, Any, Any], result: Any) -> Any:
+            data = await super().process_result(request, result)
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None and not consistency["reached"]:
+                # The answer may not include the caller's write: say so beside the header.
+                data.setdefault("extensions", {})["consistency"] = dict(consistency)
+            return data
 
         def encode_json(self, data: object) -> bytes | str:
             return encode_json(data)

@@ -194,3 +194,60 @@ def test_production_suggests_no_field_names():
         message = result.errors[0].message  # type: ignore[index]
         assert ("Did you mean" in message) is suggests, message
         assert "disput" in message
+
+
+def test_two_hundred_waiting_reads_do_not_slow_commands(api: Api):
+    """The flood of the report: 200 integrators' reads wait for a position the read models have
+    not reached (nothing runs them here), while a clerk's commands keep their pace."""
+    import time
+
+    import httpx
+
+    api.register()
+    unprocessed = api.head()  # at the head, so not refused; never processed while this test runs
+    clerk = api.headers(api.clerk("tax"))
+    tokens = [api.integrator(f"flood-{i}", "tax") for i in range(200)]
+
+    def command_seconds() -> float:
+        started = time.perf_counter()
+        api.register()
+        return time.perf_counter() - started
+
+    quiet = sorted(command_seconds() for _ in range(5))[2]
+
+    async def flood() -> tuple[list[int], float]:
+        transport = httpx.ASGITransport(app=api.runtime.http)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            waits = [
+                asyncio.ensure_future(client.post("/graphql", json={"query": "{ disputes { totalCount } }"},
+                                                  headers=api.headers(t, position=unprocessed), timeout=30))
+                for t in tokens
+            ]
+            await asyncio.sleep(0.5)  # every wait is waiting now
+            slowest = 0.0
+            for _ in range(5):
+                started = time.perf_counter()
+                r = await client.post("/api/v1/disputes", json=_body(), headers=clerk, timeout=30)
+                assert r.status_code == 201, r.text
+                slowest = max(slowest, time.perf_counter() - started)
+            answers = await asyncio.gather(*waits)
+        return [a.status_code for a in answers], slowest
+
+    statuses, slowest = asyncio.run(flood())
+    assert statuses == [200] * 200  # each waited its 5 s and answered (with what it had)
+    assert slowest < max(10 * quiet, 0.5), (slowest, quiet)
+
+
+def test_a_wait_that_times_out_says_so(api: Api, monkeypatch: pytest.MonkeyPatch):
+    from interfaces.graphql import controller
+
+    monkeypatch.setattr(controller, "CONSISTENCY_WAIT", 0.1)
+    position = api.register()["position"]  # nothing runs the projections: never reached
+    r = api.client.post("/graphql", json={"query": "{ disputes { totalCount } }"},
+                        headers=api.headers(api.auditor(), position=position))
+    assert r.status_code == 200 and r.headers["x-consistency-reached"] == "false"
+    assert r.json()["extensions"]["consistency"] == {"position": position, "reached": False}
+    api.sync()
+    r = api.client.post("/graphql", json={"query": "{ disputes { totalCount } }"},
+                        headers=api.headers(api.auditor(), position=position))
+    assert r.headers["x-consistency-reached"] == "true" and "extensions" not in r.json()
