@@ -100,11 +100,11 @@ def graphql_controller(
             return response
 
         async def process_result(self, request: Request[Any, Any, Any], result: Any) -> Any:
-            data = await super().process_result(request, result)
+            data: dict[str, Any] = dict(await super().process_result(request, result))
             consistency = request.state.get(CONSISTENCY_STATE)
             if consistency is not None and not consistency["reached"]:
                 # The answer may not include the caller's write: say so beside the header.
-                data.setdefault("extensions", {})["consistency"] = dict(consistency)
+                data["extensions"] = {**(data.get("extensions") or {}), "consistency": dict(consistency)}
             return data
 
         def encode_json(self, data: object) -> bytes | str:
