@@ -81,7 +81,7 @@ class SearchController(Controller):
         except ReadError as e:
             if e.code == "FORBIDDEN":
                 return again(t("search_pii_denied"), 403)
-            if e.code == "BAD_INPUT":
+            if e.code == "BAD_USER_INPUT":
                 return again(e.message, 400)
             if e.code == "RATE_LIMITED":
                 return again(e.message, 429)

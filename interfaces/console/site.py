@@ -42,7 +42,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-READ_ERROR_STATUS = {"NOT_FOUND": 404, "FORBIDDEN": 403, "BAD_INPUT": 400, "RATE_LIMITED": 429, "UNAVAILABLE": 503}
+READ_ERROR_STATUS = {"NOT_FOUND": 404, "FORBIDDEN": 403, "BAD_USER_INPUT": 400, "RATE_LIMITED": 429, "UNAVAILABLE": 503}
 
 
 def actor_of(request: Request[Any, Any, Any]) -> Actor:

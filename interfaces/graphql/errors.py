@@ -17,11 +17,11 @@ log = logging.getLogger("fengqiao.graphql")
 _CODES: list[tuple[type[BaseException], str]] = [
     (DisputeNotFound, "NOT_FOUND"),
     (Forbidden, "FORBIDDEN"),
-    (InvalidCommand, "BAD_INPUT"),
+    (InvalidCommand, "BAD_USER_INPUT"),
     (StoreUnavailable, "UNAVAILABLE"),
     (RateLimited, "RATE_LIMITED"),
     (DomainError, "REJECTED"),
-    (ValueError, "BAD_INPUT"),
+    (ValueError, "BAD_USER_INPUT"),
 ]
 
 

@@ -136,14 +136,14 @@ def test_a_cursor_not_from_this_api_is_bad_input(five: Api):
 
     assert answer["data"] is None
     [error] = answer["errors"]
-    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "after" in error["message"]
 
 
 def test_a_negative_page_size_is_bad_input(five: Api):
     answer = five.gql(QUERY, {"first": -1}, token=five.auditor())
 
-    assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 def test_filters_and_counts_respect_reach(five: Api):

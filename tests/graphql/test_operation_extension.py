@@ -64,7 +64,7 @@ QUERIES: list[tuple[str, dict[str, Any] | None, str | None]] = [
     ("{ dispute(caseNumber: \"X\") { id } }", None, None),  # no loader in this context: an unexpected error
     ("{ supervision(from: \"2026-01-01\", to: \"2026-02-01\") { received } }", None, None),  # FORBIDDEN
     ("{ accessLog { id } }", None, None),  # FORBIDDEN
-    ("{ disputes(first: -1) { totalCount } }", None, None),  # BAD_INPUT
+    ("{ disputes(first: -1) { totalCount } }", None, None),  # BAD_USER_INPUT
     ("{ nope }", None, None),
     ("{ dispute { id } }", None, None),
     ("{ dispute(caseNumber: 1) { id } }", None, None),
@@ -110,6 +110,6 @@ def test_the_cases_cover_what_the_extensions_do() -> None:
     schema = s.build_schema(production=True)
     answers = {q[:40]: _answer(schema, q, v, o) for q, v, o in QUERIES}
     text = "\n".join(answers.values())
-    for expected in ("FORBIDDEN", "BAD_INPUT", "INTERNAL", "GRAPHQL_VALIDATION_FAILED", "more than 4000 tokens",
+    for expected in ("FORBIDDEN", "BAD_USER_INPUT", "INTERNAL", "GRAPHQL_VALIDATION_FAILED", "more than 4000 tokens",
                      "exceeds maximum operation depth", "aliases found", "introspection", "Syntax Error"):
         assert expected in text, expected

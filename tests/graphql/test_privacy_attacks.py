@@ -158,6 +158,14 @@ def test_dates_outside_2000_to_2100_are_bad_input_naming_the_argument(api: Api):
     r = api.client.post("/api/v1/disputes", json={**_body(), "received_at": "1999-12-31T00:00:00+00:00"},
                         headers=api.headers(api.clerk("tax")))
     assert r.status_code == 400 and r.json()["field"] == "received_at"
+    r = api.client.post("/api/v1/disputes", json={**_body(), "received_at": "0001-01-01T00:00:00+14:00"},
+                        headers=api.headers(api.clerk("tax")))
+    assert r.status_code == 400 and r.json()["field"] == "received_at"
+    case = api.register()["case_number"]
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        r = api.client.post(f"/api/v1/disputes/{case}/transfer", json={"to_unit": "hrss", "at": at},
+                            headers=api.headers(api.clerk("tax")))
+        assert r.status_code == 400 and r.json()["field"] == "at", r.text
     for query, field in (
         ('{ supervision(from: "0001-01-01", to: "2026-01-01") { received } }', "from"),
         ('{ supervision(from: "2026-01-01", to: "9999-12-31") { received } }', "to"),
@@ -169,7 +177,7 @@ def test_dates_outside_2000_to_2100_are_bad_input_naming_the_argument(api: Api):
         api.sync()
         answer = api.gql(query, token=api.legal())
         error = answer["errors"][0]
-        assert error["extensions"]["code"] == "BAD_INPUT", (query, answer)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (query, answer)
         assert error["message"].startswith(f"{field}:") and error["extensions"]["field"] == field, (query, answer)
 
 
