@@ -29,7 +29,7 @@ from application.privacy import Privacy, PrivacyError
 from application.read_gates import GATE_ROLES, Reach, ReadGate, reach_of, refusal, whole_view_of
 from application.read_limits import ConsistencyWaits, SearchBudget
 from domain.identifiers import mask_name
-from domain.values import Actor, OtherParty, Payer, Role
+from domain.values import Actor, OtherParty, Payer, Role, is_individual
 from projections import queries as q
 from projections.case_view import CaseView, fold
 from projections.queries import TimelineRow, timeline_rows
@@ -287,12 +287,12 @@ class ReadSide:
         return PartyValues(payer.kind.value, payer.name, id_number, phone, True)
 
     def other_party(
-        self, actor: Actor, view: CaseView, other: OtherParty, *, contact: bool, reason: str | None
+        self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None, *, contact: bool = True
     ) -> OtherPartyValues:
-        """The other party as this caller may see it: a private person's name is masked exactly
-        like the payer's, and the contact too; a whole view (of a private name or a contact)
+        """The other party as this caller may see it: an individual's name is masked exactly like
+        the payer's, and the contact too; a whole view (of an individual's name or a contact)
         is logged."""
-        private = other.private_person
+        private = is_individual(other.kind)
         unmask = may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit)
         name = other.name if unmask or not private else mask_name(other.name)
         shown = other.contact_masked if other.contact is not None else None
@@ -309,7 +309,7 @@ class ReadSide:
 
     def other_party_contact(self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None) -> str | None:
         """The other party's contact alone, as this caller may see it (a whole view logged)."""
-        return self.other_party(actor, view, other, contact=True, reason=reason).contact
+        return self.other_party(actor, view, other, reason).contact
 
     def log_access(self, actor: Actor, case_number: str, fields: list[str], reason: str) -> None:
         self.access.append(self.clock(), actor, case_number, fields, reason)

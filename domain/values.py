@@ -205,13 +205,6 @@ class Payer(msgspec.Struct, frozen=True):
     id_number_digest: str = ""  # keyed hash: exact-match search without decrypting
 
 
-# Kinds of other party that are organisations, not private persons (whose names are masked).
-ORGANISATION_KINDS = frozenset({
-    "employer", "agency", "unit", "organisation", "organization", "company", "enterprise", "government",
-    "用人单位", "单位", "企业", "公司", "机关", "机构",
-})
-
-
 class OtherParty(msgspec.Struct, frozen=True):
     """The other side of the dispute (an employer, an employee, an agency). The contact may be a
     private person's phone: it is stored encrypted like the payer's, with a masked form beside it."""
@@ -221,11 +214,13 @@ class OtherParty(msgspec.Struct, frozen=True):
     contact: str | None = None
     contact_masked: str | None = None
 
-    @property
-    def private_person(self) -> bool:
-        """A private person unless its kind names an organisation: a kind left out could be a
-        worker as well as a company, and is protected like a person's."""
-        return (self.kind or "").strip().lower() not in ORGANISATION_KINDS
+
+INDIVIDUAL_KINDS = frozenset({"individual", "employee", "个人", "职工"})
+
+
+def is_individual(kind: str | None) -> bool:
+    """Whether an other party of this (free-text) kind is a private person."""
+    return kind is not None and kind.strip().lower() in INDIVIDUAL_KINDS
 
 
 class Attendee(msgspec.Struct, frozen=True):

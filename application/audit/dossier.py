@@ -67,7 +67,7 @@ class CaseRecord:
     inclusion: dict[str, Any]
     public_pem: str
     party: PartyValues
-    other: OtherPartyValues | None  # the other party (a person's name, the contact) as for the payer
+    other: OtherPartyValues | None  # the other party, whole or masked as for the payer
     units: dict[str, str]
     actor: Actor
     generated_at: datetime
@@ -107,9 +107,7 @@ def gather(
     # it stands in the bundle, and a whole view is logged, exactly as for the API.
     why = reason or DEFAULT_REASON
     party = reads.party(actor, view, view.payer, ["idNumber", "phone", "name"], why)
-    other = None
-    if view.other_party is not None:
-        other = reads.other_party(actor, view, view.other_party, contact=True, reason=why)
+    other = None if view.other_party is None else reads.other_party(actor, view, view.other_party, why)
     record = CaseRecord(
         view=view,
         events=events,

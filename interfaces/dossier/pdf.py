@@ -95,7 +95,7 @@ class Builder:
         ])
 
     def _other_party(self) -> str:
-        other = self.r.other  # a private person's name and the contact as the exporting role may see them
+        other = self.r.other
         if other is None:
             return NONE
         bits = [other.name]

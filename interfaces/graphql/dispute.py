@@ -199,14 +199,14 @@ class Dispute:
         values = ctx.reads.party(ctx.actor, self.view, self.view.payer, sorted(selected_names(info)), ctx.access_reason)
         return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
 
-    @described("A private person's name, and the contact, are masked unless this caller may see them whole (logged)")
+    @described("an individual's name and the contact are masked unless this caller may see them whole (logged)")
     def other_party(self, info: Info) -> OtherPartyInfo | None:
         o = self.view.other_party
         if o is None:
             return None
         ctx = info.context
         values = ctx.reads.other_party(
-            ctx.actor, self.view, o, contact="contact" in selected_names(info), reason=ctx.access_reason
+            ctx.actor, self.view, o, ctx.access_reason, contact="contact" in selected_names(info)
         )
         return OtherPartyInfo(name=values.name, kind=values.kind, contact=values.contact)
 
