@@ -97,7 +97,6 @@ class ConsistencyWaits:
                     return True
                 if time.monotonic() >= deadline:
                     return False
-                self._hurry()
                 await asyncio.sleep(min(WAIT_POLL, max(0.0, deadline - time.monotonic())))
 
     async def _processed(self) -> int:
@@ -105,6 +104,7 @@ class ConsistencyWaits:
         one wait looks, the others take the last known position)."""
         if not self._looking and time.monotonic() - self._looked_at >= WAIT_POLL:
             self._looking = True
+            self._hurry()  # someone waits: the projections cut their gathering pause short
             try:
                 self._seen = max(self._seen, await self._position())
             finally:
