@@ -12,7 +12,7 @@ import pytest
 from application import commands as cmd
 from interfaces.dossier.bundle import write_dossier
 from tests.application._support import ID_NUMBER, PHONE, utc
-from tests.dossier.conftest import AUDITOR, CLERK_TAX, LEGAL
+from tests.dossier.conftest import AUDITOR, CLERK_TAX, LEGAL, OTHER_CONTACT, TASKFORCE
 from tests.dossier.test_dossier import flat, pdf_text
 
 pytestmark = pytest.mark.usefixtures("cjk_font")
@@ -46,3 +46,19 @@ def test_a_private_other_party_is_masked_in_a_masked_roles_pdf(runtime: Any, clo
     assert WORKER in whole and "13900001111" in whole
     fields = [set(e.fields) for e in runtime.reads.access.entries(start=None, end=None, case_number=case, limit=100)]
     assert {"otherParty.name", "otherParty.contact"} in fields
+
+
+@pytest.mark.parametrize("actor", [AUDITOR, TASKFORCE], ids=lambda a: a.subject)
+def test_no_file_a_masked_role_reads_shows_personal_data_whole(runtime: Any, full_case: str, tmp_path: Path,
+                                                             actor: Any) -> None:
+    """Every file of the bundle as its reader sees it (the PDF as text) but events.jsonl, whose
+    stored bytes are the event store's own (sealed there, see the privacy model)."""
+    dossier = write_dossier(runtime.fengqiao, runtime.reads, runtime.checkpoints, full_case, actor, tmp_path)
+    assert dossier.verification["valid"] is True
+    for path in sorted(dossier.directory.iterdir()):
+        if path.name == "events.jsonl":
+            continue
+        text = flat(pdf_text(path)) if path.suffix == ".pdf" else path.read_text(encoding="utf-8")
+        for whole in (ID_NUMBER, PHONE, "张三", OTHER_CONTACT):
+            assert whole not in text, (actor.subject, path.name, whole)
+    assert runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=100) == []
