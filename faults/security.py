@@ -690,10 +690,10 @@ def run(report: Report, workdir: Path, scanner: PiiScanner, *, dossier: bool = T
         for surface, n in sorted(checked.items()):
             report.add(name, f"  {surface}", n)
         report.check(name, "answers beyond the contract's role table", len(matrix["mismatches"]), 0)
+        report.add(name, "  of which explained by the risk-flag bug", len(matrix["known bugs"]))
         oracle = [m for m in matrix["mismatches"] if m.startswith("GraphQL search oracle")]
         report.add(name, "search oracle: (caller, case) pairs tried", checked.get("GraphQL search oracle", 0))
         report.check(name, "search oracle: answers beyond the contract (a masked caller told right from wrong)", len(oracle), 0)
-        report.add(name, "  of which explained by the risk-flag bug", len(matrix["known bugs"]))
         flagged = risk_flag_by_a_handler_not_handling(dep)
         report.check(name, "risk flags recorded by a handler whose unit does not handle the case", len(flagged), 0)
         report.detail(f"{name}: risk flag", flagged)
