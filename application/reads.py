@@ -182,10 +182,16 @@ class ReadSide:
 
     # --- cases -----------------------------------------------------------------------------
 
+    def scoped(self, actor: Actor, gate: ReadGate, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A read-model question asked for a caller: its gate first, then `fn(cursor, *args,
+        reach, **kwargs)` with the caller's reach as the last positional argument (the form of
+        the projections' queries)."""
+        self.admit(actor, gate)
+        return self.query(fn, *args, reach_of(actor), **kwargs)
+
     def cases_by_number(self, actor: Actor, numbers: list[str]) -> dict[str, CaseView]:
         """The cases of these numbers within the caller's reach (others are simply absent)."""
-        self.admit(actor, ReadGate.CASE)
-        found: dict[str, CaseView] = self.query(q.find_cases, numbers, reach_of(actor))
+        found: dict[str, CaseView] = self.scoped(actor, ReadGate.CASE, q.find_cases, numbers)
         return found
 
     def find(self, actor: Actor, ref: str, gate: ReadGate = ReadGate.CASE) -> CaseView | None:
@@ -210,6 +216,7 @@ class ReadSide:
         first: int,
         after: str | None,
         now: datetime,
+        **options: Any,
     ) -> q.Page:
         """A page of cases in reach, newest intake first. An exact match by the payer's ID number
         or name is for roles that see personal data, is counted against the caller's budget,
@@ -226,7 +233,7 @@ class ReadSide:
             if name is not None:
                 criteria.payer_name = name.strip()
                 self._log_search(actor, "payerName", self.privacy.digest(criteria.payer_name))
-        page: q.Page = self.query(q.list_cases, criteria, reach_of(actor), first=first, after=after, now=now)
+        page: q.Page = self.query(q.list_cases, criteria, reach_of(actor), first=first, after=after, now=now, **options)
         return page
 
     def all_received(self, actor: Actor, criteria: q.CaseFilter, now: datetime, gate: ReadGate) -> list[CaseView]:
@@ -243,10 +250,10 @@ class ReadSide:
         views.sort(key=lambda v: (v.received_at, v.case_number))
         return views
 
-    def queue(self, actor: Actor, unit: str, kind: str, now: datetime) -> list[CaseView]:
+    def queue(self, actor: Actor, unit: str, kind: str, now: datetime, **page: Any) -> Any:
+        """A unit's queue within the caller's reach (`page`: the projection's paging arguments)."""
         self.admit(actor, ReadGate.QUEUE)
-        views: list[CaseView] = self.query(q.queue, unit, kind, reach_of(actor), now)
-        return views
+        return self.query(q.queue, unit, kind, reach_of(actor), now, **page)
 
     def supervision(self, actor: Actor, start: date, end: date, now: datetime) -> q.SupervisionReport:
         self.admit(actor, ReadGate.SUPERVISION)
