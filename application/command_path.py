@@ -345,4 +345,7 @@ def aware(field: str, value: datetime) -> datetime:
     """A caller's time in UTC; one without an offset is refused rather than guessed."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidCommand(field, "must carry a UTC offset, e.g. 2024-09-30T10:00:00+08:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 or 9999 at -12:00: before or after any UTC instant
+        raise InvalidCommand(field, "is out of range (no case is that old, and none is in the future)") from None

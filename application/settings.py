@@ -39,6 +39,7 @@ class Settings:
     projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
     metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
+    searches_per_minute: int = 30  # exact-match searches by personal data, per caller
     policy: StorePolicy = field(default_factory=StorePolicy)
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -51,6 +51,8 @@ RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
 LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
 AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 CLOCK_SKEW = timedelta(seconds=5)
+# Nothing this mechanism handles came in before 2000 (a year 0999 would sort as anything but).
+EARLIEST_INTAKE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -115,6 +117,8 @@ class Dispute(msgspec.Struct, dict=True):
                 raise InvalidCommand(field, "must carry a UTC offset")
         if received_at > now + CLOCK_SKEW:
             raise InvalidCommand("received_at", "is in the future")
+        if received_at < EARLIEST_INTAKE:
+            raise InvalidCommand("received_at", f"is before {EARLIEST_INTAKE.date().isoformat()}: no case of this mechanism is that old")
         if at > now + CLOCK_SKEW:
             raise InvalidCommand("at", "is in the future")
         if at < received_at:

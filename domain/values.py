@@ -215,6 +215,14 @@ class OtherParty(msgspec.Struct, frozen=True):
     contact_masked: str | None = None
 
 
+INDIVIDUAL_KINDS = frozenset({"individual", "employee", "个人", "职工"})
+
+
+def is_individual(kind: str | None) -> bool:
+    """Whether an other party of this (free-text) kind is a private person."""
+    return kind is not None and kind.strip().lower() in INDIVIDUAL_KINDS
+
+
 class Attendee(msgspec.Struct, frozen=True):
     unit: str
     name: str

@@ -46,7 +46,7 @@ def write_dossier(
     reason: str | None = None,
 ) -> Dossier:
     """Write the bundle to out/<case_number>/ and return where, with the verification result."""
-    check_role(actor)
+    check_role(reads, actor)
     register_fonts()  # fail before anything is read or logged when there is no CJK font
     record = gather(cases, reads, checkpoints, ref, actor, reason=reason)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def dossier_zip(
     reason: str | None = None,
 ) -> tuple[str, bytes]:
     """The bundle as a zip (members under <case_number>/), for a download."""
-    check_role(actor)
+    check_role(reads, actor)
     register_fonts()
     record = gather(cases, reads, checkpoints, ref, actor, reason=reason)
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ from interfaces.ledger.files import read_table
 from interfaces.ledger.labels import STATUS_ZH, norm, unit_lookup
 from interfaces.ledger.validation import validate
 from projections.case_view import CaseView
-from projections.queries import MAX_PAGE, CaseFilter, Reach, list_cases
+from projections.queries import EVERYTHING, MAX_PAGE, CaseFilter, list_cases
 
 EXISTING_NOTE = "already in the store (same payer, received time, unit, channel, category, summary)"
 
@@ -99,8 +99,8 @@ def _existing_case(runtime: LedgerRuntime, row: LedgerRow) -> KnownCase | None:
     c = row.register
     app = runtime.fengqiao
     wanted = CaseFilter(id_digest=app.privacy.digest(c.payer.id_number), received_from=c.received_at,
-                        received_to=c.received_at)
-    page = runtime.reads.query(list_cases, wanted, Reach(everything=True), first=MAX_PAGE, after=None, now=app.clock())
+                        received_to=c.received_at, personal_scope=EVERYTHING)
+    page = runtime.reads.query(list_cases, wanted, EVERYTHING, first=MAX_PAGE, after=None, now=app.clock())
     views: list[CaseView] = page.views
     for view in views:
         if (view.accepting_unit, view.channel, view.category, view.summary.strip()) == (

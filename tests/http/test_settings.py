@@ -54,3 +54,12 @@ def test_cors_origins_are_parsed_and_checked(tmp_path):
         load_settings({"FENGQIAO_VAR_DIR": str(tmp_path), "FENGQIAO_CORS_ORIGINS": "https://a.example/path"})
     with pytest.raises(ConfigurationError, match="FENGQIAO_CORS_ORIGINS"):
         load_settings(_production(tmp_path, FENGQIAO_CORS_ORIGINS="*"))
+
+
+def test_searches_per_minute_is_a_bounded_number(tmp_path):
+    base = {"FENGQIAO_VAR_DIR": str(tmp_path)}
+    assert load_settings(base).searches_per_minute == 30
+    assert load_settings({**base, "FENGQIAO_SEARCHES_PER_MINUTE": "5"}).searches_per_minute == 5
+    for bad in ("0", "601", "many"):
+        with pytest.raises(ConfigurationError, match="FENGQIAO_SEARCHES_PER_MINUTE"):
+            load_settings({**base, "FENGQIAO_SEARCHES_PER_MINUTE": bad})
