@@ -7,23 +7,22 @@ access log are reached through ports that the infrastructure implements.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 import msgspec
 
 from application.access import may_read, may_unmask
 from application.event_codec import decode_event
-from application.privacy import Privacy, PrivacyError
-from domain.values import Actor, OtherParty, Payer, Role
+from application.privacy import DESTROYED, CaseKeyDestroyed, Privacy
+from domain.identifiers import mask_name
+from domain.values import Actor, OtherParty, Payer, Role, is_individual
 from projections.case_view import CaseView, fold
 from projections.queries import Reach, TimelineRow, timeline_rows
-
-log = logging.getLogger("fengqiao.reads")
 
 
 class ReadCursor(Protocol):
@@ -85,6 +84,13 @@ class PartyValues(msgspec.Struct):
     unmasked: bool
 
 
+class OtherPartyValues(msgspec.Struct):
+    name: str
+    kind: str | None
+    contact: str | None
+    unmasked: bool
+
+
 @dataclass(frozen=True)
 class CaseTimeline:
     """A case's events in version order, and the case as it stood after the last of them."""
@@ -129,32 +135,53 @@ class ReadSide:
         )
 
     def party(self, actor: Actor, view: CaseView, payer: Payer, fields: list[str], reason: str | None) -> PartyValues:
-        """The payer as this caller may see it; every whole view is logged."""
+        """The payer as this caller may see it; every whole view is logged. A case whose key was
+        destroyed reads 已销毁; one whose key is missing raises PersonalDataUnavailable."""
+        if view.shredded:
+            return PartyValues(payer.kind.value, DESTROYED, DESTROYED, DESTROYED, False)
         unmask = may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit)
         sensitive = [f for f in fields if f in ("idNumber", "phone", "name")]
         if not unmask or not sensitive:
             return PartyValues(payer.kind.value, payer.name_masked, payer.id_number_masked, payer.phone_masked, False)
+        case_id = UUID(view.id)
         try:
-            id_number = self.privacy.decrypt(payer.id_number)
-            phone = self.privacy.decrypt(payer.phone)
-        except PrivacyError:
-            log.error("cannot decrypt personal data of %s", view.case_number)
-            return PartyValues(payer.kind.value, payer.name_masked, payer.id_number_masked, payer.phone_masked, False)
+            name = self.privacy.open(case_id, payer.name)
+            id_number = self.privacy.open(case_id, payer.id_number)
+            phone = self.privacy.open(case_id, payer.phone)
+        except CaseKeyDestroyed:
+            return PartyValues(payer.kind.value, DESTROYED, DESTROYED, DESTROYED, False)
         why = reason or _default_reason(actor, view)
         self.log_access(actor, view.case_number, sensitive, why)
-        return PartyValues(payer.kind.value, payer.name, id_number, phone, True)
+        return PartyValues(payer.kind.value, name, id_number, phone, True)
+
+    def other_party(
+        self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None, *, contact: bool = True
+    ) -> OtherPartyValues:
+        """The other party as this caller may see it: an individual's name masked like the
+        payer's, the contact masked; whole only for a role that may see them (logged)."""
+        individual = other.name_masked is not None or is_individual(other.kind)
+        if view.shredded:
+            return OtherPartyValues(
+                DESTROYED if individual else other.name, other.kind, None if other.contact is None else DESTROYED, False
+            )
+        masked_name = other.name_masked or (mask_name(other.name) if individual else other.name)
+        unmask = may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit)
+        fields = (["otherParty.name"] if individual else []) + (
+            ["otherParty.contact"] if contact and other.contact is not None else []
+        )
+        if not unmask or not fields:
+            return OtherPartyValues(masked_name, other.kind, other.contact_masked if contact else None, False)
+        case_id = UUID(view.id)
+        try:
+            name = self.privacy.open(case_id, other.name)
+            whole = None if not contact or other.contact is None else self.privacy.open(case_id, other.contact)
+        except CaseKeyDestroyed:
+            return OtherPartyValues(DESTROYED if individual else other.name, other.kind, DESTROYED, False)
+        self.log_access(actor, view.case_number, fields, reason or _default_reason(actor, view))
+        return OtherPartyValues(name, other.kind, whole, True)
 
     def other_party_contact(self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None) -> str | None:
-        if other.contact is None:
-            return None
-        if not may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit):
-            return other.contact_masked
-        try:
-            contact = self.privacy.decrypt(other.contact)
-        except PrivacyError:
-            return other.contact_masked
-        self.log_access(actor, view.case_number, ["otherParty.contact"], reason or _default_reason(actor, view))
-        return contact
+        return self.other_party(actor, view, other, reason).contact
 
     def log_access(self, actor: Actor, case_number: str, fields: list[str], reason: str) -> None:
         self.access.append(self.clock(), actor, case_number, fields, reason)
@@ -196,4 +223,4 @@ def _default_reason(actor: Actor, view: CaseView) -> str:
     return "accepting unit (first-contact responsibility)"
 
 
-__all__ = ["AccessEntry", "AccessLogStore", "CaseTimeline", "PartyValues", "ProjectionProgress", "ReadModelStore", "ReadSide"]
+__all__ = ["AccessEntry", "AccessLogStore", "CaseTimeline", "OtherPartyValues", "PartyValues", "ProjectionProgress", "ReadModelStore", "ReadSide"]

@@ -119,6 +119,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mode=mode,
         graphql_executor=graphql_executor(env),
         signing_key=signing_key,
+        previous_data_keys=tuple(
+            k.strip().encode() for k in env.get("FENGQIAO_DATA_KEY_PREVIOUS", "").split(",") if k.strip()
+        ),
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),

@@ -304,6 +304,19 @@ def _verify_dossier(args: argparse.Namespace) -> int:
     return run(Path(args.path), Path(args.public_key) if args.public_key else None)
 
 
+def _retention(args: argparse.Namespace) -> int:
+    from interfaces import retention
+    from interfaces.runtime import build_runtime
+
+    runtime = build_runtime(load_settings(), with_http=False)
+    try:
+        if args.retention_command == "shred":
+            return retention.shred(runtime.fengqiao, runtime.reads, args.archived_before, dry_run=args.dry_run)
+        return retention.rewrap(runtime.fengqiao)
+    finally:
+        runtime.close()
+
+
 def _keys_public(args: argparse.Namespace) -> int:
     from application.audit.checkpoints import public_key_pem
 
@@ -434,6 +447,15 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     public = keys_sub.add_parser("public", help="print the public key (PEM) that verifies checkpoints")
     public.set_defaults(run=_keys_public)
+
+    keep = sub.add_parser("retention", help="personal data retention: crypto-shredding, case keys")
+    keep_sub = keep.add_subparsers(dest="retention_command", required=True)
+    shred = keep_sub.add_parser("shred", help="destroy the data keys of cases archived before DATE (recorded on each)")
+    shred.add_argument("--archived-before", required=True, metavar="DATE", help="Asia/Shanghai date, exclusive")
+    shred.add_argument("--dry-run", action="store_true", help="list the candidate cases, change nothing")
+    shred.set_defaults(run=_retention)
+    rewrap = keep_sub.add_parser("rewrap-keys", help="wrap every case key under the current FENGQIAO_DATA_KEY")
+    rewrap.set_defaults(run=_retention)
 
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)

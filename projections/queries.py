@@ -56,7 +56,9 @@ class CaseFilter:
     overdue: bool | None = None
     external_ref: str | None = None
     id_digest: str | None = None
-    payer_name: str | None = None
+    # The payer-name column's search keys: the name's keyed digest and (for cases stored before
+    # names were sealed) the name itself.
+    payer_name: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -113,11 +115,13 @@ def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[A
         ("township", f.township),
         ("external_ref", f.external_ref),
         ("id_digest", f.id_digest),
-        ("payer_name", f.payer_name),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(value)
+    if f.payer_name is not None:
+        clauses.append(f"payer_name IN ({', '.join('?' * len(f.payer_name))})")
+        args += list(f.payer_name)
     if f.unit is not None:
         clauses.append("(accepting_unit = ? OR handling_unit = ?)")
         args += [f.unit, f.unit]
@@ -212,6 +216,12 @@ def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[st
         "ORDER BY unrecorded_due LIMIT ?",
         [ts(now), limit],
     )
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+def received_before(cur: Any, before: datetime) -> list[str]:
+    """Case numbers received before an instant: a case archived before it is among them."""
+    cur.execute("SELECT case_number FROM rm_cases WHERE received_at < ? ORDER BY case_number", [ts(before)])
     return [str(r[0]) for r in cur.fetchall()]
 
 

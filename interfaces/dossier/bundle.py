@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from application.audit.checkpoints import CheckpointStore
-from application.audit.dossier import CaseRecord, check_role, checkpoint_json, events_jsonl, gather
+from application.audit.dossier import CaseRecord, check_role, checkpoint_json, events_jsonl, gather, personal_json
 from application.audit.ports import CaseSource
 from application.reads import ReadSide
 from domain.values import Actor
@@ -82,13 +82,17 @@ def dossier_zip(
 
 
 def render_files(record: CaseRecord) -> dict[str, bytes]:
-    return {
+    files = {
         "events.jsonl": events_jsonl(record),
         "checkpoint.json": checkpoint_json(record),
         "verification.json": (json.dumps(record.verification, ensure_ascii=False, indent=2) + "\n").encode(),
         "dossier.pdf": render_pdf(record),
         "README.txt": readme_text(record.case_number).encode(),
     }
+    personal = personal_json(record)
+    if personal is not None:
+        files["personal_data.json"] = personal  # a legal dossier: the sealed fields opened
+    return files
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -80,7 +80,7 @@ async def resolve_disputes(
         overdue=f.overdue,
         external_ref=f.external_ref,
         id_digest=digest,
-        payer_name=f.payer_name,
+        payer_name=None if f.payer_name is None else ctx.fengqiao.privacy.name_keys(f.payer_name),
     )
     reach = ctx.reads.reach(ctx.actor)
     page: q.Page = await threads.run_sync(ctx.reads.query, q.list_cases, criteria, reach, first=first, after=after, now=ctx.now)

@@ -119,10 +119,8 @@ def _timeline_event(row: TimelineRow, event: Any, ctx: Context, case: CaseView) 
         # Who may see personal data whole is decided on the case as it is now (its handling unit).
         data["payer"] = _payer_data(event, ctx, case)
         if event.other_party is not None:
-            other = dict(data["other_party"])
-            other["contact"] = ctx.reads.other_party_contact(ctx.actor, case, event.other_party, ctx.access_reason)
-            other.pop("contact_masked", None)
-            data["other_party"] = other
+            values = ctx.reads.other_party(ctx.actor, case, event.other_party, ctx.access_reason)
+            data["other_party"] = {"name": values.name, "kind": values.kind, "contact": values.contact}
     return _timeline_record(row, data)
 
 
