@@ -15,7 +15,9 @@ from application.audit import offline
 from application.audit.verification import verify_case
 from application.privacy import DESTROYED
 from domain.reference import dispute_id_for
-from interfaces import cli, retention
+from infrastructure import settings as configuration
+from interfaces import cli
+from interfaces.cli import retention
 from interfaces.dossier.bundle import write_dossier
 from tests.application._support import ID_NUMBER, PHONE, utc
 from tests.dossier.conftest import AUDITOR, HANDLER_TAX, LEGAL, OTHER_CONTACT, TASKFORCE
@@ -121,7 +123,7 @@ def test_shredding_waits_for_the_remedy_windows_then_destroys_the_key_and_the_ch
 
 
 def test_shred_refuses_a_date_it_cannot_read_or_in_the_future(runtime, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "load_settings", lambda: runtime.settings)
+    monkeypatch.setattr(configuration, "load_settings", lambda: runtime.settings)
     assert cli.main(["retention", "shred", "--archived-before", "yesterday"]) == 2
     assert "--archived-before" in capsys.readouterr().err
     assert cli.main(["retention", "shred", "--archived-before", "2999-01-01"]) == 2

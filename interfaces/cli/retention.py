@@ -1,9 +1,10 @@
-"""`fengqiao retention`: crypto-shredding of archived cases, and rewrapping case keys after a
-rotation of FENGQIAO_DATA_KEY. The rules (archived before the cut-off, no remedy window open) are
-the domain's; this picks the candidates from the read models and reports."""
+"""`fengqiao` commands — Retention: crypto-shredding of archived cases, and rewrapping case keys
+after a rotation of FENGQIAO_DATA_KEY. The rules (archived before the cut-off, no remedy window
+open) are the domain's; this picks the candidates from the read models and reports."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, time
@@ -14,6 +15,7 @@ from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.calendar import SHANGHAI
 from domain.values import Actor, Role
+from infrastructure import settings as configuration
 from projections import queries as q
 
 RETENTION_ACTOR = Actor("retention", Role.SYSTEM)
@@ -49,3 +51,26 @@ def rewrap(fengqiao: Fengqiao) -> int:
     count = fengqiao.rewrap_case_keys()
     print(json.dumps({"rewrapped": count, "key_id": fengqiao.privacy.key_id}, indent=2))
     return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from interfaces.runtime import build_runtime
+
+    runtime = build_runtime(configuration.load_settings(), with_http=False)
+    try:
+        if args.retention_command == "shred":
+            return shred(runtime.fengqiao, runtime.reads, args.archived_before, dry_run=args.dry_run)
+        return rewrap(runtime.fengqiao)
+    finally:
+        runtime.close()
+
+
+def register(sub: Any) -> None:
+    keep = sub.add_parser("retention", help="personal data retention: crypto-shredding, case keys")
+    keep_sub = keep.add_subparsers(dest="retention_command", required=True)
+    shredding = keep_sub.add_parser("shred", help="destroy the data keys of cases archived before DATE (recorded on each)")
+    shredding.add_argument("--archived-before", required=True, metavar="DATE", help="Asia/Shanghai date, exclusive")
+    shredding.add_argument("--dry-run", action="store_true", help="list the candidate cases, change nothing")
+    shredding.set_defaults(run=_retention)
+    rewrapping = keep_sub.add_parser("rewrap-keys", help="wrap every case key under the current FENGQIAO_DATA_KEY")
+    rewrapping.set_defaults(run=_retention)
