@@ -122,6 +122,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         previous_data_keys=tuple(
             k.strip().encode() for k in env.get("FENGQIAO_DATA_KEY_PREVIOUS", "").split(",") if k.strip()
         ),
+        ledger_max_bytes=_ranged(env, "FENGQIAO_LEDGER_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024**3),
+        ledger_max_rows=_ranged(env, "FENGQIAO_LEDGER_MAX_ROWS", 50_000, 1, 10_000_000),
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),

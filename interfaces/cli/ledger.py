@@ -14,7 +14,7 @@ from infrastructure import settings as configuration
 
 def _ledger(args: argparse.Namespace) -> int:
     from domain.values import Actor
-    from interfaces.ledger import LedgerError, export_ledger, format_of, import_ledger, parse_day
+    from interfaces.ledger import LedgerError, Limits, export_ledger, format_of, import_ledger, parse_day
     from interfaces.runtime import build_runtime
 
     if args.ledger_command == "export":
@@ -38,7 +38,8 @@ def _ledger(args: argparse.Namespace) -> int:
                 return 1
             print(json.dumps(summary, ensure_ascii=False, indent=2))
             return 0
-        report = import_ledger(runtime, Path(args.file), unit=args.unit)
+        limits = Limits(runtime.settings.ledger_max_bytes, runtime.settings.ledger_max_rows)
+        report = import_ledger(runtime, Path(args.file), unit=args.unit, limits=limits)
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 1 if report["errors"] else 0
     finally:
