@@ -60,7 +60,7 @@ def test_a_case_whose_key_is_missing_says_so(make_app, settings):
     app = make_app()
     register(app)
     case_id = _registered(app).originator_id
-    _delete_key(app, case_id)
+    delete_key(app, case_id)
     fresh = make_app()  # no key cached
 
     with pytest.raises(PersonalDataUnavailable, match="missing"):
@@ -126,7 +126,7 @@ def _refuse(*_args, **_kwargs):
     raise AssertionError("the key was unwrapped again")
 
 
-def _delete_key(app, case_id: UUID) -> None:
+def delete_key(app, case_id: UUID) -> None:
     recorder = app.recorder
     if hasattr(recorder, "keys_table"):
         with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
