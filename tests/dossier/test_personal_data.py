@@ -20,7 +20,7 @@ from interfaces import cli
 from interfaces.cli import retention
 from interfaces.dossier.bundle import write_dossier
 from tests.application._support import ID_NUMBER, PHONE, utc
-from tests.dossier.conftest import AUDITOR, HANDLER_TAX, LEGAL, OTHER_CONTACT, TASKFORCE
+from tests.dossier.conftest import AUDITOR, LEGAL, OTHER_CONTACT, TASKFORCE
 from tests.dossier.test_dossier import flat, pdf_text
 
 pytestmark = pytest.mark.usefixtures("cjk_font")
@@ -142,4 +142,10 @@ def _register_another(runtime: Any) -> str:
     return register(runtime.fengqiao, received_at="2026-11-30T02:00:00+00:00").case_number
 
 
-__all__ = ["HANDLER_TAX"]
+
+def test_retention_commands_list_candidates_and_rewrap(runtime, full_case, monkeypatch, capsys):
+    monkeypatch.setattr(configuration, "load_settings", lambda: runtime.settings)
+    assert cli.main(["retention", "shred", "--archived-before", "2026-12-01", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["candidates"] == [full_case]
+    assert cli.main(["retention", "rewrap-keys"]) == 0
+    assert json.loads(capsys.readouterr().out)["rewrapped"] == 0  # already under the current key
