@@ -30,6 +30,7 @@ from interfaces.ledger.columns import (
     LedgerError,
 )
 from interfaces.ledger.labels import norm
+from interfaces.spreadsheet import formula_like, neutralised, writable
 
 _HEADERS = {norm(h): h for h in COLUMNS}
 _LONG_DIGITS = re.compile(r"^\d{11,}[\dXx]?$")
@@ -58,15 +59,6 @@ def write(out: Path, fmt: str, rows: list[list[Any]]) -> None:
         raise
 
 
-# C0 controls but tab, newline and CR (XML 1.0 cannot hold them), and unpaired surrogates
-# (UTF-8 cannot): whatever the store holds, an export writes it, each such character as U+FFFD.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-
-
-def writable(text: str) -> str:
-    return _UNWRITABLE.sub("\ufffd", text)
-
-
 def _local_text(value: datetime) -> str:
     local = value.astimezone(SHANGHAI)
     return local.strftime("%Y-%m-%d %H:%M:%S" + (".%f" if local.microsecond else ""))
@@ -79,10 +71,9 @@ def _csv_cell(header: str, value: Any) -> str:
         return _local_text(value)
     if isinstance(value, date):
         return value.isoformat()
-    text = writable(str(value))
-    # A leading tab keeps Excel from turning an 18-digit ID into 1.40581E+17 and from running a
-    # cell that starts like a formula; import strips it.
-    if text[:1] in ("=", "+", "-", "@") or (header in TEXT_COLUMNS and _LONG_DIGITS.match(text)):
+    text = neutralised(str(value))
+    # A leading tab keeps Excel from turning an 18-digit ID into 1.40581E+17; import strips it.
+    if header in TEXT_COLUMNS and _LONG_DIGITS.match(text):
         return "\t" + text
     return text
 
@@ -131,8 +122,11 @@ def _set_cell(cell: Any, header: str, value: Any) -> None:
         cell.number_format = "yyyy-mm-dd"
     elif isinstance(value, str):
         if value:
-            cell.value = writable(value)
+            text = writable(value)
+            cell.value = text
             cell.data_type = "s"  # never a formula, whatever the text starts with
+            if formula_like(text):
+                cell.quotePrefix = True  # and marked as text when someone edits it
     else:
         cell.value = value
     if header in TEXT_COLUMNS:

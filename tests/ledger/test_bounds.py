@@ -112,4 +112,10 @@ def test_exports_write_any_text_and_are_owner_only(tmp_path, fmt):
         lines = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
         summary = lines[1][COLUMNS.index("反映的主要内容")]
     assert summary.startswith("摘要\ufffd含\ufffd控制\ufffd字符") and "结束" in summary
+    name_column = COLUMNS.index("缴费人名称/姓名")
+    if fmt == "xlsx":
+        cell = sheet.cell(row=2, column=name_column + 1)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == ('=HYPERLINK("x")', "s", True)
+    else:
+        assert lines[1][name_column] == "'=HYPERLINK(\"x\")"
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
