@@ -8,6 +8,8 @@ import csv
 import io
 import os
 import stat
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -119,3 +121,29 @@ def test_exports_write_any_text_and_are_owner_only(tmp_path, fmt):
     else:
         assert lines[1][name_column] == "'=HYPERLINK(\"x\")"
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+_LARGEST = """
+import resource, sys
+from pathlib import Path
+from interfaces.ledger import import_ledger
+from interfaces.runtime import build_runtime
+from tests.ledger.conftest import sqlite_settings
+runtime = build_runtime(sqlite_settings(Path(sys.argv[2]), b"k"), with_http=False)
+report = import_ledger(runtime, Path(sys.argv[1]))
+print(report["rows"], report["error_count"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_the_largest_allowed_file_stays_under_200_mb_in_a_process_of_its_own(tmp_path):
+    """50,000 rows close to 20 MB: the whole process (interpreter and libraries included) peaks
+    under 200 MB of resident memory."""
+    path = _csv(tmp_path / "largest.csv", 50_000)
+    assert 15_000_000 < path.stat().st_size <= 20 * 1024 * 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _LARGEST, str(path), str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=300, check=True, cwd=Path(__file__).parents[2],
+    )
+    rows, errors, peak_mb = (int(v) for v in done.stdout.split()[-3:])
+    assert (rows, errors) == (50_000, 1)
+    assert peak_mb < 200, f"{peak_mb} MB"
