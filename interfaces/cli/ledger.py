@@ -13,6 +13,7 @@ from infrastructure import settings as configuration
 
 
 def _ledger(args: argparse.Namespace) -> int:
+    from application.privacy import PersonalDataUnavailable
     from domain.values import Actor
     from interfaces.ledger import LedgerError, Limits, export_ledger, format_of, import_ledger, parse_day
     from interfaces.runtime import build_runtime
@@ -33,7 +34,7 @@ def _ledger(args: argparse.Namespace) -> int:
             actor = Actor(subject=args.subject, role=Role(args.as_role))
             try:
                 summary = export_ledger(runtime, start=start, end=end, out=out, fmt=format_of(out, args.format), actor=actor)
-            except (LedgerError, OSError) as e:
+            except (LedgerError, OSError, PersonalDataUnavailable) as e:
                 print(f"fengqiao ledger export: {e}", file=sys.stderr)
                 return 1
             print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -149,3 +149,16 @@ def test_retention_commands_list_candidates_and_rewrap(runtime, full_case, monke
     assert json.loads(capsys.readouterr().out)["candidates"] == [full_case]
     assert cli.main(["retention", "rewrap-keys"]) == 0
     assert json.loads(capsys.readouterr().out)["rewrapped"] == 0  # already under the current key
+
+
+def test_a_dossier_of_a_case_whose_key_is_missing_says_so(runtime, full_case, tmp_path, monkeypatch, capsys):
+    from tests.application.test_privacy import delete_key
+
+    monkeypatch.setattr(configuration, "load_settings", lambda: runtime.settings)
+    case_id = dispute_id_for(full_case)
+    delete_key(runtime.fengqiao, case_id)
+    runtime.fengqiao.privacy.forget(case_id)
+    assert cli.main(["dossier", full_case, "--out", str(tmp_path)]) == 1
+    assert "missing" in capsys.readouterr().err
+    # A masked role needs no key: its dossier is still made.
+    assert cli.main(["dossier", full_case, "--out", str(tmp_path), "--as-role", "auditor"]) == 0
