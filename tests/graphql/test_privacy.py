@@ -3,8 +3,10 @@ handling units; every whole view in the access log; masked reads never logged.""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from application import registration
 from domain.values import Actor, Role
 from tests.application.test_privacy import delete_key
 from tests.graphql.support import ID_MASKED, ID_NUMBER, NAME, NAME_MASKED, PHONE, PHONE_MASKED, Api
@@ -229,3 +231,27 @@ def test_a_case_whose_key_is_gone_says_so_instead_of_answering_masked(api: Api):
     [error] = answer["errors"]
     assert error["extensions"]["code"] == "UNAVAILABLE"
     assert api.dispute(CASE, api.auditor(), PAYER)["payer"]["idNumber"] == ID_MASKED  # masked reads need no key
+
+
+def test_a_case_stored_before_sealing_reads_whole_masked_and_by_name_as_before(api: Api, monkeypatch: pytest.MonkeyPatch):
+    """Its registration as 1.0 stored it: name in clear, ID number and phone under the data key
+    itself ("enc1:"), no name digest."""
+    privacy = api.runtime.fengqiao.privacy
+
+    def as_before(_sealer, payer, other):
+        legacy = msgspec.structs.replace(
+            payer, id_number=privacy.encrypt(payer.id_number), phone=privacy.encrypt(payer.phone), name_digest=""
+        )
+        return legacy, other
+
+    monkeypatch.setattr(registration, "_sealed", as_before)
+    api.register(api.clerk("tax"))
+    api.sync()
+    stored = api.runtime.fengqiao.recorder.select_events(api.runtime.fengqiao.get_dispute(CASE, Actor("a", Role.AUDITOR)).id)
+    assert b'"id_number":"enc1:' in stored[0].state and NAME.encode() in stored[0].state
+
+    assert api.dispute(CASE, api.legal(), PAYER) == {"payer": WHOLE}
+    assert api.dispute(CASE, api.auditor(), PAYER) == {"payer": MASKED}
+    found = api.data('query($f: DisputeFilter) { disputes(filter: $f) { totalCount } }',
+                     {"f": {"payerName": NAME}}, token=api.legal())
+    assert found["disputes"]["totalCount"] == 1
