@@ -51,7 +51,7 @@ def write_dossier(
     record = gather(cases, reads, checkpoints, ref, actor, reason=reason)
     out.mkdir(parents=True, exist_ok=True)
     target = out / record.case_number
-    target.mkdir(exist_ok=True)
+    target.mkdir(mode=0o700, exist_ok=True)
     for name, data in render_files(record).items():
         _write_atomically(target / name, data)
     return Dossier(record.case_number, target, record.verification)
@@ -76,7 +76,7 @@ def dossier_zip(
         for name, data in render_files(record).items():
             info = zipfile.ZipInfo(f"{record.case_number}/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = 0o600 << 16  # unpacked owner-only: it may hold personal data
             archive.writestr(info, data)
     return record.case_number, buffer.getvalue()
 
@@ -100,7 +100,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)  # noqa: S103 - a dossier is meant to be read
+        os.chmod(tmp, 0o600)  # owner-only, as every export: a legal dossier holds personal data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -162,3 +162,20 @@ def test_a_dossier_of_a_case_whose_key_is_missing_says_so(runtime, full_case, tm
     assert "missing" in capsys.readouterr().err
     # A masked role needs no key: its dossier is still made.
     assert cli.main(["dossier", full_case, "--out", str(tmp_path), "--as-role", "auditor"]) == 0
+
+
+def test_a_dossier_is_written_owner_only(runtime, full_case, tmp_path):
+    import stat
+    import zipfile
+
+    from interfaces.dossier.bundle import dossier_zip
+
+    dossier = write_dossier(runtime.fengqiao, runtime.reads, runtime.checkpoints, full_case, LEGAL, tmp_path)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in dossier.directory.iterdir()} == {
+        p.name: 0o600 for p in dossier.directory.iterdir()
+    }
+    _, data = dossier_zip(runtime.fengqiao, runtime.reads, runtime.checkpoints, full_case, LEGAL)
+    archive = tmp_path / "d.zip"
+    archive.write_bytes(data)
+    with zipfile.ZipFile(archive) as z:
+        assert {i.external_attr >> 16 for i in z.infolist()} == {0o600}
