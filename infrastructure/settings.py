@@ -96,8 +96,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise ConfigurationError(
                 "FENGQIAO_METRICS_TOKEN: required in production mode (scrapers send it as a bearer token); " + _HOW
             )
-    if mode == "production" and not env.get("FENGQIAO_DATA_KEY"):
-        raise ConfigurationError("FENGQIAO_DATA_KEY: required in production mode")
+    if mode == "production":
+        # It wraps every case's key: as strong as the secret, and never written to var/.
+        _require_strong(env, "FENGQIAO_DATA_KEY")
     secret = _kept_secret(var_dir, "secret", env.get("FENGQIAO_SECRET"), "FENGQIAO_SECRET")
     data_key = _kept_secret(var_dir, "data.key", env.get("FENGQIAO_DATA_KEY"), "FENGQIAO_DATA_KEY")
     if mode == "production" and not env.get("FENGQIAO_SIGNING_KEY"):
