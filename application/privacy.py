@@ -215,6 +215,8 @@ class Privacy:
     # --- legacy values and digests ---------------------------------------------------------
 
     def encrypt(self, plaintext: str) -> str:
+        """A value in the form stored before per-case keys ("enc1:"): nothing records it any more,
+        but the tests that prove old events still read make them with it."""
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, plaintext.encode(), b"fengqiao-pii")
         return _LEGACY + base64.urlsafe_b64encode(nonce + sealed).decode()
