@@ -123,15 +123,18 @@ def test_exports_write_any_text_and_are_owner_only(tmp_path, fmt):
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
 
 
+# VmHWM, the peak resident memory of this process's own address space: getrusage's ru_maxrss
+# would carry over the parent's peak on Linux (it survives fork and exec).
 _LARGEST = """
-import resource, sys
+import sys
 from pathlib import Path
 from interfaces.ledger import import_ledger
 from interfaces.runtime import build_runtime
 from tests.ledger.conftest import sqlite_settings
 runtime = build_runtime(sqlite_settings(Path(sys.argv[2]), b"k"), with_http=False)
 report = import_ledger(runtime, Path(sys.argv[1]))
-print(report["rows"], report["error_count"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+peak = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+print(report["rows"], report["error_count"], int(peak.split()[1]) // 1024)
 """
 
 
