@@ -29,6 +29,7 @@ from application.errors import ConcurrencyConflict, DisputeNotFound, DomainError
 from application.idempotency import IdempotencyKey, InFlight, idempotency_record, idempotency_scope, replay
 from application.policy import StorePolicy
 from application.ports import CommandStore, CommandTransaction
+from application.privacy import CaseKeyRow
 from application.reference_cache import ReferenceCache
 from domain.calendar import OfficialCalendar
 from domain.dispute import Dispute, project_dispute, take_snapshot
@@ -284,15 +285,20 @@ class CommandPath:
         return dispute
 
     def save(
-        self, dispute: Dispute, *also: Any, actor: Actor = SYSTEM, idempotency: IdempotencyKey | None = None
+        self,
+        dispute: Dispute,
+        *also: Any,
+        actor: Actor = SYSTEM,
+        idempotency: IdempotencyKey | None = None,
+        case_key: CaseKeyRow | None = None,
     ) -> int | None:
         """Record the case's decided events, and `also` the events of other streams decided with
-        them, through the library; a version taken meanwhile raises IntegrityError. The last
-        position recorded."""
+        them, through the library (a new case's key in the same transaction); a version taken
+        meanwhile raises IntegrityError. The last position recorded."""
         pending = [*dispute.collect_events(), *also]
         record = idempotency_record(actor, idempotency, result_of(dispute, None), self._clock())
         try:
-            recordings = self.record(*pending, idempotency=record)
+            recordings = self.record(*pending, idempotency=record, case_key=case_key)
         except IntegrityError:
             raise
         except PersistenceError as e:

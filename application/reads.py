@@ -25,7 +25,7 @@ from application.access import may_read, may_unmask
 from application.bounds import query_day
 from application.errors import DisputeNotFound, Forbidden
 from application.event_codec import decode_event
-from application.privacy import Privacy, PrivacyError
+from application.privacy import DESTROYED, CaseKeyDestroyed, Privacy
 from application.read_gates import GATE_ROLES, Reach, ReadGate, reach_of, refusal, whole_view_of
 from application.read_limits import ConsistencyWaits, SearchBudget
 from domain.identifiers import mask_name
@@ -231,8 +231,8 @@ class ReadSide:
                 criteria.id_digest = self.privacy.digest(id_number)
                 self._log_search(actor, "payerIdNumber", criteria.id_digest)
             if name is not None:
-                criteria.payer_name = name.strip()
-                self._log_search(actor, "payerName", self.privacy.digest(criteria.payer_name))
+                criteria.payer_name = self.privacy.name_keys(name.strip())
+                self._log_search(actor, "payerName", self.privacy.digest(name.strip()))
         page: q.Page = self.query(q.list_cases, criteria, reach_of(actor), first=first, after=after, now=now, **options)
         return page
 
@@ -278,41 +278,50 @@ class ReadSide:
     # --- personal data -------------------------------------------------------------------
 
     def party(self, actor: Actor, view: CaseView, payer: Payer, fields: list[str], reason: str | None) -> PartyValues:
-        """The payer as this caller may see it; every whole view is logged."""
+        """The payer as this caller may see it; every whole view is logged. A case whose key was
+        destroyed reads 已销毁; one whose key is missing raises PersonalDataUnavailable."""
+        if view.shredded:
+            return PartyValues(payer.kind.value, DESTROYED, DESTROYED, DESTROYED, False)
         unmask = may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit)
         sensitive = [f for f in fields if f in ("idNumber", "phone", "name")]
         if not unmask or not sensitive:
             return PartyValues(payer.kind.value, payer.name_masked, payer.id_number_masked, payer.phone_masked, False)
+        case_id = UUID(view.id)
         try:
-            id_number = self.privacy.decrypt(payer.id_number)
-            phone = self.privacy.decrypt(payer.phone)
-        except PrivacyError:
-            log.error("cannot decrypt personal data of %s", view.case_number)
-            return PartyValues(payer.kind.value, payer.name_masked, payer.id_number_masked, payer.phone_masked, False)
+            name = self.privacy.open(case_id, payer.name)
+            id_number = self.privacy.open(case_id, payer.id_number)
+            phone = self.privacy.open(case_id, payer.phone)
+        except CaseKeyDestroyed:
+            return PartyValues(payer.kind.value, DESTROYED, DESTROYED, DESTROYED, False)
         why = reason or _default_reason(actor, view)
         self.log_access(actor, view.case_number, sensitive, why)
-        return PartyValues(payer.kind.value, payer.name, id_number, phone, True)
+        return PartyValues(payer.kind.value, name, id_number, phone, True)
 
     def other_party(
         self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None, *, contact: bool = True
     ) -> OtherPartyValues:
-        """The other party as this caller may see it: an individual's name is masked exactly like
-        the payer's, and the contact too; a whole view (of an individual's name or a contact)
-        is logged."""
-        private = is_individual(other.kind)
+        """The other party as this caller may see it: an individual's name masked like the
+        payer's, the contact masked; whole only for a role that may see them (logged)."""
+        individual = other.name_masked is not None or is_individual(other.kind)
+        if view.shredded:
+            return OtherPartyValues(
+                DESTROYED if individual else other.name, other.kind, None if other.contact is None else DESTROYED, False
+            )
+        masked_name = other.name_masked or (mask_name(other.name) if individual else other.name)
         unmask = may_unmask(actor, accepting_unit=view.accepting_unit, handling_unit=view.handling_unit)
-        name = other.name if unmask or not private else mask_name(other.name)
-        shown = other.contact_masked if other.contact is not None else None
-        fields = ["otherParty.name"] if unmask and private else []
-        if contact and unmask and other.contact is not None:
-            try:
-                shown = self.privacy.decrypt(other.contact)
-                fields.append("otherParty.contact")
-            except PrivacyError:
-                log.error("cannot decrypt the other party's contact of %s", view.case_number)
-        if fields:
-            self.log_access(actor, view.case_number, fields, reason or _default_reason(actor, view))
-        return OtherPartyValues(name=name, kind=other.kind, contact=shown, unmasked=unmask)
+        fields = (["otherParty.name"] if individual else []) + (
+            ["otherParty.contact"] if contact and other.contact is not None else []
+        )
+        if not unmask or not fields:
+            return OtherPartyValues(masked_name, other.kind, other.contact_masked if contact else None, False)
+        case_id = UUID(view.id)
+        try:
+            name = self.privacy.open(case_id, other.name)
+            whole = None if not contact or other.contact is None else self.privacy.open(case_id, other.contact)
+        except CaseKeyDestroyed:
+            return OtherPartyValues(DESTROYED if individual else other.name, other.kind, DESTROYED, False)
+        self.log_access(actor, view.case_number, fields, reason or _default_reason(actor, view))
+        return OtherPartyValues(name, other.kind, whole, True)
 
     def other_party_contact(self, actor: Actor, view: CaseView, other: OtherParty, reason: str | None) -> str | None:
         """The other party's contact alone, as this caller may see it (a whole view logged)."""

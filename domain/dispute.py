@@ -85,6 +85,9 @@ class Dispute(msgspec.Struct, dict=True):
     transferred_at: datetime | None = None
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
+    archived_at: datetime | None = None
+    remedy_open_until: date | None = None  # the last day of the latest remedy window guided
+    shredded: bool = False
 
     # --- intake -------------------------------------------------------------------------
 
@@ -387,6 +390,25 @@ class Dispute(msgspec.Struct, dict=True):
             )
         self._trigger(ev.DisputeArchived, actor, at, now)
 
+    def shred_personal_data(self, *, archived_before: date, actor: Actor, now: datetime) -> None:
+        """Retention: the case's personal data is destroyed with its key (crypto-shredding). Only
+        for a case archived before the cut-off whose remedy windows have all closed."""
+        if self.shredded:
+            raise CommandRejected(self.status, "the case's personal data was already destroyed")
+        self._require("destroy the personal data of", Status.ARCHIVED)
+        archived_at = self.archived_at or self.last_at
+        archived_on = archived_at.astimezone(SHANGHAI).date()
+        if archived_on >= archived_before:
+            raise CommandRejected(self.status, f"archived on {archived_on.isoformat()}, not before {archived_before.isoformat()}")
+        today = now.astimezone(SHANGHAI).date()
+        if self.remedy_open_until is not None and self.remedy_open_until >= today:
+            raise CommandRejected(
+                self.status, f"a remedy window is open until {self.remedy_open_until.isoformat()}"
+            )
+        self._trigger(
+            ev.PersonalDataShredded, actor, now, now, archived_before=archived_before, archived_at=archived_at
+        )
+
     # --- supervision and risk -----------------------------------------------------------
 
     def flag_risk(
@@ -617,10 +639,17 @@ def _on_objection(d: Dispute, e: Any) -> None:
 
 def _on_remedy(d: Dispute, e: Any) -> None:
     d.remedy_guided = True
+    last = max(e.reconsideration_window.last_day, e.litigation_window.last_day)
+    d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
+    d.archived_at = e.at
+
+
+def _on_shredded(d: Dispute, e: Any) -> None:
+    d.shredded = True
 
 
 def _on_risk(d: Dispute, e: Any) -> None:
@@ -666,6 +695,7 @@ _APPLIERS: dict[type, Any] = {
     ev.RiskFlagged: _on_risk,
     ev.DeadlineMissed: _on_missed,
     ev.DeadlinesRecomputed: _on_recomputed,
+    ev.PersonalDataShredded: _on_shredded,
 }
 
 

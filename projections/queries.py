@@ -56,7 +56,9 @@ class CaseFilter:
     overdue: bool | None = None
     external_ref: str | None = None
     id_digest: str | None = None
-    payer_name: str | None = None
+    # The payer-name column's search keys: the name's keyed digest and (for cases stored before
+    # names were sealed) the name itself.
+    payer_name: tuple[str, ...] | None = None
     # Personal-data criteria match only within this scope (the cases the caller sees whole).
     personal_scope: Scope | None = None
 
@@ -115,11 +117,13 @@ def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[A
         ("township", f.township),
         ("external_ref", f.external_ref),
         ("id_digest", f.id_digest),
-        ("payer_name", f.payer_name),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(value)
+    if f.payer_name is not None:
+        clauses.append(f"payer_name IN ({', '.join('?' * len(f.payer_name))})")
+        args += list(f.payer_name)
     if f.id_digest is not None or f.payer_name is not None:
         # Fail closed: personal-data criteria without a scope match nothing.
         personal, personal_args = ("1 = 0", []) if f.personal_scope is None else f.personal_scope.sql()
@@ -223,6 +227,12 @@ def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[st
         "ORDER BY unrecorded_due LIMIT ?",
         [ts(now), limit],
     )
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+def received_before(cur: Any, before: datetime) -> list[str]:
+    """Case numbers received before an instant: a case archived before it is among them."""
+    cur.execute("SELECT case_number FROM rm_cases WHERE received_at < ? ORDER BY case_number", [ts(before)])
     return [str(r[0]) for r in cur.fetchall()]
 
 

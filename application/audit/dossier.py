@@ -28,6 +28,7 @@ from application.audit.ports import CaseSource
 from application.audit.verification import verify_case
 from application.errors import ConcurrentRunner, DisputeNotFound
 from application.event_codec import decode_event
+from application.privacy import is_sealed
 from application.read_gates import ReadGate
 from application.reads import OtherPartyValues, PartyValues, ReadSide
 from domain.values import Actor
@@ -72,6 +73,7 @@ class CaseRecord:
     actor: Actor
     generated_at: datetime
     verification: dict[str, Any] = field(default_factory=dict)
+    personal: list[dict[str, Any]] | None = None  # opened personal fields, for a legal dossier
 
     @property
     def case_number(self) -> str:
@@ -120,8 +122,40 @@ def gather(
         actor=actor,
         generated_at=cases.clock(),
     )
+    if party.unmasked:
+        # A legal dossier: the sealed values of the stored events, opened, beside them.
+        record.personal = _opened(reads, view, events)
     record.verification = _verify(cases, reads, checkpoints, record)
     return record
+
+
+def _opened(reads: ReadSide, view: CaseView, events: list[StoredEvent]) -> list[dict[str, Any]]:
+    """Each personal field of the stored events: its stored text (as in events.jsonl) and its value."""
+    case_id = UUID(view.id)
+    entries: list[dict[str, Any]] = []
+    for item in events:
+        stored = json.loads(item.state)
+        for path in offline.PERSONAL_FIELDS.get(item.type, ()):
+            value = offline.field_at(stored, path)
+            if isinstance(value, str) and is_sealed(value):
+                entries.append({"sequence": item.sequence, "field": path, "stored": value,
+                                "value": reads.privacy.open(case_id, value)})
+    return entries
+
+
+def personal_json(record: CaseRecord) -> bytes | None:
+    """personal_data.json (legal dossiers only): the personal fields of events.jsonl opened."""
+    if record.personal is None:
+        return None
+    document = {
+        "format": offline.PERSONAL_FORMAT,
+        "case_id": record.view.id,
+        "case_number": record.case_number,
+        "note": "events.jsonl holds these fields sealed under the case's key; each value is the opened "
+        "text of the stored field beside it. Shown to a role that may see personal data whole (logged).",
+        "fields": record.personal,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def sync_read_models(cases: CaseSource, reads: ReadSide) -> None:
@@ -241,7 +275,9 @@ def checkpoint_json(record: CaseRecord) -> bytes:
 def _verify(cases: CaseSource, reads: ReadSide, checkpoints: CheckpointStore, record: CaseRecord) -> dict[str, Any]:
     """The bundle verified as a stranger would (offline, under the deployment's key), and the
     case verified against the event store and every signed checkpoint."""
-    bundle = offline.verify_bundle(events_jsonl(record), checkpoint_json(record), record.public_pem.encode())
+    bundle = offline.verify_bundle(
+        events_jsonl(record), checkpoint_json(record), record.public_pem.encode(), personal_json(record)
+    )
     store = verify_case(cases, reads.store, checkpoints, UUID(record.view.id))
     problems = list(bundle["problems"]) + [f"event store: {p}" for p in store.problems]
     return {

@@ -32,6 +32,7 @@ from tests.dossier.conftest import AUDITOR, LEGAL, OTHER_CONTACT
 pytestmark = pytest.mark.usefixtures("cjk_font")
 
 FILES = {"events.jsonl", "checkpoint.json", "dossier.pdf", "verification.json", "README.txt"}
+LEGAL_FILES = FILES | {"personal_data.json"}
 EVENT_TYPES = [
     "DisputeRegistered",
     "DisputeTransferred",
@@ -73,7 +74,7 @@ def legal_bundle(runtime: Any, full_case: str, tmp_path: Path) -> Path:
 
 def test_bundle_holds_the_stored_bytes_the_chain_and_a_covering_signed_checkpoint(runtime, full_case, legal_bundle):
     assert legal_bundle.name == full_case
-    assert {p.name for p in legal_bundle.iterdir()} == FILES
+    assert {p.name for p in legal_bundle.iterdir()} == LEGAL_FILES
 
     case_id = dispute_id_for(full_case)
     stored = list(runtime.fengqiao.recorder.select_events(case_id))
@@ -415,7 +416,7 @@ def test_cli_writes_the_dossier_with_the_default_legal_role(runtime, full_case, 
     printed = json.loads(capsys.readouterr().out)
     assert printed["valid"] is True
     assert printed["dossier"] == str(out / full_case)
-    assert {p.name for p in (out / full_case).iterdir()} == FILES
+    assert {p.name for p in (out / full_case).iterdir()} == LEGAL_FILES
     assert ID_NUMBER in flat(pdf_text(out / full_case / "dossier.pdf"))
     entries = runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000)
     assert [(e.subject, e.role) for e in entries] == [("cli", "legal"), ("cli", "legal")]

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -67,8 +68,8 @@ def view_of(runtime: Any, case_number: str) -> CaseView:
 
 
 def plain_payer(runtime: Any, view: CaseView) -> tuple[str, str, str, str]:
-    privacy = runtime.fengqiao.privacy
-    return view.payer.kind, view.payer.name, privacy.decrypt(view.payer.id_number), privacy.decrypt(view.payer.phone)
+    privacy, case_id, payer = runtime.fengqiao.privacy, UUID(view.id), view.payer
+    return payer.kind, privacy.open(case_id, payer.name), privacy.open(case_id, payer.id_number), privacy.open(case_id, payer.phone)
 
 
 def read_rows(path: Path) -> list[list[str]]:
