@@ -23,12 +23,24 @@ UNMASKED_ROLES = frozenset({Role.LEGAL})
 
 
 def may_read(
-    actor: Actor, *, units_involved: Iterable[str], registered_by_subject: str, registered_by_role: str
+    actor: Actor,
+    *,
+    units_involved: Iterable[str],
+    registered_by_subject: str,
+    registered_by_role: str,
+    accepting_unit: str,
 ) -> bool:
+    """The same rule as the read side's reach (application/read_gates.py), for one case."""
     if actor.role in READ_ALL_ROLES:
         return True
     if actor.role == Role.INTEGRATOR:
-        return registered_by_role == Role.INTEGRATOR and registered_by_subject == actor.subject
+        # An integrator files for one unit: its reach is its own registrations within that unit.
+        return (
+            registered_by_role == Role.INTEGRATOR
+            and registered_by_subject == actor.subject
+            and actor.unit is not None
+            and accepting_unit == actor.unit
+        )
     if actor.role in (Role.CLERK, Role.HANDLER):
         return actor.unit is not None and actor.unit in set(units_involved)
     return False
@@ -81,6 +93,7 @@ def check_case(
         units_involved=units_involved,
         registered_by_subject=registered_by_subject,
         registered_by_role=registered_by_role,
+        accepting_unit=accepting_unit,
     ):
         raise DisputeNotFound(case_ref)
     if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"}:

@@ -94,7 +94,7 @@ ALIASES_PER_QUERY = 20  # the API's alias limit
 
 
 class ReadError(Exception):
-    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_USER_INPUT, UNAVAILABLE, …"""
+    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED, UNAVAILABLE, …"""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -19,7 +19,6 @@ from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
 from interfaces.graphql import threads
-from projections import queries as q
 from projections.case_view import CaseView
 
 
@@ -42,10 +41,9 @@ def request_context(
     fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, actor: Actor, reason: str | None
 ) -> Context:
     """What every resolver sees for one request (the API's and the console's alike)."""
-    reach = reads.reach(actor)
 
     async def load_cases(numbers: list[str]) -> list[CaseView | None]:
-        found: dict[str, CaseView] = await threads.run_sync(reads.query, q.find_cases, numbers, reach)
+        found: dict[str, CaseView] = await threads.run_sync(reads.cases_by_number, actor, numbers)
         return [found.get(n) for n in numbers]
 
     return Context(

@@ -11,7 +11,6 @@ batches refused) are strawberry's. No subscriptions are served, so there is no w
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -34,13 +33,14 @@ from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
+CONSISTENCY_STATE = "fengqiao_consistency"
 
 __all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
 
-async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> dict[str, int] | None:
-    """Read-your-writes: wait for the read models to include the position the caller names.
-    None when none was named; {} when they include it; {requested, reached} when the wait timed out."""
+async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
+    """The read side waits (beyond the store's head: 400; too many waits of this caller: 429);
+    whether the position was reached is kept for the answer's header and extensions."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
         return None
@@ -48,26 +48,14 @@ async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -
         position = int(raw)
     except ValueError:
         raise ValidationException(f"{CONSISTENCY_HEADER}: expected a notification id (an integer)") from None
-    if position > 0 and not await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT)):
-        status = await anyio.to_thread.run_sync(reads.runner.status)
-        reached = min((p["position"] for p in status["projections"].values()), default=0)
-        return {"requested": position, "reached": int(reached)}
-    return {}
-
-
-def _with_consistency(response: Response[Any], consistency: dict[str, int]) -> None:
-    """A caller that named a position is told whether the answer includes it (the header); an
-    answer given before the read models reached it says how far they got (`extensions.consistency`)."""
-    response.headers["X-Consistency-Reached"] = "false" if consistency else "true"
-    if not consistency:
-        return
-    try:
-        body = msgspec.json.decode(response.content) if isinstance(response.content, (bytes, str)) else None
-    except msgspec.DecodeError:
-        return
-    if isinstance(body, dict):
-        body.setdefault("extensions", {})["consistency"] = consistency
-        response.content = encode_json(body)
+    if await reads.wait_for_position(request.user, position, CONSISTENCY_WAIT):
+        request.state[CONSISTENCY_STATE] = {"requested": position, "reached": position, "ok": True}
+        return None
+    # Timed out: say how far the read models got (the slowest one), so the caller can judge.
+    positions = await anyio.to_thread.run_sync(reads.runner.positions)
+    reached = min(positions.values(), default=0)
+    request.state[CONSISTENCY_STATE] = {"requested": position, "reached": reached, "ok": False}
+    return None
 
 
 def access_reason(raw: str | None) -> str | None:
@@ -103,13 +91,11 @@ def graphql_controller(
             return await self.answer(request)
 
         async def answer(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            consistency = await _wait_for_position(request, reads)
+            await _wait_for_position(request, reads)
             reason = access_reason(request.headers.get("x-access-reason"))
             context = request_context(fengqiao, reads, checkpoints, request.user, reason)
             response = await self.execute_request(request=request, context=context, root_value=None)
             response.headers.update(context.response_headers)
-            if consistency is not None:
-                _with_consistency(response, consistency)
             return response
 
         async def execute_request(self, request: Request[Any, Any, Any], context: Any, root_value: Any) -> Response[GraphQLResource | str]:
@@ -129,12 +115,42 @@ def graphql_controller(
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             # A fresh one per request (strawberry keeps it on the controller, shared by requests).
-            return Response({}, background=BackgroundTasks([]))
+            response: Response[Any] = Response({}, background=BackgroundTasks([]))
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None:
+                response.headers["X-Consistency-Reached"] = "true" if consistency["ok"] else "false"
+            return response
+
+        async def process_result(self, request: Request[Any, Any, Any], result: Any) -> Any:
+            data: dict[str, Any] = dict(await super().process_result(request, result))
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None and not consistency["ok"]:
+                # The answer may not include the caller's write: say so beside the header.
+                reported = {"requested": consistency["requested"], "reached": consistency["reached"]}
+                data["extensions"] = {**(data.get("extensions") or {}), "consistency": reported}
+            return data
 
         def encode_json(self, data: object) -> bytes | str:
             return encode_json(data)
 
+        def create_response(self, response_data: Any, sub_response: Response[bytes]) -> Response[bytes]:
+            response = super().create_response(response_data, sub_response)
+            retry = _retry_after(response_data)
+            if retry is not None:  # a refused personal-data search: 429, as for any other flood
+                response.status_code = 429
+                response.headers["Retry-After"] = str(retry)
+            return response
+
     return GraphQLController
+
+
+def _retry_after(data: Any) -> int | None:
+    errors = data.get("errors") if isinstance(data, dict) else None
+    for error in errors or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            return int(extensions.get("retryAfter") or 1)
+    return None
 
 
 _encode = msgspec.json.Encoder().encode

@@ -204,17 +204,16 @@ class Dispute:
         values = ctx.reads.party(ctx.actor, self.view, self.view.payer, sorted(selected_names(info)), ctx.access_reason)
         return Party(kind=PayerKind(values.kind), name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
 
-    @described("contact is masked unless this caller may see it whole (logged)")
+    @described("an individual's name and the contact are masked unless this caller may see them whole (logged)")
     def other_party(self, info: Info) -> OtherPartyInfo | None:
         o = self.view.other_party
         if o is None:
             return None
-        if "contact" in selected_names(info):
-            ctx = info.context
-            contact = ctx.reads.other_party_contact(ctx.actor, self.view, o, ctx.access_reason)
-        else:
-            contact = o.contact_masked
-        return OtherPartyInfo(name=o.name, kind=o.kind, contact=contact)
+        ctx = info.context
+        values = ctx.reads.other_party(
+            ctx.actor, self.view, o, ctx.access_reason, contact="contact" in selected_names(info)
+        )
+        return OtherPartyInfo(name=values.name, kind=values.kind, contact=values.contact)
 
     @strawberry.field
     def summary(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from graphql import GraphQLEnumType, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 
-from application.errors import DisputeNotFound, DomainError, Forbidden, InvalidCommand, StoreUnavailable
+from application.errors import DisputeNotFound, DomainError, Forbidden, InvalidCommand, RateLimited, StoreUnavailable
 
 log = logging.getLogger("fengqiao.graphql")
 
@@ -26,6 +26,7 @@ _CODES: list[tuple[type[BaseException], str]] = [
     (Forbidden, "FORBIDDEN"),
     (InvalidCommand, "BAD_USER_INPUT"),
     (StoreUnavailable, "UNAVAILABLE"),
+    (RateLimited, "RATE_LIMITED"),
     (DomainError, "CONFLICT"),  # refused in the case's status, a concurrent change, an idempotency key in use
     (ValueError, "BAD_USER_INPUT"),  # a resolver's refusal of an argument (a bad cursor, a negative `first`)
 ]
@@ -72,6 +73,7 @@ def is_expected(error: GraphQLError) -> bool:
 
 
 MASKED_MESSAGE = "internal error; it has been logged"
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class ExpectedErrors(SchemaExtension):
@@ -105,8 +107,24 @@ def mark_errors(execution_context: Any, *, mask: bool) -> None:
         if code == "INTERNAL" and mask:
             replacement = GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
             replacement.extensions = {"code": code}
+        elif isinstance(error.original_error, InvalidCommand) and error.message != str(error.original_error):
+            # graphql-core takes the bare `message`; the answer names the field, as REST's does.
+            replacement = GraphQLError(str(error.original_error), nodes=error.nodes, path=error.path,
+                                       original_error=error.original_error, extensions=error.extensions)
+        elif mask and SUGGESTION.search(error.message):
+            # Production names no fields the caller did not ask for: no schema by guessing.
+            replacement = GraphQLError(SUGGESTION.sub("", error.message), nodes=error.nodes, path=error.path,
+                                       original_error=error.original_error, extensions=error.extensions)
         else:
             replacement = error
+        extensions: dict[str, Any] = dict(replacement.extensions or {})
+        extensions.setdefault("code", code)
+        original = error.original_error
+        if isinstance(original, InvalidCommand):
+            extensions.setdefault("field", original.field)
+        if isinstance(original, RateLimited):
+            extensions.setdefault("retryAfter", original.retry_after)
+        replacement.extensions = extensions
         shown.append(replacement)
     result.errors = shown
 

@@ -13,7 +13,6 @@ from interfaces.graphql import threads
 from interfaces.graphql.cases import DisputeConnection, DisputeEdge, PageInfo, page_size
 from interfaces.graphql.context import Info
 from interfaces.graphql.dispute import dispute_of
-from projections import queries as q
 from projections.case_view import CaseView
 
 QUEUE_DEFAULT_PAGE = 100
@@ -55,9 +54,8 @@ async def resolve_queue(
     ctx = info.context
     size = page_size(first, QUEUE_DEFAULT_PAGE, QUEUE_MAX_PAGE)
     offset = 0 if after is None else parse_queue_cursor(after) + 1
-    reach = ctx.reads.reach(ctx.actor)
     views: list[CaseView]
-    views, total = await threads.run_sync(ctx.reads.query, q.queue, unit, kind.value, reach, ctx.now,
+    views, total = await threads.run_sync(ctx.reads.queue, ctx.actor, unit, kind.value, ctx.now,
                                           first=size, offset=offset)
     cursors = [queue_cursor(offset + i) for i in range(len(views))]
     return DisputeConnection(

@@ -26,7 +26,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from interfaces.graphql.audit import AuditQuery
-from interfaces.graphql.cases import PERSONAL_DATA_ROLES, CasesQuery
+from interfaces.graphql.cases import CasesQuery
 from interfaces.graphql.errors import ExpectedErrors, is_expected
 from interfaces.graphql.mutations import Mutation
 from interfaces.graphql.queues import QueuesQuery
@@ -108,5 +108,5 @@ def stock_extensions(rules: list[Any], *, production: bool) -> list[Callable[[],
     ]
 
 
-__all__ = ["EXECUTORS", "FAST", "MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "PERSONAL_DATA_ROLES", "STOCK", "Query",
+__all__ = ["EXECUTORS", "FAST", "MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "STOCK", "Query",
            "QuietSchema", "build_schema"]

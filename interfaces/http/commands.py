@@ -21,6 +21,8 @@ from litestar.params import FromPath, JSONBody
 from application import commands as cmd
 from application import registry
 from application.disputes import Fengqiao
+from application.read_gates import ReadGate
+from application.reads import ReadSide
 from domain.values import Actor
 from interfaces.http import openapi
 
@@ -86,9 +88,14 @@ COMMAND_HANDLERS = [_register(s) if not s.on_case else _case_command(s) for s in
      description="`{id}` is the case's UUID or its case number. The registration's `Location`. "
      "Everything else about a case is read over GraphQL.",
      tags=["commands"], responses=openapi.errors(401, 404, 503))
-async def get_dispute(request: Request[Actor, Any, Any], id: FromPath[str], fengqiao: NamedDependency[Fengqiao]) -> cmd.CommandResult:  # noqa: A002
+async def get_dispute(
+    request: Request[Actor, Any, Any], id: FromPath[str], fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]  # noqa: A002
+) -> cmd.CommandResult:
     from application.command_path import result_of
 
+    # The read policy admits the read; the case comes from the event store, not the read models,
+    # so the registration's `Location` answers at once (read-your-writes) under the same reach rule.
+    reads.admit(request.user, ReadGate.CASE)
     dispute = await _call(fengqiao.get_dispute, id, request.user)
     return result_of(dispute, None)
 

@@ -50,7 +50,7 @@ def dossier_route(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointSt
         from interfaces.dossier.fonts import FontMissing
 
         actor = request.user
-        check_role(actor)  # 403 before any work
+        check_role(reads, actor)  # the read side's gate: 403 before any work
         reason = request.headers.get("x-access-reason")
         try:
             case_number, data = await anyio.to_thread.run_sync(

@@ -18,6 +18,7 @@ from application.errors import (
     IdempotencyInProgress,
     IdempotencyMismatch,
     InvalidCommand,
+    RateLimited,
     StoreUnavailable,
 )
 from interfaces.auth import TokenError
@@ -78,7 +79,11 @@ def _allowed(request: Request[Any, Any, Any], field: str, message: str) -> str:
 
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, InvalidCommand):
-        return problem("invalid_input", str(exc), field=exc.field)
+        answer = graphql_problem if _is_graphql(request) else problem
+        return answer("invalid_input", str(exc), field=exc.field)
+    if isinstance(exc, RateLimited):
+        answer = graphql_problem if _is_graphql(request) else problem
+        return answer("rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DisputeNotFound):
         return problem("not_found", str(exc))
     if isinstance(exc, Forbidden):
@@ -170,6 +175,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     IdempotencyInProgress: _domain,
     IdempotencyMismatch: _domain,
     StoreUnavailable: _domain,
+    RateLimited: _domain,
     TokenError: _domain,
     HTTPException: _http,
     Exception: _internal,

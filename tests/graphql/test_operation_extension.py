@@ -24,6 +24,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from application.reads import ReadSide
 from domain.values import Actor, Role
 from interfaces.graphql import schema as s
 from interfaces.graphql.context import Context
@@ -82,7 +83,9 @@ QUERIES: list[tuple[str, dict[str, Any] | None, str | None]] = [
 
 
 def _answer(schema: Any, query: str, variables: dict[str, Any] | None, operation: str | None) -> str:
-    context = Context(actor=Actor("clerk-tax", Role.CLERK, "tax"), fengqiao=None, reads=None, checkpoints=None,  # type: ignore[arg-type]
+    # A read side with nothing behind it: its gates answer (FORBIDDEN) before any read is made.
+    reads = ReadSide.__new__(ReadSide)
+    context = Context(actor=Actor("clerk-tax", Role.CLERK, "tax"), fengqiao=None, reads=reads, checkpoints=None,  # type: ignore[arg-type]
                       now=None, case_loader=None, access_reason=None)
     try:
         result = asyncio.run(schema.execute(query, variable_values=variables, context_value=context, operation_name=operation))
