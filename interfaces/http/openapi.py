@@ -154,7 +154,11 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
         "description": "A token from `fengqiao token issue --subject NAME --role ROLE [--unit UNIT]`.",
     }
     doc["security"] = [{SCHEME: []}]
-    components.setdefault("schemas", {}).update(GRAPHQL_SCHEMAS)
+    schemas = components.setdefault("schemas", {})
+    schemas.pop("GraphQLResource", None)  # strawberry's answer type, replaced by GraphQL's own shapes below
+    schemas.update(GRAPHQL_SCHEMAS)
+    for schema in schemas.values():
+        _portable_patterns(schema)
     examples = {spec.operation: EXAMPLES.get(spec.name) for spec in registry.COMMANDS}
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
@@ -162,6 +166,20 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
                 continue
             _operation(path, method, operation, examples)
     return doc
+
+
+def _portable_patterns(node: Any) -> None:
+    """Patterns as ECMA-262 (what OpenAPI 3.1 and most generated clients use) reads them: ours use
+    possessive quantifiers (`++`, `*+`) against backtracking, which match the same texts greedily."""
+    if isinstance(node, dict):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            node["pattern"] = pattern.replace("++", "+").replace("*+", "*").replace("?+", "?")
+        for value in node.values():
+            _portable_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _portable_patterns(value)
 
 
 def _operation(path: str, method: str, operation: dict[str, Any], examples: dict[str, Any]) -> None:
