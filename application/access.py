@@ -16,7 +16,13 @@ CLERK_COMMANDS = frozenset(
     {"resolve_on_spot", "transfer", "feedback", "objection", "archive", "satisfaction"}
 )
 HANDLER_COMMANDS = frozenset({"sign_for", "return", "progress", "conclude", "escalate"})
-TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice"})
+TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice", "transfer"})
+# A clerk escalates a special matter straight to the task force (三(二)); the case's status and the
+# aggregate decide whether it may (ACCEPTED, before any transfer).
+CLERK_ALSO = frozenset({"escalate"})
+# gov_office designates the handling unit of a case returned twice (指定承办); the aggregate decides
+# whether the case awaits a designation.
+DESIGNATING_UNIT = "gov_office"
 LEGAL_COMMANDS = frozenset({"remedy_guidance"})
 RISK_ROLES = frozenset({Role.CLERK, Role.HANDLER, Role.TASKFORCE})
 READ_ALL_ROLES = frozenset({Role.TASKFORCE, Role.LEGAL, Role.AUDITOR, Role.SYSTEM})
@@ -53,7 +59,7 @@ def check_register(actor: Actor, accepting_unit: str) -> None:
 
 def check_role(actor: Actor, command: str) -> None:
     """Refuse before loading anything when the role never may do this."""
-    if command in CLERK_COMMANDS and actor.role == Role.CLERK:
+    if command in CLERK_COMMANDS | CLERK_ALSO and actor.role == Role.CLERK:
         return
     if command in HANDLER_COMMANDS and actor.role == Role.HANDLER:
         return
@@ -84,7 +90,8 @@ def check_case(
         registered_by_role=registered_by_role,
     ):
         raise DisputeNotFound(case_ref)
-    if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"}:
+    designating = command == "transfer" and actor.unit == DESIGNATING_UNIT
+    if actor.role == Role.CLERK and command in CLERK_COMMANDS | CLERK_ALSO | {"risk_flag"} and not designating:
         if actor.unit != accepting_unit:
             raise Forbidden(f"only the accepting unit ({accepting_unit}) may {command.replace('_', ' ')} this case")
     if actor.role == Role.HANDLER and command in HANDLER_COMMANDS | {"risk_flag"}:

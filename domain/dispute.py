@@ -24,6 +24,7 @@ from domain.calendar import (
     period_in_months,
     working_day_deadline,
 )
+from domain.deadlines import is_late
 from domain.errors import CommandRejected, InvalidCommand
 from domain.values import (
     DEFAULT_HANDLING_UNIT,
@@ -41,6 +42,7 @@ from domain.values import (
     Payer,
     RemedyKind,
     RiskLevel,
+    Role,
     Status,
 )
 
@@ -51,6 +53,9 @@ RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
 LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
 AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 CLOCK_SKEW = timedelta(seconds=5)
+DESIGNATING_UNIT = "gov_office"  # 及时转交承办单位: designates the handling unit after a second return
+RETURNS_BEFORE_DESIGNATION = 2  # after the second return the accepting unit no longer transfers
+TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -61,6 +66,7 @@ class Clock(msgspec.Struct):
     deadline: WorkingDayDeadline
     met_at: datetime | None = None
     missed_recorded: bool = False
+    unit: str | None = None  # who answers for it (None in states kept before it was named)
 
 
 class Dispute(msgspec.Struct, dict=True):
@@ -81,6 +87,9 @@ class Dispute(msgspec.Struct, dict=True):
     signed_for: bool = False
     remedy_guided: bool = False
     transferred_at: datetime | None = None
+    returned_at: datetime | None = None  # the last return: the day its transfer clock counts from
+    returns: int = 0
+    designated: bool = False  # the handling unit was designated (指定承办): it may not return the case
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
 
@@ -172,7 +181,7 @@ class Dispute(msgspec.Struct, dict=True):
             last_at=event.at,
             has_other_party=event.other_party is not None,
             units_involved=[event.accepting_unit],
-            clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline)},
+            clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline, unit=event.accepting_unit)},
         )
         dispute._start_work()
         return dispute
@@ -210,6 +219,8 @@ class Dispute(msgspec.Struct, dict=True):
         calendar: OfficialCalendar,
     ) -> None:
         self._require("transfer", Status.ACCEPTED)
+        designation = self.awaits_designation()
+        self._check_transferrer(actor, designation)
         self._check_at(at, now)
         suggested = DEFAULT_HANDLING_UNIT[self.category]
         handling_due = self._deadline_from_act(at, HANDLING_DAYS, calendar, "the day of the transfer")
@@ -223,7 +234,31 @@ class Dispute(msgspec.Struct, dict=True):
             suggested_unit=suggested,
             routing_override=to_unit != suggested,
             handling_deadline=handling_due,
+            designation=designation,
         )
+
+    def awaits_designation(self) -> bool:
+        """After its second return the case waits for gov_office or the task force (指定承办)."""
+        return self.status == Status.ACCEPTED and self.returns >= RETURNS_BEFORE_DESIGNATION
+
+    def _check_transferrer(self, actor: Actor, designation: bool) -> None:
+        designator = actor.role == Role.TASKFORCE or (actor.role == Role.CLERK and actor.unit == DESIGNATING_UNIT)
+        if designation and not designator:
+            raise CommandRejected(
+                self.status,
+                f"the case was returned {self.returns} times and awaits designation (指定承办): only "
+                f"{DESIGNATING_UNIT} or the task force may transfer it now",
+            )
+        if not designation and actor.role == Role.TASKFORCE:
+            raise CommandRejected(
+                self.status, "the task force designates a handling unit only after a case's second return"
+            )
+        if not designation and actor.role == Role.CLERK and actor.unit != self.accepting_unit:
+            raise CommandRejected(
+                self.status,
+                f"{actor.unit} designates a handling unit only after a case's second return; "
+                f"until then the accepting unit ({self.accepting_unit}) transfers it",
+            )
 
     def sign_for(self, *, actor: Actor, at: datetime, now: datetime) -> None:
         self._require("sign for", Status.TRANSFERRED)
@@ -231,10 +266,34 @@ class Dispute(msgspec.Struct, dict=True):
             raise CommandRejected(self.status, f"the transfer was already signed for by {self.handling_unit}")
         self._trigger(ev.TransferSignedFor, actor, at, now, unit=self.handling_unit or "")
 
-    def return_to_accepting_unit(self, *, reason: str, actor: Actor, at: datetime, now: datetime) -> None:
+    def return_to_accepting_unit(
+        self, *, reason: str, actor: Actor, at: datetime, now: datetime, calendar: OfficialCalendar
+    ) -> None:
         self._require("return", Status.TRANSFERRED)
+        if self.designated:
+            raise CommandRejected(
+                self.status,
+                f"the case was designated to {self.handling_unit} (指定承办): a designated unit may not "
+                "return it; conclude or escalate it",
+            )
         self._non_empty("reason", reason)
-        self._trigger(ev.DisputeReturned, actor, at, now, from_unit=self.handling_unit or "", reason=reason)
+        self._check_at(at, now)
+        awaits = self.returns + 1 >= RETURNS_BEFORE_DESIGNATION
+        transfer_due = self._deadline_from_act(at, TRANSFER_DAYS, calendar, "the day of the return")
+        # The handling clock closes unmet: a miss it already carries is put on the record first,
+        # against the unit that held the case, so the return cannot wipe it out.
+        self._record_passed(DeadlineKind.HANDLING, actor, at, now)
+        self._trigger(
+            ev.DisputeReturned,
+            actor,
+            at,
+            now,
+            from_unit=self.handling_unit or "",
+            reason=reason,
+            transfer_deadline=transfer_due,
+            transfer_unit=DESIGNATING_UNIT if awaits else self.accepting_unit,
+            awaits_designation=awaits,
+        )
 
     def record_progress(self, *, note: str, actor: Actor, at: datetime, now: datetime) -> None:
         self._require("record progress", Status.TRANSFERRED, Status.ESCALATED, Status.DELIBERATED)
@@ -253,21 +312,45 @@ class Dispute(msgspec.Struct, dict=True):
     def escalate(
         self, *, reason: str, actor: Actor, at: datetime, now: datetime, calendar: OfficialCalendar
     ) -> None:
-        self._require("escalate", Status.TRANSFERRED)
+        self._require("escalate", Status.TRANSFERRED, Status.ACCEPTED)
+        direct = self.status == Status.ACCEPTED
+        self._check_escalator(actor, direct)
         self._non_empty("reason", reason)
         self._check_at(at, now)
         deliberation_due = working_day_deadline(
             self.acceptance.accepted_on, DELIBERATION_DAYS, calendar, start_label="the day of acceptance"
         )
+        from_unit = self.accepting_unit if direct else self.handling_unit or ""
         self._trigger(
             ev.DisputeEscalated,
             actor,
             at,
             now,
             reason=reason,
-            from_unit=self.handling_unit or "",
+            from_unit=from_unit,
             deliberation_deadline=deliberation_due,
+            direct=direct,
         )
+        # A deliberation deadline already passed when the case reached the task force is the
+        # escalating unit's miss, not the task force's.
+        self._record_passed(DeadlineKind.DELIBERATION, actor, at, now, unit=from_unit)
+
+    def _check_escalator(self, actor: Actor, direct: bool) -> None:
+        if direct and actor.role != Role.CLERK:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} as a handler: "
+                "a special matter goes straight to the task force from the accepting unit's clerk"
+            )
+        if direct and self.ever_transferred:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} that was already "
+                "transferred: transfer it again, and its handling unit escalates it"
+            )
+        if not direct and actor.role == Role.CLERK:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} as a clerk: "
+                "after a transfer the handling unit escalates it"
+            )
 
     def hold_deliberation(
         self,
@@ -427,19 +510,45 @@ class Dispute(msgspec.Struct, dict=True):
 
     def overdue_clocks(self, now: datetime) -> list[DeadlineKind]:
         """Open deadlines that have passed and whose miss is not yet on the record."""
-        return [
-            kind
-            for kind, clock in self.clocks.items()
-            if clock.met_at is None and not clock.missed_recorded and clock.deadline.due_at <= now
-        ]
+        return [kind for kind in self.clocks if self._unrecorded_miss(kind, now)]
 
     def record_missed_deadline(self, *, kind: DeadlineKind, actor: Actor, now: datetime) -> None:
-        clock = self.clocks.get(kind)
-        if clock is None or clock.met_at is not None or clock.missed_recorded or clock.deadline.due_at > now:
+        if not self._unrecorded_miss(kind, now):
             raise CommandRejected(self.status, f"the {kind.value} deadline is not missed")
-        # The miss happened at the deadline itself, even if the scheduler notices later.
-        at = max(clock.deadline.due_at, self.last_at)
-        self._trigger(ev.DeadlineMissed, actor, at, now, kind=kind, due_at=clock.deadline.due_at)
+        self._record_passed(kind, actor, now, now)
+
+    def responsible_unit(self, kind: DeadlineKind) -> str:
+        """Who answers for the case's clock of this kind (the unit named on its miss)."""
+        clock = self.clocks.get(kind)
+        if clock is not None and clock.unit is not None:
+            return clock.unit
+        if kind == DeadlineKind.TRANSFER:
+            return self.accepting_unit
+        if kind == DeadlineKind.HANDLING:
+            return self.handling_unit or self.accepting_unit
+        return TASKFORCE_OFFICE
+
+    def _unrecorded_miss(self, kind: DeadlineKind, at: datetime) -> bool:
+        clock = self.clocks.get(kind)
+        return (
+            clock is not None
+            and clock.met_at is None
+            and not clock.missed_recorded
+            and is_late(clock.deadline.due_at, at)
+        )
+
+    def _record_passed(
+        self, kind: DeadlineKind, actor: Actor, at: datetime, now: datetime, unit: str | None = None
+    ) -> None:
+        """Put an open clock's miss on the record if its end had passed by `at`."""
+        if not self._unrecorded_miss(kind, at):
+            return
+        due_at = self.clocks[kind].deadline.due_at
+        # The miss happened at the deadline itself, even if noticed later.
+        when = max(due_at, self.last_at)
+        self._trigger(
+            ev.DeadlineMissed, actor, when, now, kind=kind, due_at=due_at, unit=unit or self.responsible_unit(kind)
+        )
 
     def recompute_deadlines(self, *, calendar: OfficialCalendar, actor: Actor, now: datetime) -> bool:
         """Recompute provisional deadlines against a newly loaded calendar; True if recorded."""
@@ -459,6 +568,8 @@ class Dispute(msgspec.Struct, dict=True):
                 if self.transferred_at is None:
                     continue
                 new = self._deadline_from_act(self.transferred_at, HANDLING_DAYS, calendar, "the day of the transfer")
+            elif kind == DeadlineKind.TRANSFER and self.returned_at is not None:
+                new = self._deadline_from_act(self.returned_at, TRANSFER_DAYS, calendar, "the day of the return")
             else:
                 new = working_day_deadline(
                     acceptance.accepted_on, old.days, calendar, start_label="the day of acceptance"
@@ -563,10 +674,11 @@ def _on_transferred(d: Dispute, e: Any) -> None:
     d.ever_transferred = True
     d.transferred_at = e.at
     d.signed_for = False
+    d.designated = e.designation
     if e.to_unit not in d.units_involved:
         d.units_involved.append(e.to_unit)
     _meet(d, DeadlineKind.TRANSFER, e.at)
-    d.clocks[DeadlineKind.HANDLING] = Clock(e.handling_deadline)
+    d.clocks[DeadlineKind.HANDLING] = Clock(e.handling_deadline, unit=e.to_unit)
 
 
 def _on_signed_for(d: Dispute, e: Any) -> None:
@@ -577,8 +689,16 @@ def _on_returned(d: Dispute, e: Any) -> None:
     d.status = Status.ACCEPTED
     d.handling_unit = None
     d.transferred_at = None
-    # The returned unit's handling clock is void; a new transfer starts a new one.
+    d.returns += 1
+    # The returned unit's handling clock is closed (its miss, if any, was recorded before); the
+    # case waits on a transfer again, with a clock of its own for the unit that answers for it.
     d.clocks.pop(DeadlineKind.HANDLING, None)
+    if e.transfer_deadline is not None:
+        d.returned_at = e.at
+        unit = e.transfer_unit or d.accepting_unit
+        d.clocks[DeadlineKind.TRANSFER] = Clock(e.transfer_deadline, unit=unit)
+        if unit not in d.units_involved:
+            d.units_involved.append(unit)
 
 
 def _on_concluded(d: Dispute, e: Any) -> None:
@@ -589,8 +709,8 @@ def _on_concluded(d: Dispute, e: Any) -> None:
 def _on_escalated(d: Dispute, e: Any) -> None:
     d.status = Status.ESCALATED
     d.level = Level.SPECIAL
-    _meet(d, DeadlineKind.HANDLING, e.at)
-    d.clocks[DeadlineKind.DELIBERATION] = Clock(e.deliberation_deadline)
+    _meet(d, DeadlineKind.TRANSFER if e.direct else DeadlineKind.HANDLING, e.at)
+    d.clocks[DeadlineKind.DELIBERATION] = Clock(e.deliberation_deadline, unit=TASKFORCE_OFFICE)
 
 
 def _on_deliberated(d: Dispute, e: Any) -> None:

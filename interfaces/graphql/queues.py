@@ -21,6 +21,7 @@ class QueueKind(Enum):
     TO_FEEDBACK = "TO_FEEDBACK"
     OBJECTED = "OBJECTED"
     OVERDUE = "OVERDUE"
+    TO_DESIGNATE = "TO_DESIGNATE"
 
 
 async def resolve_queue(info: Info, unit: str, kind: QueueKind) -> list[Dispute]:

@@ -134,7 +134,7 @@ def test_general_path_transfer_conclude_feedback_archive(app, clock):
     assert transferred.actor == CLERK_TAX
 
 
-def test_returned_case_is_transferred_again_and_restarts_only_the_handling_clock(app, clock):
+def test_returned_case_is_transferred_again_meeting_the_transfer_clock_of_the_return(app, clock):
     clock.set(utc("2026-11-23T03:00:00"))  # Monday
     register(app, received_at="2026-11-23T02:00:00Z", category="contribution_amount")
     clock.set(utc("2026-11-23T04:00:00"))
@@ -164,9 +164,12 @@ def test_returned_case_is_transferred_again_and_restarts_only_the_handling_clock
     dispute = app.get_dispute(CASE_1, AUDITOR)
     assert dispute.handling_unit == "tax"
     assert dispute.units_involved == ["tax", "hrss"]
-    # The 1-day transfer clock stays met by the first transfer ...
-    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-23T04:00:00")
-    # ... the handling clock restarts from the second: Wed 25 Nov + 5 working days = Wed 2 Dec.
+    # The return opened a 1-day transfer clock (Tue 24 Nov: due at the end of Wed 25 Nov), met by
+    # the second transfer ...
+    assert dispute.clocks[DeadlineKind.TRANSFER].deadline.start == date(2026, 11, 24)
+    assert dispute.clocks[DeadlineKind.TRANSFER].deadline.due_at == utc("2026-11-25T16:00:00")
+    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-25T02:00:00")
+    # ... and the handling clock restarts from the second: Wed 25 Nov + 5 working days = Wed 2 Dec.
     assert dispute.clocks[DeadlineKind.HANDLING].deadline.start == date(2026, 11, 25)
     assert dispute.clocks[DeadlineKind.HANDLING].deadline.due_at == utc("2026-12-02T16:00:00")
     assert event_types(app, CASE_1) == [

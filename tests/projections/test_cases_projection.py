@@ -58,11 +58,16 @@ def test_each_case_row_holds_the_folded_case(history: Any):
     assert (c1.transfers, c1.returns, c1.routing_override, c1.satisfied) == (2, 1, True, True)
     assert (c1.outcome, c1.concluded_by, c1.payer_told_at) == ("explained", "tax", utc("2026-11-20T03:00:00"))
     assert c1.version == 10
-    assert [(d.kind, d.unit, d.due_at, d.met_at) for d in c1.deadlines] == [
-        ("transfer", "tax", utc("2026-11-19T16:00:00"), utc("2026-11-18T04:00:00")),
+    assert [(d.kind, d.unit, d.due_at, d.met_at, d.closed_at, d.closed_by) for d in c1.deadlines] == [
+        ("transfer", "tax", utc("2026-11-19T16:00:00"), utc("2026-11-18T04:00:00"), None, None),
+        # The return (Thu 19 Nov) closes hrss's handling clock, not met, and opens a transfer clock
+        # for the accepting unit: due at the end of Fri 20 Nov.
+        ("handling", "hrss", utc("2026-11-25T16:00:00"), None, utc("2026-11-19T02:00:00"), "return"),
+        ("transfer", "tax", utc("2026-11-20T16:00:00"), utc("2026-11-19T03:00:00"), None, None),
         # The handling clock restarts with the second transfer (Thu 19 Nov): due Thu 26 Nov.
-        ("handling", "tax", utc("2026-11-26T16:00:00"), utc("2026-11-20T02:00:00")),
+        ("handling", "tax", utc("2026-11-26T16:00:00"), utc("2026-11-20T02:00:00"), None, None),
     ]
+    assert (c1.returned_by, c1.designated_to, c1.missed_deadlines(utc("2027-06-01T00:00:00"))) == (["hrss"], [], 0)
 
     assert (c2.status, c2.level, c2.units_involved, c2.risk_level, c2.supervision_notices) == (
         "accepted", None, ["tax", "police"], "high", 1)
