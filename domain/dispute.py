@@ -56,6 +56,7 @@ CLOCK_SKEW = timedelta(seconds=5)
 DESIGNATING_UNIT = "gov_office"  # 及时转交承办单位: designates the handling unit after a second return
 RETURNS_BEFORE_DESIGNATION = 2  # after the second return the accepting unit no longer transfers
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
+MIN_DELIBERATION_UNITS = 2  # 集体商议 (三(二)): attendees from at least two distinct member units
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -206,6 +207,19 @@ class Dispute(msgspec.Struct, dict=True):
                 self.status, "a case that was already transferred can no longer be settled on the spot"
             )
         self._non_empty("result", result)
+        self._check_at(at, now)
+        # 当场处理: at that visit or call. A rest-day intake may be settled up to its deemed day of
+        # acceptance; anything later is a general case.
+        day = at.astimezone(SHANGHAI).date()
+        if day > self.acceptance.accepted_on:
+            received = self.acceptance.received_on.isoformat()
+            latest = self.acceptance.accepted_on.isoformat()
+            raise CommandRejected(
+                self.status,
+                f"a case is settled on the spot only on the day of receipt ({received}"
+                + (f", or by its deemed acceptance day {latest}" if latest != received else "")
+                + f"), not on {day.isoformat()}: transfer it or conclude it as a general case",
+            )
         self._trigger(ev.ResolvedOnSpot, actor, at, now, result=result, feedback_method=feedback_method)
 
     def transfer(
@@ -371,8 +385,12 @@ class Dispute(msgspec.Struct, dict=True):
             raise InvalidCommand("held_at", "is after the time the deliberation is recorded as done (at)")
         if held_at < self.last_at:
             raise InvalidCommand("held_at", "is before the case's previous event: the meeting follows the escalation")
-        if not attendees:
-            raise InvalidCommand("attendees", "at least one attending unit is required for a collective deliberation")
+        if len({a.unit for a in attendees}) < MIN_DELIBERATION_UNITS:
+            # 集体商议: a meeting of the member units, not one unit's own decision.
+            raise InvalidCommand(
+                "attendees",
+                f"a collective deliberation needs attendees from at least {MIN_DELIBERATION_UNITS} distinct member units",
+            )
         self._non_empty("minutes", minutes)
         self._non_empty("written_opinion", written_opinion)
         self._trigger(

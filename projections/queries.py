@@ -219,7 +219,7 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
 
 def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[str]:
     cur.execute(
-        "SELECT case_number FROM rm_cases WHERE unrecorded_due IS NOT NULL AND unrecorded_due < ? "
+        "SELECT case_number FROM rm_cases WHERE unrecorded_due IS NOT NULL AND unrecorded_due <= ? "
         "ORDER BY unrecorded_due LIMIT ?",
         [ts(now), limit],
     )

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -438,6 +439,7 @@ def test_a_simple_case_with_long_texts_and_markup_characters_renders(runtime, cl
     from tests.dossier.conftest import CLERK_TAX, _c
 
     long_text = ("<b>不&是</b>标记；" + "缴费人反映滞纳金计算有误，要求核实。" * 500)[:8000]
+    clock.set(datetime(2026, 11, 25, 3, tzinfo=UTC))  # settled on the day of receipt
     registered = runtime.fengqiao.register(_c(cmd.RegisterDispute, **register_body(summary=long_text)), CLERK_TAX, None)
     runtime.fengqiao.resolve_on_spot(
         registered.case_number, _c(cmd.ResolveOnSpot, result=long_text, feedback_method="in_person"), CLERK_TAX

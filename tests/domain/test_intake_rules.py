@@ -1,0 +1,98 @@
+"""On the spot means on the spot, collective deliberation, group risk (issue 12 items 6, 7, 8;
+domain.md "On the spot", "Special matters", "Risk"), given/when/then."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain import events as ev
+from domain.errors import CommandRejected
+from domain.values import Attendee, Status
+from tests.domain.test_dispute import (
+    deliberate,
+    escalate,
+    given,
+    local,
+    on,
+    resolve,
+    then_invalid,
+    transfer,
+    when,
+    when_refused,
+)
+
+SUN_15_FEB_2026 = local(2026, 2, 15, 9)  # Spring Festival: deemed accepted Tue 24 Feb 2026
+
+
+# --- item 6: on the spot ------------------------------------------------------------------------
+
+
+def test_a_case_is_settled_on_the_spot_up_to_the_last_instant_of_the_day_of_receipt() -> None:
+    case = given()  # received Mon 30 Sep 2024 10:00
+    last_instant = datetime(2024, 9, 30, 16, tzinfo=UTC) - timedelta(microseconds=1)
+
+    (resolved,) = when(case, on(last_instant, resolve()))
+
+    assert isinstance(resolved, ev.ResolvedOnSpot)
+    assert case.dispute.status == Status.FEEDBACK_GIVEN
+
+
+@pytest.mark.parametrize(
+    "settled_at",
+    [datetime(2024, 9, 30, 16, tzinfo=UTC), local(2024, 10, 8, 9), local(2024, 10, 12, 9)],
+    ids=["24:00-of-the-day", "the-next-working-day", "days-later"],
+)
+def test_settling_on_the_spot_after_the_day_of_receipt_is_refused(settled_at: datetime) -> None:
+    case = given()
+
+    error = when_refused(case, on(settled_at, resolve()), CommandRejected)
+
+    assert error.status == Status.ACCEPTED
+    assert "day of receipt (2024-09-30)" in error.message
+    assert "transfer it or conclude it as a general case" in error.message
+
+
+@pytest.mark.parametrize("settled_at", [local(2026, 2, 18, 9), local(2026, 2, 24, 23, 59)], ids=["holiday", "deemed-day"])
+def test_a_rest_day_intake_is_settled_on_the_spot_up_to_its_deemed_acceptance_day(settled_at: datetime) -> None:
+    case = given(received_at=SUN_15_FEB_2026)
+
+    (resolved,) = when(case, on(settled_at, resolve()))
+
+    assert isinstance(resolved, ev.ResolvedOnSpot)
+
+
+def test_a_rest_day_intake_is_not_settled_on_the_spot_after_its_deemed_acceptance_day() -> None:
+    case = given(received_at=SUN_15_FEB_2026)
+
+    error = when_refused(case, on(local(2026, 2, 25, 0, 0), resolve()), CommandRejected)
+
+    assert "2026-02-15, or by its deemed acceptance day 2026-02-24" in error.message
+
+
+# --- item 7: collective deliberation --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attendees",
+    [(), (Attendee(unit="tax", name="王五"),), (Attendee(unit="tax", name="王五"), Attendee(unit="tax", name="赵六"))],
+    ids=["nobody", "one-person", "one-unit"],
+)
+def test_a_deliberation_without_two_distinct_member_units_is_refused_naming_attendees(
+    attendees: tuple[Attendee, ...],
+) -> None:
+    case = given(transfer(), escalate())
+
+    error = then_invalid(case, deliberate(attendees=attendees), "attendees")
+
+    assert "at least 2 distinct member units" in error.message
+
+
+def test_a_deliberation_of_two_member_units_is_recorded() -> None:
+    case = given(transfer(), escalate())
+    attendees = (Attendee(unit="tax", name="王五"), Attendee(unit="hrss", name="李四"), Attendee(unit="tax", name="赵六"))
+
+    (held,) = when(case, deliberate(attendees=attendees))
+
+    assert isinstance(held, ev.DeliberationHeld) and held.attendees == attendees
