@@ -24,6 +24,7 @@ from projections.case_view import CaseView, fold
 from projections.queries import Reach, TimelineRow, timeline_rows
 
 log = logging.getLogger("fengqiao.reads")
+RISK_UNIT = "police"  # sees every flagged case in the risk queue (三(二)8)
 
 
 class ReadCursor(Protocol):
@@ -118,6 +119,14 @@ class ReadSide:
         if actor.role == Role.INTEGRATOR:
             return Reach(registered_by=actor.subject)
         return Reach()
+
+    @classmethod
+    def queue_reach(cls, actor: Actor, kind: str) -> Reach:
+        """The risk queue shows the police unit every case flagged MEDIUM or higher (domain.md,
+        "Risk"); reading one of those cases whole still needs the usual reach (a HIGH flag)."""
+        if kind == "RISK" and actor.role in (Role.CLERK, Role.HANDLER) and actor.unit == RISK_UNIT:
+            return Reach(everything=True)
+        return cls.reach(actor)
 
     @staticmethod
     def can_read(actor: Actor, view: CaseView) -> bool:

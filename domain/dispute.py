@@ -56,6 +56,8 @@ CLOCK_SKEW = timedelta(seconds=5)
 DESIGNATING_UNIT = "gov_office"  # 及时转交承办单位: designates the handling unit after a second return
 RETURNS_BEFORE_DESIGNATION = 2  # after the second return the accepting unit no longer transfers
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
+GROUP_RISK_PEOPLE = 5  # registrations with this many people involved carry a group-risk flag
+GROUP_RISK_KIND = "group"
 MIN_DELIBERATION_UNITS = 2  # 集体商议 (三(二)): attendees from at least two distinct member units
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
@@ -163,6 +165,21 @@ class Dispute(msgspec.Struct, dict=True):
         )
         dispute = cls._from_registered(event)
         dispute._pending.append(event)
+        if people_involved >= GROUP_RISK_PEOPLE:
+            # Many people involved can turn into a group incident (三(二)8): flagged with the
+            # registration itself, so the police unit and the task force see it at once.
+            dispute._command_id = command_id
+            dispute._trigger(
+                ev.RiskFlagged,
+                actor,
+                at,
+                now,
+                kind=GROUP_RISK_KIND,
+                level=RiskLevel.MEDIUM,
+                people_involved=people_involved,
+                note=None,
+                notified_units=(),
+            )
         return dispute
 
     @classmethod

@@ -166,7 +166,8 @@ def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str 
     )
 
 
-QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE", "TO_DESIGNATE")
+QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE", "TO_DESIGNATE", "RISK")
+RISK_UNITS = ("police", TASKFORCE_HOST, TASKFORCE_OFFICE)  # see every case flagged MEDIUM or higher
 DESIGNATING_UNIT = "gov_office"  # designates the handling unit of a case returned twice (指定承办)
 
 
@@ -193,6 +194,8 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
         cond, cargs = "status = 'concluded' AND accepting_unit = ?", [unit]
     elif kind == "OBJECTED":
         cond, cargs = "status = 'objected' AND (accepting_unit = ? OR handling_unit = ?)", [unit, unit]
+    elif kind == "RISK":
+        cond, cargs = ("risk IN ('medium', 'high')", []) if unit in RISK_UNITS else ("1 = 0", [])
     elif kind == "OVERDUE":
         office = unit in (TASKFORCE_HOST, TASKFORCE_OFFICE)
         cond = "open_due IS NOT NULL AND open_due <= ? AND (units LIKE ? ESCAPE '\\'" + (

@@ -22,11 +22,12 @@ class QueueKind(Enum):
     OBJECTED = "OBJECTED"
     OVERDUE = "OVERDUE"
     TO_DESIGNATE = "TO_DESIGNATE"
+    RISK = "RISK"
 
 
 async def resolve_queue(info: Info, unit: str, kind: QueueKind) -> list[Dispute]:
     ctx = info.context
-    reach = ctx.reads.reach(ctx.actor)
+    reach = ctx.reads.queue_reach(ctx.actor, kind.value)
     views: list[CaseView] = await threads.run_sync(ctx.reads.query, q.queue, unit, kind.value, reach, ctx.now)
     return [dispute_of(v, ctx.now) for v in views]
 

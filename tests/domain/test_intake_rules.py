@@ -9,7 +9,7 @@ import pytest
 
 from domain import events as ev
 from domain.errors import CommandRejected
-from domain.values import Attendee, Status
+from domain.values import Attendee, RiskLevel, Status
 from tests.domain.test_dispute import (
     deliberate,
     escalate,
@@ -96,3 +96,26 @@ def test_a_deliberation_of_two_member_units_is_recorded() -> None:
     (held,) = when(case, deliberate(attendees=attendees))
 
     assert isinstance(held, ev.DeliberationHeld) and held.attendees == attendees
+
+
+# --- item 8: group risk ---------------------------------------------------------------------------
+
+
+def test_a_registration_with_five_people_involved_records_a_group_risk_flag_with_it() -> None:
+    case = given(people_involved=5)
+
+    registered, flagged = case.history
+
+    assert isinstance(registered, ev.DisputeRegistered) and isinstance(flagged, ev.RiskFlagged)
+    assert (flagged.kind, flagged.level, flagged.people_involved, flagged.notified_units) == (
+        "group", RiskLevel.MEDIUM, 5, ()
+    )
+    assert (flagged.originator_version, flagged.at, flagged.actor) == (2, registered.at, registered.actor)
+    assert case.dispute.version == 2
+    assert "police" not in case.dispute.units_involved  # MEDIUM: the risk queue, not read reach
+
+
+def test_a_registration_with_four_people_involved_records_no_flag() -> None:
+    case = given(people_involved=4)
+
+    assert [type(e) for e in case.history] == [ev.DisputeRegistered]

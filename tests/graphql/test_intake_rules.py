@@ -97,3 +97,27 @@ def test_a_deliberation_of_two_units_is_recorded(api: Api):
     attendees = [{"unit": "tax", "name": "李四"}, {"unit": "hrss", "name": "王五"}]
 
     assert api.act(CASE, "deliberation", api.taskforce(), {**DELIBERATION, "attendees": attendees})["status"] == "DELIBERATED"
+
+
+# --- item 8 -------------------------------------------------------------------------------------
+
+RISK_QUEUE = 'query($u: String!) { queue(unit: $u, kind: RISK) { caseNumber riskLevel peopleInvolved } }'
+
+
+def test_a_group_of_five_is_flagged_at_registration_and_listed_in_the_risk_queue(api: Api):
+    api.at("2026-11-25T02:30:00Z")
+    registered = api.register(people_involved=5)
+    api.register(people_involved=4)
+    api.sync()
+    police = api.clerk("police")
+
+    assert registered["version"] == 2
+    listed = [{"caseNumber": CASE, "riskLevel": "medium", "peopleInvolved": 5}]
+    assert api.data(RISK_QUEUE, {"u": "police"}, token=police)["queue"] == listed
+    assert api.data(RISK_QUEUE, {"u": "taskforce"}, token=api.taskforce())["queue"] == listed
+    assert api.data(RISK_QUEUE, {"u": "hrss"}, token=api.taskforce())["queue"] == []
+    # MEDIUM: the queue shows it to the police; reading the case whole takes a HIGH flag.
+    assert api.dispute(CASE, police, "caseNumber") is None
+    api.act(CASE, "risk-flag", api.clerk("tax"), {"kind": "group", "level": "high", "people_involved": 40})
+    api.sync()
+    assert api.dispute(CASE, police, "caseNumber riskLevel") == {"caseNumber": CASE, "riskLevel": "high"}

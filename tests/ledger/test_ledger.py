@@ -148,17 +148,19 @@ def test_imported_events_are_marked_and_dated_at_the_ledger_times(source, seeded
 
     events = target.fengqiao.dispute_events(number, AUDITOR)
 
+    # 12 people involved: the group-risk flag is recorded with the registration (issue 12 item 8).
     assert [type(e).__name__ for e in events] == [
-        "DisputeRegistered", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "DisputeArchived",
+        "DisputeRegistered", "RiskFlagged", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "DisputeArchived",
     ]  # fmt: skip
     registered = events[0]
     assert isinstance(registered, ev.DisputeRegistered) and registered.imported is True
     assert registered.at == registered.received_at == datetime(2026, 11, 4, 6, 20, tzinfo=UTC)
     assert registered.actor.subject == "ledger-import" and registered.actor.role == Role.CLERK
     assert registered.actor.unit == "gov_office"
-    assert events[1].at == registered.received_at and events[1].to_unit == "tax"
-    assert events[2].actor.role == Role.HANDLER and events[2].actor.unit == "tax"
-    assert all(e.at == datetime(2026, 11, 9, 8, 30, tzinfo=UTC) for e in events[2:])
+    assert events[1].at == registered.at and (events[1].kind, events[1].level) == ("group", "medium")
+    assert events[2].at == registered.received_at and events[2].to_unit == "tax"
+    assert events[3].actor.role == Role.HANDLER and events[3].actor.unit == "tax"
+    assert all(e.at == datetime(2026, 11, 9, 8, 30, tzinfo=UTC) for e in events[3:])
     assert all(e.timestamp == clock.now for e in events)  # recorded now, dated in the past
 
 

@@ -257,3 +257,28 @@ def test_recomputed_deadlines_replace_the_provisional_ones(runtime: Any, clock: 
     live = dump(runtime.reads.store)
     runtime.reads.runner.rebuild()
     assert dump(runtime.reads.store) == live
+
+
+# --- a table written before the risk column (1.1) -------------------------------------------------
+
+
+def test_a_cases_table_from_before_the_risk_column_gets_it_filled_from_the_stored_views(history: Any, read_store: Any):
+    from projections.cases import COLUMNS, ddl
+
+    old_columns = COLUMNS.replace("risk, ", "")
+    dialect = history.reads.store.dialect
+    with history.reads.store.transaction(readonly=True) as cur:
+        cur.execute(f"SELECT {old_columns} FROM rm_cases")  # noqa: S608
+        old_rows = [tuple(r) for r in cur.fetchall()]
+    store = read_store()
+    with store.transaction() as cur:
+        cur.execute("\n".join(line for line in ddl(dialect)[0].splitlines() if "risk" not in line))
+        marks = ", ".join("?" * len(old_rows[0]))
+        cur.executemany(f"INSERT INTO rm_cases ({old_columns}) VALUES ({marks})", old_rows)  # noqa: S608
+        CasesProjection().create(cur, dialect)
+        CasesProjection().create(cur, dialect)  # a second start finds the column there
+    with store.transaction(readonly=True) as cur:
+        cur.execute("SELECT case_number, risk FROM rm_cases ORDER BY case_number")
+        risks = dict(cur.fetchall())
+
+    assert risks == {C1: None, C2: "high", C3: None, C4: None, C5: None}
