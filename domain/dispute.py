@@ -44,6 +44,7 @@ from domain.values import (
     RiskLevel,
     Role,
     Status,
+    suggest_handling_unit,
 )
 
 TRANSFER_DAYS = 1  # 四(二)2: transfer within 1 working day after acceptance
@@ -93,6 +94,7 @@ class Dispute(msgspec.Struct, dict=True):
     returned_at: datetime | None = None  # the last return: the day its transfer clock counts from
     returns: int = 0
     designated: bool = False  # the handling unit was designated (指定承办): it may not return the case
+    suggested_unit: str | None = None  # the routing suggestion (None in states kept before it was)
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
 
@@ -139,6 +141,7 @@ class Dispute(msgspec.Struct, dict=True):
         transfer_due = working_day_deadline(
             acceptance.accepted_on, TRANSFER_DAYS, calendar, start_label="the day of acceptance"
         )
+        suggested, rule = suggest_handling_unit(category, insurance_types)
         event = ev.DisputeRegistered(
             originator_id=dispute_id,
             originator_version=1,
@@ -157,10 +160,11 @@ class Dispute(msgspec.Struct, dict=True):
             insurance_types=insurance_types,
             people_involved=people_involved,
             township=township,
-            suggested_unit=DEFAULT_HANDLING_UNIT[category],
+            suggested_unit=suggested,
             acceptance=acceptance,
             transfer_deadline=transfer_due,
             imported=imported,
+            routing_rule=rule,
             command_id=command_id,
         )
         dispute = cls._from_registered(event)
@@ -199,6 +203,7 @@ class Dispute(msgspec.Struct, dict=True):
             last_at=event.at,
             has_other_party=event.other_party is not None,
             units_involved=[event.accepting_unit],
+            suggested_unit=event.suggested_unit,
             clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline, unit=event.accepting_unit)},
         )
         dispute._start_work()
@@ -253,7 +258,12 @@ class Dispute(msgspec.Struct, dict=True):
         designation = self.awaits_designation()
         self._check_transferrer(actor, designation)
         self._check_at(at, now)
-        suggested = DEFAULT_HANDLING_UNIT[self.category]
+        suggested = self.suggested_unit or DEFAULT_HANDLING_UNIT[self.category]
+        if to_unit != suggested and (note is None or not note.strip()):
+            # An override of the routing suggestion is recorded with its reason (item 三(三)).
+            raise InvalidCommand(
+                "note", f"a transfer to {to_unit} instead of the suggested unit {suggested} needs a note saying why"
+            )
         handling_due = self._deadline_from_act(at, HANDLING_DAYS, calendar, "the day of the transfer")
         self._trigger(
             ev.DisputeTransferred,

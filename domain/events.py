@@ -57,6 +57,7 @@ class DisputeRegistered(DisputeEvent, frozen=True, kw_only=True):
     acceptance: Acceptance
     transfer_deadline: WorkingDayDeadline
     imported: bool = False
+    routing_rule: str | None = None  # which rule suggested the unit (None: recorded before it was named)
 
 
 class ResolvedOnSpot(DisputeEvent, frozen=True, kw_only=True):

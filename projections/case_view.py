@@ -13,7 +13,7 @@ import msgspec
 
 from domain import events as ev
 from domain.deadlines import deadline_overdue, is_late, open_and_passed, was_missed
-from domain.values import OtherParty, Payer
+from domain.values import ROUTING_BY_CATEGORY, OtherParty, Payer
 
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline (the task-force office)
 
@@ -61,6 +61,15 @@ class DeadlineView(msgspec.Struct):
         return self.met_at is None and self.closed_at is None
 
 
+class RoutingOverrideView(msgspec.Struct):
+    """A transfer to another unit than the suggested one: who chose it and why."""
+
+    to_unit: str
+    by: str
+    reason: str
+    at: datetime
+
+
 class CaseView(msgspec.Struct):
     id: str
     case_number: str
@@ -97,6 +106,8 @@ class CaseView(msgspec.Struct):
     designated_to: list[str] = msgspec.field(default_factory=list)  # units designated (指定承办)
     awaits_designation: bool = False
     routing_override: bool = False
+    routing_rule: str = ROUTING_BY_CATEGORY
+    routing_overrides: list[RoutingOverrideView] = msgspec.field(default_factory=list)
     resolved_on_spot: bool = False
     escalated: bool = False
     deliberated_at: datetime | None = None
@@ -195,6 +206,7 @@ def start(event: ev.DisputeRegistered) -> CaseView:
         registered_by_subject=event.actor.subject,
         registered_by_role=event.actor.role.value,
         suggested_unit=event.suggested_unit,
+        routing_rule=event.routing_rule or ROUTING_BY_CATEGORY,
         imported=event.imported,
         version=1,
         registered_at=event.at,
@@ -237,6 +249,8 @@ def _transferred(v: CaseView, e: ev.DisputeTransferred) -> None:
     if e.designation:
         v.designated_to.append(e.to_unit)
     v.routing_override = v.routing_override or e.routing_override
+    if e.routing_override:
+        v.routing_overrides.append(RoutingOverrideView(e.to_unit, e.actor.subject, e.note or "", e.at))
     _involve(v, e.to_unit)
     _meet(v, "transfer", e.at)
     _set_deadline(v, _deadline("handling", e.handling_deadline, e.to_unit))

@@ -53,6 +53,24 @@ class DeadlineKind(Enum):
 
 
 @strawberry.type
+class RoutingOverride:
+    to_unit: str
+    by: str = strawberry.field(description="Who chose another unit than the suggested one (the token's subject)")
+    reason: str
+    at: dt.datetime
+
+
+@strawberry.type
+class Routing:
+    suggested_unit: str
+    rule: str = strawberry.field(
+        description="The rule that suggested the unit: category (the category's default handling unit) or "
+        "special_assessment_medical_only (category 4 with medical insurance alone)"
+    )
+    overrides: list[RoutingOverride]
+
+
+@strawberry.type
 class Party:
     kind: str
     name: str
@@ -277,6 +295,12 @@ class Dispute:
     @strawberry.field
     def routing_override(self) -> bool:
         return self.view.routing_override
+
+    @described("The suggested handling unit, the rule that suggested it, and each override with who and why")
+    def routing(self) -> Routing:
+        v = self.view
+        overrides = [RoutingOverride(to_unit=o.to_unit, by=o.by, reason=o.reason, at=o.at) for o in v.routing_overrides]
+        return Routing(suggested_unit=v.suggested_unit, rule=v.routing_rule, overrides=overrides)
 
     @strawberry.field
     def executing_unit(self) -> str | None:

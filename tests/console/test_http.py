@@ -195,7 +195,7 @@ def test_masking_and_reach_follow_the_api(client: TestClient[Any], runtime: Any)
 def test_time_travel_shows_the_case_as_it_stood(client: TestClient[Any], runtime: Any, clock: FakeClock) -> None:
     case = register(client, runtime, "tax")
     clock.set(datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
-    r = client.post(f"/api/v1/disputes/{case['id']}/transfer", json={"to_unit": "hrss"}, headers=bearer(token(runtime, "clerk", "tax")))
+    r = client.post(f"/api/v1/disputes/{case['id']}/transfer", json={"to_unit": "hrss", "note": "属人社局职责"}, headers=bearer(token(runtime, "clerk", "tax")))
     assert r.status_code == 200, r.text
     runtime.reads.runner.catch_up()
     value = token(runtime, "auditor")

@@ -33,6 +33,7 @@ from domain.values import (
     Channel,
     DeadlineKind,
     FeedbackMethod,
+    InsuranceType,
     Level,
     OtherParty,
     Outcome,
@@ -136,9 +137,16 @@ def resolve(result: str = "当场解释了缴费基数的核定依据", method: 
     return run
 
 
-def transfer(to_unit: str = "tax", note: str | None = None, calendar: OfficialCalendar = CAL) -> Step:
+OVERRIDE_NOTE = "经核实属该单位职责"  # the reason an override of the routing suggestion needs
+
+
+def transfer(to_unit: str = "tax", note: str | None = "", calendar: OfficialCalendar = CAL) -> Step:
+    """A transfer by the accepting clerk; by default with a note where the unit is not the
+    suggested one (tax, for the default category), none where it is."""
+
     def run(d: Dispute, at: datetime, now: datetime) -> None:
-        d.transfer(to_unit=to_unit, note=note, actor=CLERK, at=at, now=now, calendar=calendar)
+        given_note = (None if to_unit == d.suggested_unit else OVERRIDE_NOTE) if note == "" else note
+        d.transfer(to_unit=to_unit, note=given_note, actor=CLERK, at=at, now=now, calendar=calendar)
 
     return run
 
@@ -328,6 +336,7 @@ def register(
     summary: str = "对2024年缴费基数有异议",
     people_involved: int = 1,
     calendar: OfficialCalendar = CAL,
+    insurance_types: tuple[InsuranceType, ...] = (),
 ) -> Dispute:
     at = at or received_at
     return Dispute.register(
@@ -341,7 +350,7 @@ def register(
         summary=summary,
         other_party=other_party,
         external_ref="12345-20240930-0001",
-        insurance_types=(),
+        insurance_types=insurance_types,
         people_involved=people_involved,
         township="140581001",
         actor=CLERK,

@@ -9,7 +9,7 @@ import pytest
 
 from domain import events as ev
 from domain.errors import CommandRejected
-from domain.values import Attendee, RiskLevel, Status
+from domain.values import Attendee, Category, InsuranceType, RiskLevel, Status
 from tests.domain.test_dispute import (
     deliberate,
     escalate,
@@ -119,3 +119,55 @@ def test_a_registration_with_four_people_involved_records_no_flag() -> None:
     case = given(people_involved=4)
 
     assert [type(e) for e in case.history] == [ev.DisputeRegistered]
+
+
+# --- item 11: routing you can explain ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("insurance_types", "suggested", "rule"),
+    [
+        ((InsuranceType.MEDICAL,), "medical_insurance", "special_assessment_medical_only"),
+        ((InsuranceType.MEDICAL, InsuranceType.PENSION), "hrss", "category"),
+        ((), "hrss", "category"),
+    ],
+    ids=["medical-only", "medical-and-pension", "none-named"],
+)
+def test_a_special_assessment_for_medical_insurance_alone_suggests_the_medical_insurance_bureau(
+    insurance_types: tuple[InsuranceType, ...], suggested: str, rule: str
+) -> None:
+    case = given(category=Category.SPECIAL_ASSESSMENT, insurance_types=insurance_types)
+
+    (registered,) = case.history
+
+    assert isinstance(registered, ev.DisputeRegistered)
+    assert (registered.suggested_unit, registered.routing_rule) == (suggested, rule)
+    assert case.dispute.suggested_unit == suggested
+
+
+def test_a_transfer_to_the_suggested_unit_needs_no_note() -> None:
+    case = given(category=Category.SPECIAL_ASSESSMENT, insurance_types=(InsuranceType.MEDICAL,))
+
+    (transferred,) = when(case, transfer(to_unit="medical_insurance", note=None))
+
+    assert isinstance(transferred, ev.DisputeTransferred) and not transferred.routing_override
+
+
+@pytest.mark.parametrize("note", [None, "  "], ids=["none", "blank"])
+def test_a_transfer_to_another_unit_than_suggested_without_a_note_is_refused_naming_note(note: str | None) -> None:
+    case = given(category=Category.SPECIAL_ASSESSMENT, insurance_types=(InsuranceType.MEDICAL,))
+
+    error = then_invalid(case, transfer(to_unit="hrss", note=note), "note")
+
+    assert "suggested unit medical_insurance" in error.message
+
+
+def test_an_override_with_a_note_is_recorded_as_such() -> None:
+    case = given(category=Category.SPECIAL_ASSESSMENT, insurance_types=(InsuranceType.MEDICAL,))
+
+    (transferred,) = when(case, transfer(to_unit="hrss", note="涉及养老保险部分，由人社局牵头"))
+
+    assert isinstance(transferred, ev.DisputeTransferred)
+    assert (transferred.suggested_unit, transferred.routing_override, transferred.note) == (
+        "medical_insurance", True, "涉及养老保险部分，由人社局牵头"
+    )

@@ -121,3 +121,52 @@ def test_a_group_of_five_is_flagged_at_registration_and_listed_in_the_risk_queue
     api.act(CASE, "risk-flag", api.clerk("tax"), {"kind": "group", "level": "high", "people_involved": 40})
     api.sync()
     assert api.dispute(CASE, police, "caseNumber riskLevel") == {"caseNumber": CASE, "riskLevel": "high"}
+
+
+# --- item 11 ------------------------------------------------------------------------------------
+
+ROUTING = "routing { suggestedUnit rule overrides { toUnit by reason at } } routingOverride"
+
+
+def test_routing_names_the_suggestion_its_rule_and_each_override_with_who_and_why(api: Api):
+    api.at("2026-11-25T02:30:00Z")
+    api.register(category="special_assessment", insurance_types=["medical"])
+    tax = api.clerk("tax")
+
+    answer = refused(api, "transfer", tax, {"to_unit": "hrss"}, 400)
+    assert answer["field"] == "note" and "suggested unit medical_insurance" in answer["detail"]
+    api.transfer(CASE, "hrss", note="涉及养老保险部分，由人社局牵头")
+    api.sync()
+
+    assert api.dispute(CASE, tax, ROUTING) == {
+        "routing": {
+            "suggestedUnit": "medical_insurance",
+            "rule": "special_assessment_medical_only",
+            "overrides": [{"toUnit": "hrss", "by": "clerk-tax", "reason": "涉及养老保险部分，由人社局牵头",
+                           "at": "2026-11-25T02:30:00+00:00"}],
+        },
+        "routingOverride": True,
+    }
+
+
+def test_a_transfer_to_the_suggested_unit_needs_no_note_and_records_no_override(api: Api):
+    api.at("2026-11-25T02:30:00Z")
+    api.register()  # late_fee: tax
+    api.act(CASE, "transfer", api.clerk("tax"), {"to_unit": "tax"})
+    api.sync()
+
+    routing = api.dispute(CASE, api.clerk("tax"), ROUTING)["routing"]
+
+    assert routing == {"suggestedUnit": "tax", "rule": "category", "overrides": []}
+
+
+def test_graphql_transfer_without_a_note_is_invalid_input_naming_note(api: Api):
+    api.at("2026-11-25T02:30:00Z")
+    api.register()
+    mutation = """mutation($id: String!, $input: JSON!) { transferDispute(id: $id, input: $input) {
+        __typename ... on InvalidInput { field message } } }"""
+
+    answer = api.data(mutation, {"id": CASE, "input": {"to_unit": "hrss"}}, token=api.clerk("tax"))
+
+    assert answer["transferDispute"]["__typename"] == "InvalidInput"
+    assert answer["transferDispute"]["field"] == "note"
