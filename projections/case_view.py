@@ -122,6 +122,7 @@ class CaseView(msgspec.Struct):
     remedies: list[str] = msgspec.field(default_factory=list)
     archived_at: datetime | None = None
     risk_level: str | None = None
+    risk_kind: str | None = None  # the kind of the highest flag (group: 群体性风险)
     supervision_notices: int = 0
     satisfied: bool | None = None
 
@@ -318,7 +319,7 @@ def _archived(v: CaseView, e: ev.DisputeArchived) -> None:
 def _risk(v: CaseView, e: ev.RiskFlagged) -> None:
     order = ("low", "medium", "high")
     if v.risk_level is None or order.index(e.level.value) > order.index(v.risk_level):
-        v.risk_level = e.level.value
+        v.risk_level, v.risk_kind = e.level.value, e.kind
     _involve(v, *e.notified_units)
 
 

@@ -213,6 +213,9 @@ def test_export_writes_chinese_names_and_the_period_only(source, seeded, tmp_pat
     assert on_spot[col["反映的主要内容"]].startswith("=")  # text, not a formula
     assert sheet.cell(row=3, column=col["反映的主要内容"] + 1).data_type == "s"
     assert (general[col["处理结果类别"]], general[col["当前状态"]]) == ("更正处理", "已归档")
+    # 12 people involved: the group-risk flag of the registration, in the vocabulary's words.
+    assert (general[col["风险标记"]], general[col["退回次数"]], general[col["指定承办单位"]]) == ("群体性风险（中）", 0, None)
+    assert (first[col["风险标记"]], first[col["退回次数"]]) == (None, 0)
     assert general[col["涉及险种"]] == "养老、医疗、失业、工伤、生育"
     assert general[col[H_ID]] == CREDIT_A  # whole for legal, kept as text
 
