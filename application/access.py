@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from application.errors import DisputeNotFound, Forbidden
-from domain.values import Actor, Role
+from domain.values import DESIGNATING_UNIT, Actor, Role
 
 # command -> roles that may issue it, and which unit relation the role needs
 CLERK_COMMANDS = frozenset(
@@ -20,9 +20,8 @@ TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice", "transfer"
 # A clerk escalates a special matter straight to the task force (三(二)); the case's status and the
 # aggregate decide whether it may (ACCEPTED, before any transfer).
 CLERK_ALSO = frozenset({"escalate"})
-# gov_office designates the handling unit of a case returned twice (指定承办); the aggregate decides
-# whether the case awaits a designation.
-DESIGNATING_UNIT = "gov_office"
+# gov_office (DESIGNATING_UNIT) designates the handling unit of a case returned twice (指定承办);
+# the aggregate decides whether the case awaits a designation.
 LEGAL_COMMANDS = frozenset({"remedy_guidance"})
 RISK_ROLES = frozenset({Role.CLERK, Role.HANDLER, Role.TASKFORCE})
 READ_ALL_ROLES = frozenset({Role.TASKFORCE, Role.LEGAL, Role.AUDITOR, Role.SYSTEM})

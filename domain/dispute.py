@@ -28,6 +28,8 @@ from domain.deadlines import is_late
 from domain.errors import CommandRejected, InvalidCommand
 from domain.values import (
     DEFAULT_HANDLING_UNIT,
+    DESIGNATING_UNIT,
+    RETURNS_BEFORE_DESIGNATION,
     Actor,
     Attendee,
     Category,
@@ -54,8 +56,6 @@ RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
 LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
 AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 CLOCK_SKEW = timedelta(seconds=5)
-DESIGNATING_UNIT = "gov_office"  # 及时转交承办单位: designates the handling unit after a second return
-RETURNS_BEFORE_DESIGNATION = 2  # after the second return the accepting unit no longer transfers
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
 GROUP_RISK_PEOPLE = 5  # registrations with this many people involved carry a group-risk flag
 GROUP_RISK_KIND = "group"
@@ -740,10 +740,11 @@ def _on_returned(d: Dispute, e: Any) -> None:
     d.clocks.pop(DeadlineKind.HANDLING, None)
     if e.transfer_deadline is not None:
         d.returned_at = e.at
-        unit = e.transfer_unit or d.accepting_unit
-        d.clocks[DeadlineKind.TRANSFER] = Clock(e.transfer_deadline, unit=unit)
-        if unit not in d.units_involved:
-            d.units_involved.append(unit)
+        d.clocks[DeadlineKind.TRANSFER] = Clock(e.transfer_deadline, unit=e.transfer_unit or d.accepting_unit)
+    # Returned twice (also by returns recorded before the rule): gov_office designates, so it
+    # may read the case.
+    if d.returns >= RETURNS_BEFORE_DESIGNATION and DESIGNATING_UNIT not in d.units_involved:
+        d.units_involved.append(DESIGNATING_UNIT)
 
 
 def _on_concluded(d: Dispute, e: Any) -> None:

@@ -125,6 +125,11 @@ BUILTIN_UNITS: dict[str, str] = {
     "medical_insurance": "市医保局",
 }
 
+# 不推诿: after a case's second return the accepting unit no longer transfers it; the government
+# office (which the notice charges with 及时转交承办单位) or the task force designates its unit.
+DESIGNATING_UNIT = "gov_office"
+RETURNS_BEFORE_DESIGNATION = 2
+
 # Our routing rule for item 三(三): a suggestion the accepting clerk may override.
 DEFAULT_HANDLING_UNIT: dict[Category, str] = {
     Category.REGISTRATION_TRANSFER: "hrss",

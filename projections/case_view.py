@@ -13,7 +13,7 @@ import msgspec
 
 from domain import events as ev
 from domain.deadlines import deadline_overdue, is_late, open_and_passed, was_missed
-from domain.values import ROUTING_BY_CATEGORY, OtherParty, Payer
+from domain.values import DESIGNATING_UNIT, RETURNS_BEFORE_DESIGNATION, ROUTING_BY_CATEGORY, OtherParty, Payer
 
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline (the task-force office)
 
@@ -266,10 +266,11 @@ def _returned(v: CaseView, e: ev.DisputeReturned) -> None:
     if handling is not None and handling.is_open():
         handling.closed_at, handling.closed_by = e.at, "return"
     if e.transfer_deadline is not None:
-        unit = e.transfer_unit or v.accepting_unit
-        v.awaits_designation = e.awaits_designation
-        _involve(v, unit)
-        _set_deadline(v, _deadline("transfer", e.transfer_deadline, unit))
+        _set_deadline(v, _deadline("transfer", e.transfer_deadline, e.transfer_unit or v.accepting_unit))
+    # Returned twice (also by returns recorded before the rule): it waits for a designation.
+    v.awaits_designation = v.returns >= RETURNS_BEFORE_DESIGNATION
+    if v.awaits_designation:
+        _involve(v, DESIGNATING_UNIT)
 
 
 def _concluded(v: CaseView, e: ev.HandlingConcluded) -> None:

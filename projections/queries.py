@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from domain.values import DESIGNATING_UNIT
 from projections.case_view import TASKFORCE_OFFICE, CaseView
 from projections.cases import COLUMNS, decode, ts
 
@@ -168,7 +169,6 @@ def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str 
 
 QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE", "TO_DESIGNATE", "RISK")
 RISK_UNITS = ("police", TASKFORCE_HOST, TASKFORCE_OFFICE)  # see every case flagged MEDIUM or higher
-DESIGNATING_UNIT = "gov_office"  # designates the handling unit of a case returned twice (指定承办)
 
 
 def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: int = 500) -> list[CaseView]:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
+
 from domain import events as ev
-from domain.dispute import Dispute
+from domain.dispute import Dispute, project_dispute
 from domain.errors import CommandRejected
 from domain.values import Actor, DeadlineKind, Level, Role, Status
+from projections.case_view import fold
 from tests.domain.test_dispute import (
     CAL,
     CLERK,
     HANDLER,
     TASKFORCE,
+    Case,
     Step,
     conclude,
     escalate,
@@ -292,3 +296,39 @@ def test_a_handler_escalates_only_after_a_transfer() -> None:
 
     assert error.status == Status.ACCEPTED
     assert "ACCEPTED" in error.message
+
+
+# --- events stored before the rule still replay ----------------------------------------------------
+
+
+def _as_stored_before_the_rule(history: list[ev.DisputeEvent]) -> list[ev.DisputeEvent]:
+    """The same story as events recorded by 1.0: returns without a transfer clock, misses and
+    transfers without the new fields (their defaults)."""
+    old: list[ev.DisputeEvent] = []
+    for event in history:
+        stored = event
+        if isinstance(event, ev.DisputeReturned):
+            stored = msgspec.structs.replace(event, transfer_deadline=None, transfer_unit=None, awaits_designation=False)
+        old.append(msgspec.json.decode(msgspec.json.encode(stored), type=type(stored)))
+    return old
+
+
+def test_a_case_returned_twice_before_the_rule_replays_and_awaits_designation() -> None:
+    case = given(*_returned_twice())
+    old = _as_stored_before_the_rule(case.history)
+
+    replayed = project_dispute(None, old)
+    view = None
+    for e in old:
+        view = fold(view, e)
+
+    assert replayed is not None and view is not None
+    assert (replayed.status, replayed.returns, replayed.awaits_designation()) == (Status.ACCEPTED, 2, True)
+    assert "gov_office" in replayed.units_involved and "gov_office" in view.units_involved
+    assert view.awaits_designation and view.returned_by == ["hrss", "tax"]
+    # No transfer clock was recorded with those returns; the handling clocks they closed stay.
+    assert [(d.kind, d.closed_by) for d in view.deadlines] == [
+        ("transfer", None), ("handling", "return"), ("handling", "return")
+    ]
+    (designated,) = Case(replayed, case.clock).run(transfer_by(GOV_CLERK, "hrss"))
+    assert isinstance(designated, ev.DisputeTransferred) and designated.designation
