@@ -273,7 +273,7 @@ class Stats:
     missed: int = 0
     met_on_time: int = 0
     decided: int = 0
-    returned: int = 0  # returns the unit made (cases it gave back as not its own)
+    returned: int = 0  # cases the unit gave back as not its own (a case once, however often)
     designated: int = 0  # cases designated to the unit (指定承办)
 
     @property
@@ -351,9 +351,9 @@ def _count(
             units[str(unit)].handled += 1
     if settled and view.concluded_by:
         units[view.concluded_by].concluded += 1
-    for unit in view.returned_by:
+    for unit in set(view.returned_by):
         units[unit].returned += 1
-    for unit in view.designated_to:
+    for unit in set(view.designated_to):
         units[unit].designated += 1
     _count_deadlines(units, dims, missed_by_unit, view, now)
     if settled:

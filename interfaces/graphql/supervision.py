@@ -25,7 +25,7 @@ class UnitStats:
     overdue_now: int
     missed_deadlines: int
     on_time_rate: float | None
-    returned: int = strawberry.field(description="Cases this unit returned as not its own (退回)")
+    returned: int = strawberry.field(description="Cases this unit returned as not its own (退回), each case once")
     designated: int = strawberry.field(description="Cases designated to this unit (指定承办)")
 
 
