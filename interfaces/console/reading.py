@@ -78,7 +78,7 @@ query Supervision($from: Date!, $to: Date!) {
     periodFrom periodTo received settled objected
     settledOnSpotShare settledWithoutEscalationShare settledInOneVisitShare
     unitsWithMissedDeadlines
-    units { unit received handled concluded overdueNow missedDeadlines onTimeRate }
+    units { unit received handled concluded overdueNow missedDeadlines onTimeRate returned designated }
     byCategory { key received settled overdueNow missedDeadlines onTimeRate }
     byChannel { key received settled overdueNow missedDeadlines onTimeRate }
   }

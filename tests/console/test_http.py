@@ -222,6 +222,8 @@ def test_supervision_is_for_the_roles_the_api_allows(client: TestClient[Any], ru
     text = csv.content.decode("utf-8")
     assert text.startswith("\ufeff统计期间,单位代码,单位名称,受理")
     assert "2026-11-01~2026-11-30,tax,国家税务总局高平市税务局,1," in text
+    assert text.splitlines()[0].endswith(",退回,指定承办")  # issue 12: returns and designations per unit
+    assert '<th scope="col" class="num">退回</th><th scope="col" class="num">指定承办</th>' in ok.text
     weekly = page(client, "/console/supervision/csv?from=2026-11-01&to=2026-11-30&table=weekly&lang=en", token(runtime, "auditor"))
     assert weekly.content.decode("utf-8").splitlines()[0] == "\ufeffPeriod,Week starting,To,Received,Settled,Missed deadlines,Overdue now"
     assert len(weekly.content.decode("utf-8").splitlines()) == 1 + 6  # 1 Nov 2026 is a Sunday: 6 weeks touch November
