@@ -386,6 +386,27 @@ def test_settled_rows_lacking_facts_are_imported_as_accepted_with_a_note(fresh_s
     assert all("imported as 已受理" in c["note"] for c in report["cases"])
 
 
+def test_a_row_settled_on_the_spot_after_the_day_of_receipt_is_imported_as_accepted_with_a_note(fresh_store, tmp_path):
+    on_spot = {"当前状态": "已归档", "处理结果类别": "当场化解", "处理结果": "当场解释"}
+    rows = [
+        list(COLUMNS),
+        ledger_row(**on_spot, **{"办结时间": "2024-10-11 17:00"}),  # Fri 11 Oct 2024: that day
+        ledger_row(**on_spot, **{"来访/来电时间": "2024-10-12 09:00", "办结时间": "2024-10-14 10:00"}),  # make-up Sat
+        # Sun 13 Oct 2024: a rest day, deemed accepted Mon 14 Oct: settled by then is on the spot.
+        ledger_row(**on_spot, **{"来访/来电时间": "2024-10-13 09:00", "办结时间": "2024-10-14 10:00"}),
+    ]  # fmt: skip
+    path = tmp_path / "on-spot.xlsx"
+    write_rows(path, rows)
+    target = fresh_store()
+
+    report = import_ledger(target, path)
+
+    assert report["errors"] == []
+    assert [c["status"] for c in report["cases"]] == ["ARCHIVED", "ACCEPTED", "ARCHIVED"]
+    assert "after the day of receipt" in report["cases"][1]["note"]
+    assert "imported as 已受理" in report["cases"][1]["note"]
+
+
 # --- idempotency ------------------------------------------------------------------------------
 
 
