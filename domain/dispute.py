@@ -60,6 +60,8 @@ TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
 GROUP_RISK_PEOPLE = 5  # registrations with this many people involved carry a group-risk flag
 GROUP_RISK_KIND = "group"
 MIN_DELIBERATION_UNITS = 2  # 集体商议 (三(二)): attendees from at least two distinct member units
+# Nothing this mechanism handles came in before 2000 (a year 0999 would sort as anything but).
+EARLIEST_INTAKE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -97,6 +99,9 @@ class Dispute(msgspec.Struct, dict=True):
     suggested_unit: str | None = None  # the routing suggestion (None in states kept before it was)
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
+    archived_at: datetime | None = None
+    remedy_open_until: date | None = None  # the last day of the latest remedy window guided
+    shredded: bool = False
 
     # --- intake -------------------------------------------------------------------------
 
@@ -129,6 +134,8 @@ class Dispute(msgspec.Struct, dict=True):
                 raise InvalidCommand(field, "must carry a UTC offset")
         if received_at > now + CLOCK_SKEW:
             raise InvalidCommand("received_at", "is in the future")
+        if received_at < EARLIEST_INTAKE:
+            raise InvalidCommand("received_at", f"is before {EARLIEST_INTAKE.date().isoformat()}: no case of this mechanism is that old")
         if at > now + CLOCK_SKEW:
             raise InvalidCommand("at", "is in the future")
         if at < received_at:
@@ -511,6 +518,25 @@ class Dispute(msgspec.Struct, dict=True):
             )
         self._trigger(ev.DisputeArchived, actor, at, now)
 
+    def shred_personal_data(self, *, archived_before: date, actor: Actor, now: datetime) -> None:
+        """Retention: the case's personal data is destroyed with its key (crypto-shredding). Only
+        for a case archived before the cut-off whose remedy windows have all closed."""
+        if self.shredded:
+            raise CommandRejected(self.status, "the case's personal data was already destroyed")
+        self._require("destroy the personal data of", Status.ARCHIVED)
+        archived_at = self.archived_at or self.last_at
+        archived_on = archived_at.astimezone(SHANGHAI).date()
+        if archived_on >= archived_before:
+            raise CommandRejected(self.status, f"archived on {archived_on.isoformat()}, not before {archived_before.isoformat()}")
+        today = now.astimezone(SHANGHAI).date()
+        if self.remedy_open_until is not None and self.remedy_open_until >= today:
+            raise CommandRejected(
+                self.status, f"a remedy window is open until {self.remedy_open_until.isoformat()}"
+            )
+        self._trigger(
+            ev.PersonalDataShredded, actor, now, now, archived_before=archived_before, archived_at=archived_at
+        )
+
     # --- supervision and risk -----------------------------------------------------------
 
     def flag_risk(
@@ -779,10 +805,17 @@ def _on_objection(d: Dispute, e: Any) -> None:
 
 def _on_remedy(d: Dispute, e: Any) -> None:
     d.remedy_guided = True
+    last = max(e.reconsideration_window.last_day, e.litigation_window.last_day)
+    d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
+    d.archived_at = e.at
+
+
+def _on_shredded(d: Dispute, e: Any) -> None:
+    d.shredded = True
 
 
 def _on_risk(d: Dispute, e: Any) -> None:
@@ -828,6 +861,7 @@ _APPLIERS: dict[type, Any] = {
     ev.RiskFlagged: _on_risk,
     ev.DeadlineMissed: _on_missed,
     ev.DeadlinesRecomputed: _on_recomputed,
+    ev.PersonalDataShredded: _on_shredded,
 }
 
 

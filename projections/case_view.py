@@ -125,6 +125,7 @@ class CaseView(msgspec.Struct):
     risk_kind: str | None = None  # the kind of the highest flag (group: 群体性风险)
     supervision_notices: int = 0
     satisfied: bool | None = None
+    shredded: bool = False  # its key was destroyed: its personal data reads 已销毁
 
     def overdue(self, now: datetime) -> bool:
         """An open deadline has passed (now, or at an asOf): the one meaning of a case overdue."""
@@ -353,6 +354,10 @@ def _recomputed(v: CaseView, e: ev.DeadlinesRecomputed) -> None:
             d.provisional, d.derivation = item.deadline.provisional, tuple(item.deadline.derivation)
 
 
+def _shredded(v: CaseView, e: ev.PersonalDataShredded) -> None:
+    v.shredded = True
+
+
 _HANDLERS: dict[type, Any] = {
     ev.ResolvedOnSpot: _resolved,
     ev.DisputeTransferred: _transferred,
@@ -369,4 +374,5 @@ _HANDLERS: dict[type, Any] = {
     ev.SatisfactionRecorded: _satisfaction,
     ev.DeadlineMissed: _missed,
     ev.DeadlinesRecomputed: _recomputed,
+    ev.PersonalDataShredded: _shredded,
 }

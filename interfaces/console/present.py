@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import OfficialCalendar
 from domain.deadlines import is_late
+from interfaces.spreadsheet import neutralised
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -123,11 +124,8 @@ def weeks_of(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def csv_cell(value: Any) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    """A cell that a spreadsheet will not run as a formula (interfaces/spreadsheet.py)."""
+    return "" if value is None else neutralised(str(value))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -27,13 +27,14 @@ LIST_FIELDS = f"""
 
 # Every queue kind of the read model, each under its own name.
 QUEUE_COUNTS = "query Counts($unit: String!) {\n" + "".join(
-    f"  {kind}: queue(unit: $unit, kind: {kind}) {{ caseNumber deadlines {{ dueAt dueOn metAt closedAt }} }}\n"
+    f"  {kind}: queue(unit: $unit, kind: {kind}, first: 500) {{ totalCount edges {{ node {{ caseNumber "
+    "deadlines { dueAt dueOn metAt closedAt } } } }\n"
     for kind in QUEUE_KINDS
 ) + "}\n"
 
 QUEUE = f"""
 query Queue($unit: String!, $kind: QueueKind!) {{
-  queue(unit: $unit, kind: $kind) {{ {LIST_FIELDS} }}
+  queue(unit: $unit, kind: $kind, first: 500) {{ totalCount edges {{ node {{ {LIST_FIELDS} }} }} }}
 }}
 """
 
@@ -90,7 +91,7 @@ ALIASES_PER_QUERY = 20  # the API's alias limit
 
 
 class ReadError(Exception):
-    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_INPUT, UNAVAILABLE, …"""
+    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED, UNAVAILABLE, …"""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -9,8 +9,9 @@ from tests.graphql.support import Api
 
 CASE = "GP-2026-000001"
 RESOLVE = {"result": "当场解释滞纳金计算方法", "feedback_method": "in_person"}
-RESOLVE_MUTATION = """mutation($id: String!, $input: JSON!) { resolveOnSpot(id: $id, input: $input) {
-    __typename ... on CommandSuccess { status } ... on NotAllowed { status message } } }"""
+RESOLVE_MUTATION = """mutation($id: String!, $input: ResolveOnSpotInput!) { resolveOnSpotDispute(caseNumber: $id, input: $input) {
+    __typename ... on CommandSuccess { status } ... on NotAllowed { caseStatus message } } }"""
+RESOLVE_INPUT = {"result": "当场解释滞纳金计算方法", "feedbackMethod": "IN_PERSON"}
 DELIBERATION = {
     "held_at": "2026-11-25T07:00:00Z",
     "minutes": "专班集体商议",
@@ -43,11 +44,11 @@ def test_resolve_on_spot_the_next_day_is_409_over_rest_and_not_allowed_over_grap
     api.at("2026-11-25T16:00:00Z")  # 24:00 in Gaoping: the next day
 
     answer = refused(api, "resolve-on-spot", api.clerk("tax"), RESOLVE, 409)
-    outcome = api.data(RESOLVE_MUTATION, {"id": CASE, "input": RESOLVE}, token=api.clerk("tax"))["resolveOnSpot"]
+    outcome = api.data(RESOLVE_MUTATION, {"id": CASE, "input": RESOLVE_INPUT}, token=api.clerk("tax"))["resolveOnSpotDispute"]
 
     assert (answer["error"], answer["case_status"]) == ("rejected", "ACCEPTED")
     assert "only on the day of receipt (2026-11-25)" in answer["detail"]
-    assert outcome["__typename"] == "NotAllowed" and outcome["status"] == "ACCEPTED"
+    assert outcome["__typename"] == "NotAllowed" and outcome["caseStatus"] == "ACCEPTED"
 
 
 def test_a_saturday_intake_is_settled_on_the_spot_by_monday_but_not_on_tuesday(api: Api):
@@ -101,7 +102,7 @@ def test_a_deliberation_of_two_units_is_recorded(api: Api):
 
 # --- item 8 -------------------------------------------------------------------------------------
 
-RISK_QUEUE = 'query($u: String!) { queue(unit: $u, kind: RISK) { caseNumber riskLevel peopleInvolved } }'
+RISK_QUEUE = 'query($u: String!) { queue(unit: $u, kind: RISK) { edges { node { caseNumber riskLevel peopleInvolved } } } }'
 
 
 def test_a_group_of_five_is_flagged_at_registration_and_listed_in_the_risk_queue(api: Api):
@@ -112,15 +113,18 @@ def test_a_group_of_five_is_flagged_at_registration_and_listed_in_the_risk_queue
     police = api.clerk("police")
 
     assert registered["version"] == 2
-    listed = [{"caseNumber": CASE, "riskLevel": "medium", "peopleInvolved": 5}]
-    assert api.data(RISK_QUEUE, {"u": "police"}, token=police)["queue"] == listed
-    assert api.data(RISK_QUEUE, {"u": "taskforce"}, token=api.taskforce())["queue"] == listed
-    assert api.data(RISK_QUEUE, {"u": "hrss"}, token=api.taskforce())["queue"] == []
+    listed = [{"caseNumber": CASE, "riskLevel": "MEDIUM", "peopleInvolved": 5}]
+    def risk(unit: str, token: str) -> list[dict[str, Any]]:
+        return [e["node"] for e in api.data(RISK_QUEUE, {"u": unit}, token=token)["queue"]["edges"]]
+
+    assert risk("police", police) == listed
+    assert risk("taskforce", api.taskforce()) == listed
+    assert risk("hrss", api.taskforce()) == []
     # MEDIUM: the queue shows it to the police; reading the case whole takes a HIGH flag.
     assert api.dispute(CASE, police, "caseNumber") is None
     api.act(CASE, "risk-flag", api.clerk("tax"), {"kind": "group", "level": "high", "people_involved": 40})
     api.sync()
-    assert api.dispute(CASE, police, "caseNumber riskLevel") == {"caseNumber": CASE, "riskLevel": "high"}
+    assert api.dispute(CASE, police, "caseNumber riskLevel") == {"caseNumber": CASE, "riskLevel": "HIGH"}
 
 
 # --- item 11 ------------------------------------------------------------------------------------
@@ -163,10 +167,10 @@ def test_a_transfer_to_the_suggested_unit_needs_no_note_and_records_no_override(
 def test_graphql_transfer_without_a_note_is_invalid_input_naming_note(api: Api):
     api.at("2026-11-25T02:30:00Z")
     api.register()
-    mutation = """mutation($id: String!, $input: JSON!) { transferDispute(id: $id, input: $input) {
+    mutation = """mutation($id: String!, $input: TransferInput!) { transferDispute(caseNumber: $id, input: $input) {
         __typename ... on InvalidInput { field message } } }"""
 
-    answer = api.data(mutation, {"id": CASE, "input": {"to_unit": "hrss"}}, token=api.clerk("tax"))
+    answer = api.data(mutation, {"id": CASE, "input": {"toUnit": "hrss"}}, token=api.clerk("tax"))
 
     assert answer["transferDispute"]["__typename"] == "InvalidInput"
     assert answer["transferDispute"]["field"] == "note"

@@ -17,10 +17,14 @@ NOTE = "经核实属人社局职责"
 CLOCKS = "overdue missedDeadlines awaitsDesignation deadlines { kind unit dueAt metAt closedAt closedBy missedUnit }"
 SUPERVISION = """query { supervision(from: "2026-11-01", to: "2026-11-30") {
     units { unit missedDeadlines returned designated } unitsWithMissedDeadlines } }"""
-TRANSFER = """mutation($id: String!, $input: JSON!) { transferDispute(id: $id, input: $input) {
-    __typename ... on CommandSuccess { status } ... on NotAllowed { status message } } }"""
-ESCALATE = """mutation($id: String!, $input: JSON!) { escalateDispute(id: $id, input: $input) {
-    __typename ... on CommandSuccess { status } ... on NotAllowed { status message } } }"""
+TRANSFER = """mutation($id: String!, $input: TransferInput!) { transferDispute(caseNumber: $id, input: $input) {
+    __typename ... on CommandSuccess { status } ... on NotAllowed { caseStatus message } } }"""
+ESCALATE = """mutation($id: String!, $input: EscalateInput!) { escalateDispute(caseNumber: $id, input: $input) {
+    __typename ... on CommandSuccess { status } ... on NotAllowed { caseStatus message } } }"""
+
+
+def nodes(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["node"] for e in answer["queue"]["edges"]]
 
 
 def units(api: Api) -> dict[str, dict[str, Any]]:
@@ -68,8 +72,8 @@ def test_a_return_closes_the_handling_clock_and_opens_a_transfer_clock_for_the_a
 
     api.at("2026-11-26T16:00:00Z")  # the returned case does not sit unwatched
     assert api.dispute(CASE, api.clerk("tax"), "overdue")["overdue"] is True
-    queue = 'query { queue(unit: "tax", kind: OVERDUE) { caseNumber } }'
-    assert api.data(queue, token=api.clerk("tax"))["queue"] == [{"caseNumber": CASE}]
+    queue = 'query { queue(unit: "tax", kind: OVERDUE) { edges { node { caseNumber } } } }'
+    assert nodes(api.data(queue, token=api.clerk("tax"))) == [{"caseNumber": CASE}]
 
 
 def test_a_return_after_the_handling_deadline_keeps_the_miss_with_the_unit_that_held_the_case(api: Api):
@@ -103,20 +107,18 @@ def test_a_return_after_the_handling_deadline_keeps_the_miss_with_the_unit_that_
 def test_after_the_second_return_only_gov_office_designates_and_the_designated_unit_cannot_return(api: Api):
     returned_case(api, 2)
     api.sync()
-    to_designate = 'query { queue(unit: "gov_office", kind: TO_DESIGNATE) { caseNumber awaitsDesignation } }'
-    to_transfer = 'query { queue(unit: "tax", kind: TO_TRANSFER) { caseNumber } }'
+    to_designate = 'query { queue(unit: "gov_office", kind: TO_DESIGNATE) { edges { node { caseNumber awaitsDesignation } } } }'
+    to_transfer = 'query { queue(unit: "tax", kind: TO_TRANSFER) { totalCount } }'
 
-    assert api.data(to_designate, token=api.clerk("gov_office"))["queue"] == [
-        {"caseNumber": CASE, "awaitsDesignation": True}
-    ]
-    assert api.data(to_transfer, token=api.clerk("tax"))["queue"] == []
+    assert nodes(api.data(to_designate, token=api.clerk("gov_office"))) == [{"caseNumber": CASE, "awaitsDesignation": True}]
+    assert api.data(to_transfer, token=api.clerk("tax"))["queue"]["totalCount"] == 0
     clock = api.dispute(CASE, api.clerk("gov_office"), CLOCKS)["deadlines"][-1]
     assert (clock["kind"], clock["unit"]) == ("TRANSFER", "gov_office")
 
     refused = problem(api, "transfer", api.clerk("tax"), {"to_unit": "hrss", "note": NOTE})
     assert refused["case_status"] == "ACCEPTED"
     assert "designation" in refused["detail"] and "gov_office" in refused["detail"]
-    by_graphql = api.data(TRANSFER, {"id": CASE, "input": {"to_unit": "tax"}}, token=api.clerk("tax"))
+    by_graphql = api.data(TRANSFER, {"id": CASE, "input": {"toUnit": "tax"}}, token=api.clerk("tax"))
     assert by_graphql["transferDispute"]["__typename"] == "NotAllowed"
 
     api.at("2026-11-27T02:00:00Z")
@@ -128,7 +130,7 @@ def test_after_the_second_return_only_gov_office_designates_and_the_designated_u
     assert "designated to hrss" in refused["detail"] and "指定承办" in refused["detail"]
     api.act(CASE, "conclude", api.handler("hrss"), {"outcome": "corrected", "result": "已补办"})
     api.sync()
-    assert api.data(to_designate, token=api.clerk("gov_office"))["queue"] == []
+    assert nodes(api.data(to_designate, token=api.clerk("gov_office"))) == []
     stats = units(api)
     # One case, returned twice by hrss and then designated to it: counted once each.
     assert (stats["hrss"]["returned"], stats["hrss"]["designated"]) == (1, 1)
@@ -144,7 +146,7 @@ def test_the_task_force_designates_too_but_not_before_a_second_return(api: Api):
     api.transfer(CASE, "hrss", note=NOTE)
     api.at("2026-11-26T05:00:00Z")
     api.act(CASE, "return", api.handler("hrss"), {"reason": "不属于本单位职责"})
-    answer = api.data(TRANSFER, {"id": CASE, "input": {"to_unit": "finance", "note": "指定财政局承办"}},
+    answer = api.data(TRANSFER, {"id": CASE, "input": {"toUnit": "finance", "note": "指定财政局承办"}},
                       token=api.taskforce())
     assert answer["transferDispute"] == {"__typename": "CommandSuccess", "status": "TRANSFERRED"}
 
@@ -167,8 +169,8 @@ def test_the_accepting_clerk_escalates_a_special_matter_before_any_transfer(api:
         ("TRANSFER", "tax", "2026-11-26T16:00:00+00:00", "2026-11-25T06:00:00+00:00"),
         ("DELIBERATION", "taskforce", "2026-12-09T16:00:00+00:00", None),
     ]
-    deliberate = 'query { queue(unit: "tax", kind: TO_DELIBERATE) { caseNumber } }'
-    assert api.data(deliberate, token=api.taskforce())["queue"] == [{"caseNumber": CASE}]
+    deliberate = 'query { queue(unit: "tax", kind: TO_DELIBERATE) { edges { node { caseNumber } } } }'
+    assert nodes(api.data(deliberate, token=api.taskforce())) == [{"caseNumber": CASE}]
 
 
 def test_a_clerk_cannot_escalate_once_the_case_was_transferred(api: Api):
