@@ -19,6 +19,7 @@ from application.errors import (
     InvalidCommand,
     StoreUnavailable,
 )
+from domain.subscription import SubscriptionNotFound
 from interfaces.auth import TokenError
 from interfaces.http.problems import PROBLEMS, Problem, code_for_status, problem
 
@@ -69,7 +70,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, InvalidCommand):
         return problem("invalid_input", str(exc), field=exc.field)
-    if isinstance(exc, DisputeNotFound):
+    if isinstance(exc, DisputeNotFound | SubscriptionNotFound):
         return problem("not_found", str(exc))
     if isinstance(exc, Forbidden):
         return problem("forbidden", str(exc))
@@ -149,6 +150,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     InvalidCommand: _domain,
     DisputeNotFound: _domain,
+    SubscriptionNotFound: _domain,
     Forbidden: _domain,
     CommandRejected: _domain,
     ConcurrencyConflict: _domain,

@@ -1,0 +1,228 @@
+"""The webhook delivery worker: scans the event log into queued deliveries (see delivery_book)
+and sends what is due, several cases at a time, each case's events in order.
+
+One worker is active per deployment: it holds a lock (a PostgreSQL advisory lock, or an flock
+beside the SQLite store) and the others stand by, as with the projections. A worker killed
+between sending and recording the answer sends that message again on restart, with the same
+`webhook-id`: receivers deduplicate on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from application.reads import ReadModelStore
+from application.subscriptions import SubscriptionService
+from application.webhooks import DEFAULT_SCHEDULE, GIVE_UP_AFTER, TIMEOUT, Outcome, next_attempt, signature_headers
+from infrastructure import delivery_book as book
+from infrastructure.coordination import Leadership
+from infrastructure.webhook_http import Guard, post
+
+log = logging.getLogger("fengqiao.deliveries")
+
+STANDBY_RETRY = 2.0
+SENDERS = 8  # cases sent to at the same time
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        app: Any,
+        read_store: ReadModelStore,
+        subscriptions: SubscriptionService,
+        guard: Guard,
+        clock: Callable[[], datetime],
+        *,
+        schedule: tuple[float, ...] = DEFAULT_SCHEDULE,
+        timeout: float = TIMEOUT,
+        leadership: Leadership | None = None,
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.app = app
+        self.read_store = read_store
+        self.subscriptions = subscriptions
+        self.guard = guard
+        self.clock = clock
+        self.schedule = schedule
+        self.timeout = timeout
+        self.leadership = leadership
+        self.leading = leadership is None
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.last_error: str | None = None
+        self.sent = 0
+        self.failures = 0
+        self.latency_total = 0.0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook")
+        with read_store.transaction() as cur:
+            book.create(cur, read_store.dialect)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="deliveries", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout + 5)
+            self._thread = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self.leadership is not None:
+            self.leadership.release()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def _lead(self) -> bool:
+        if self.leadership is None:
+            return True
+        held = self.leadership.still_held() or self.leadership.try_acquire()
+        if held != self.leading:
+            log.info("deliveries: %s", "this process now sends them" if held else "standing by (another process sends them)")
+        self.leading = held
+        return held
+
+    def _loop(self) -> None:
+        backoff = self.poll_interval
+        while not self._stop.is_set():
+            if not self._lead():
+                self._stop.wait(STANDBY_RETRY)
+                continue
+            try:
+                busy = self.run_once()
+                self.last_error = None
+                backoff = self.poll_interval
+            except Exception as e:  # noqa: BLE001 - keep running; the error is exposed in status
+                self.last_error = f"{type(e).__name__}: {e}"
+                log.exception("delivery round failed; retrying")
+                busy = False
+                backoff = min(backoff * 2, 5.0)
+            if not busy:
+                self._wake.wait(backoff)
+                self._wake.clear()
+
+    # --- work ---------------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Queue what the log holds beyond the scan and send what is due; True if either did work."""
+        scanned = self.scan_once()
+        sent = self.send_once()
+        return scanned >= self.batch_size or sent > 0
+
+    def scan_once(self) -> int:
+        with self.read_store.transaction(readonly=True) as cur:
+            since = book.scan_position(cur)
+        notifications = self.app.recorder.select_notifications(start=since, limit=self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+        with self.read_store.transaction() as cur:
+            book.scan(cur, since, items, self.clock(), postgresql=self.read_store.dialect == "postgresql")
+        return len(notifications)
+
+    def send_once(self, limit: int = 100) -> int:
+        now = self.clock()
+        with self.read_store.transaction(readonly=True) as cur:
+            batch = book.due(cur, now, limit)
+        if not batch:
+            return 0
+        results = list(self._pool.map(self._send, batch))
+        gone: dict[str, str] = {}
+        with self.read_store.transaction() as cur:
+            for item, (result, _) in zip(batch, results, strict=True):
+                self._record(cur, item, result, gone)
+        for subscription_id, reason in gone.items():
+            self._disable(subscription_id, reason)
+        return len(batch)
+
+    def _send(self, item: book.Due) -> tuple[Outcome, float]:
+        started = time.monotonic()
+        try:
+            secret = self.subscriptions.box.open(item.secret_sealed)
+        except ValueError as e:
+            return Outcome(False, False, None, str(e)), 0.0
+        headers = signature_headers(secret, item.event_id, int(time.time()), item.body)
+        result = post(self.guard, item.url, item.body, headers, self.timeout)
+        return result, time.monotonic() - started
+
+    def _record(self, cur: Any, item: book.Due, result: Outcome, gone: dict[str, str]) -> None:
+        now = self.clock()
+        if result.delivered:
+            self.sent += 1
+            book.delivered(cur, item, result.code or 200, now)
+            return
+        self.failures += 1
+        log.warning("webhook %s to subscription %s failed: %s", item.event_id, item.subscription_id, result.error)
+        retry_at = None if result.gone else next_attempt(self.schedule, item.attempts + 1, now)
+        book.failed(cur, item, result.code, result.error, retry_at, now)
+        if result.gone:
+            gone[item.subscription_id] = "the receiver answered 410 Gone; delivery stopped"
+        elif item.failing_since is not None and now - _parse(item.failing_since) >= GIVE_UP_AFTER:
+            gone[item.subscription_id] = f"deliveries failed since {item.failing_since} (3 days); delivery stopped"
+
+    def _disable(self, subscription_id: str, reason: str) -> None:
+        from uuid import UUID
+
+        try:
+            if self.subscriptions.disable(UUID(subscription_id), reason):
+                log.warning("subscription %s disabled: %s", subscription_id, reason)
+        except Exception:  # noqa: BLE001 - retried on the next failure
+            log.exception("could not record the disabling of subscription %s", subscription_id)
+        self.wake()
+
+    def catch_up(self, timeout: float = 30.0) -> None:
+        """Queue everything recorded so far (tests and `deliveries run --once`)."""
+        deadline = time.monotonic() + timeout
+        while self.scan_once():
+            if time.monotonic() > deadline:
+                raise TimeoutError("deliveries did not catch up in time")
+
+    def replay(self, subscription_id: str | None = None) -> int:
+        with self.read_store.transaction() as cur:
+            count = book.replay(cur, self.clock(), subscription_id)
+        self.wake()
+        return count
+
+    def status(self) -> dict[str, Any]:
+        head = self.app.recorder.max_notification_id() or 0
+        with self.read_store.transaction(readonly=True) as cur:
+            position = book.scan_position(cur)
+            counts = book.counts(cur)
+            oldest = book.oldest_pending(cur)
+        lag = 0.0 if oldest is None else max((self.clock() - _parse(oldest)).total_seconds(), 0.0)
+        return {
+            "head": head,
+            "position": position,
+            "lag": max(head - position, 0),
+            "oldest_pending_seconds": round(lag, 3),
+            "pending": sum(c[book.PENDING] for c in counts.values()),
+            "dead": sum(c[book.DEAD] for c in counts.values()),
+            "delivered": sum(c[book.DELIVERED] for c in counts.values()),
+            "subscriptions": counts,
+            "sent_here": self.sent,
+            "failures_here": self.failures,
+            "running_here": self._thread is not None and self.leading,
+            "error": self.last_error,
+        }
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)

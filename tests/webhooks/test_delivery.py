@@ -1,0 +1,161 @@
+"""Delivery to a real local receiver: CloudEvents signed per Standard Webhooks (verified with the
+`standardwebhooks` package), only what the subscriber may read, masked; order per case, retries,
+410, dead letters and replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from standardwebhooks import Webhook
+
+from tests.application._support import ID_NUMBER, PHONE, register_body
+
+INTEGRATOR = {"role": "integrator", "unit": "tax", "subject": "hotline-12366"}
+
+
+def _drain(hooks: Any) -> None:
+    """Rounds of the worker until nothing more is due now (a case's next event goes out after
+    its previous one is answered, so a case with n events takes n rounds)."""
+    for _ in range(50):
+        if not hooks.deliveries.run_once():
+            return
+    raise AssertionError("the worker kept finding work")
+
+
+def _subscribe(client: Any, auth: Any, url: str, **body: Any) -> dict[str, Any]:
+    made = client.post("/api/v1/subscriptions", json={"url": url, **body}, headers=auth(**INTEGRATOR))
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _register(client: Any, auth: Any, who: dict[str, Any] | None = None, **fields: Any) -> str:
+    body = register_body(received_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC).isoformat(), **fields)
+    answer = client.post("/api/v1/disputes", json=body, headers=auth(**(who or INTEGRATOR)))
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["case_number"])
+
+
+def _transfer(client: Any, auth: Any, case: str) -> None:
+    answer = client.post(f"/api/v1/disputes/{case}/transfer", json={"to_unit": "tax"}, headers=auth("clerk", "tax"))
+    assert answer.status_code == 200, answer.text
+
+
+def test_each_event_arrives_as_a_signed_cloudevent_the_package_verifies(client, auth, local, hooks):
+    sub = _subscribe(client, auth, local.url)
+    case = _register(client, auth)
+    _transfer(client, auth, case)
+    _drain(hooks)
+    got = local.wait_for(2)
+    verifier = Webhook(sub["secret"])
+    for item in got:
+        verified = verifier.verify(item.body, item.headers)
+        assert verified == item.message
+        assert "authorization" not in item.headers  # no token of ours goes out
+    first, second = (item.message for item in got)
+    assert (first["specversion"], first["subject"], first["type"]) == (
+        "1.0", case, "cn.gov.gaoping.fengqiao.dispute.registered",
+    )
+    assert second["type"] == "cn.gov.gaoping.fengqiao.dispute.transferred"
+    assert got[0].headers["webhook-id"] == first["id"] and first["id"] != second["id"]
+    assert second["data"]["status"] == "TRANSFERRED" and second["data"]["version"] == 2
+    raw = b"".join(item.body for item in got)
+    assert ID_NUMBER.encode() not in raw and PHONE.encode() not in raw  # masked, as the integrator reads it
+    assert first["data"]["event"]["payer"]["id_number"].count("*") >= 8
+
+
+def test_a_subscriber_hears_only_of_cases_it_may_read_and_types_it_named(client, auth, local, hooks):
+    _subscribe(client, auth, local.url, event_types=["transferred"])
+    own = _register(client, auth)
+    someone_elses = _register(client, auth, {"role": "clerk", "unit": "tax"})
+    _transfer(client, auth, own)
+    _transfer(client, auth, someone_elses)
+    _drain(hooks)
+    got = local.wait_for(1)
+    assert [(m.message["subject"], m.message["type"]) for m in local.received] == [
+        (own, "cn.gov.gaoping.fengqiao.dispute.transferred")
+    ]
+    assert len(got) == 1
+
+
+def test_a_failed_delivery_is_retried_with_the_same_webhook_id_and_holds_back_only_its_case(
+    client, auth, local, hooks, clock
+):
+    _subscribe(client, auth, local.url)
+    failing = _register(client, auth)
+    fine = _register(client, auth)
+    local.answer = lambda r: 500 if r.message["subject"] == failing else 200
+    _transfer(client, auth, failing)
+    _transfer(client, auth, fine)
+    _drain(hooks)
+    subjects = [(r.message["subject"], r.message["type"].rsplit(".", 1)[1]) for r in local.received]
+    # the failing case's first event was tried once; its second waits behind it; the other case went on
+    assert subjects.count((failing, "registered")) == 1 and (failing, "transferred") not in subjects
+    assert (fine, "registered") in subjects and (fine, "transferred") in subjects
+    first_id = next(r.headers["webhook-id"] for r in local.received if r.message["subject"] == failing)
+    local.answer = lambda r: 200
+    _drain(hooks)
+    assert sum(1 for r in local.received if r.message["subject"] == failing) == 1  # not due yet (about 5 s)
+    clock.set(clock() + timedelta(seconds=10))
+    _drain(hooks)
+    mine = [r for r in local.received if r.message["subject"] == failing]
+    assert [r.message["type"].rsplit(".", 1)[1] for r in mine] == ["registered", "registered", "transferred"]
+    assert mine[0].headers["webhook-id"] == mine[1].headers["webhook-id"] == first_id
+    assert mine[0].body == mine[1].body
+
+
+def test_exhausted_retries_go_to_the_dead_letters_and_replay_resends_them(client, auth, local, hooks, clock):
+    _subscribe(client, auth, local.url)
+    local.answer = lambda r: 503
+    _register(client, auth)
+    _drain(hooks)
+    for _ in range(3):  # the tests' schedule: 5 s, 30 s, 2 min
+        clock.set(clock() + timedelta(minutes=3))
+        _drain(hooks)
+    assert len(local.received) == 4
+    status = hooks.deliveries.status()
+    assert (status["dead"], status["pending"]) == (1, 0)
+    clock.set(clock() + timedelta(hours=1))
+    _drain(hooks)
+    assert len(local.received) == 4  # a dead letter is not retried by itself
+    local.answer = lambda r: 200
+    assert hooks.deliveries.replay() == 1
+    _drain(hooks)
+    assert len(local.received) == 5 and hooks.deliveries.status()["delivered"] == 1
+
+
+def test_a_410_disables_the_subscription_and_it_says_so(client, auth, local, hooks):
+    sub = _subscribe(client, auth, local.url)
+    local.answer = lambda r: 410
+    _register(client, auth)
+    _drain(hooks)
+    one = client.get(f"/api/v1/subscriptions/{sub['id']}", headers=auth(**INTEGRATOR)).json()
+    assert one["status"] == "DISABLED" and "410" in one["disabled_reason"]
+    _register(client, auth)
+    _drain(hooks)
+    assert len(local.received) == 1
+
+
+def test_a_subscription_failing_for_three_days_is_disabled(client, auth, local, hooks, clock):
+    sub = _subscribe(client, auth, local.url)
+    local.answer = lambda r: 500
+    _register(client, auth)
+    _drain(hooks)
+    for _ in range(2):
+        clock.set(clock() + timedelta(days=1, hours=13))
+        _register(client, auth)
+        _drain(hooks)
+    one = client.get(f"/api/v1/subscriptions/{sub['id']}", headers=auth(**INTEGRATOR)).json()
+    assert one["status"] == "DISABLED" and "3 days" in one["disabled_reason"]
+
+
+def test_the_background_worker_delivers_and_ready_shows_its_figures(client, auth, local, hooks):
+    sub = _subscribe(client, auth, local.url)
+    hooks.start_background(projections=True, scheduler=False)
+    case = _register(client, auth)
+    got = local.wait_for(1)
+    assert Webhook(sub["secret"]).verify(got[0].body, got[0].headers)["subject"] == case
+    ready = client.get("/ready").json()
+    assert ready["deliveries"]["lag"] >= 0 and "dead" in ready["deliveries"]
+    metrics = client.get("/metrics").text
+    assert "fengqiao_webhook_lag" in metrics and 'fengqiao_webhook_deliveries{status="delivered"}' in metrics
