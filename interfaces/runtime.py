@@ -44,20 +44,27 @@ class Runtime:
     http: Litestar | None = None
     background: list[Any] = field(default_factory=list)
 
+    @property
+    def runner(self) -> ProjectionRunner:
+        # The read side sees the runner through its port; the wiring knows what it built.
+        assert isinstance(self.reads.runner, ProjectionRunner)
+        return self.reads.runner
+
     def start_background(self, *, projections: bool = True, scheduler: bool = True, deliveries: bool | None = None) -> None:
         """`deliveries` defaults to `projections`: the process that runs the read models also
         sends webhooks (on PostgreSQL, `fengqiao deliveries run` workers can take that over)."""
-        if (projections if deliveries is None else deliveries) and self.deliveries is not None:
+        sending = (projections if deliveries is None else deliveries) and self.deliveries is not None
+        if sending and self.deliveries is not None:
             self.deliveries.start()
             self.background.append(self.deliveries)
         if projections:
             self.reads.runner.start()
             self.background.append(self.reads.runner)
-            if self.settings.store.kind == "postgresql":
-                channel = str(getattr(self.fengqiao.recorder, "channel_name", "stored_events"))
-                listener = Listener(self.settings.store, channel, self.reads.runner.wake)
-                listener.start()
-                self.background.append(listener)
+        if (projections or sending) and self.settings.store.kind == "postgresql":
+            channel = str(getattr(self.fengqiao.recorder, "channel_name", "stored_events"))
+            listener = Listener(self.settings.store, channel, self._wake_readers)
+            listener.start()
+            self.background.append(listener)
         if scheduler:
             sweeper = DeadlineScheduler(self.fengqiao, ReadSideDeadlines(self.reads))
             signer = CheckpointScheduler(
@@ -66,6 +73,12 @@ class Runtime:
             for worker in (sweeper, signer):
                 worker.start()
                 self.background.append(worker)
+
+    def _wake_readers(self) -> None:
+        """A new event in the store (LISTEN): the projections and the webhook worker look."""
+        self.reads.runner.wake()
+        if self.deliveries is not None:
+            self.deliveries.wake()
 
     def close(self) -> None:
         for worker in reversed(self.background):
