@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 
@@ -52,6 +53,15 @@ class DisputeFilter:
     external_ref: str | None = None
     payer_id_number: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
     payer_name: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
+    changed_since: dt.datetime | None = strawberry.field(
+        default=None, description="Cases with an event recorded at or after this instant"
+    )
+
+
+@strawberry.enum
+class DisputeOrder(Enum):
+    RECEIVED_DESC = "RECEIVED_DESC"
+    LAST_ACT_DESC = "LAST_ACT_DESC"
 
 
 async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
@@ -60,7 +70,11 @@ async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
 
 
 async def resolve_disputes(
-    info: Info, filter: DisputeFilter | None = None, first: int | None = 50, after: str | None = None  # noqa: A002
+    info: Info,
+    filter: DisputeFilter | None = None,  # noqa: A002 - the contract's name
+    first: int | None = 50,
+    after: str | None = None,
+    order_by: DisputeOrder | None = None,
 ) -> DisputeConnection:
     ctx = info.context
     f = filter or DisputeFilter()
@@ -81,9 +95,13 @@ async def resolve_disputes(
         external_ref=f.external_ref,
         id_digest=digest,
         payer_name=f.payer_name,
+        changed_since=utc(f.changed_since, "changedSince"),
     )
     reach = ctx.reads.reach(ctx.actor)
-    page: q.Page = await threads.run_sync(ctx.reads.query, q.list_cases, criteria, reach, first=first, after=after, now=ctx.now)
+    order = None if order_by is None else order_by.value
+    page: q.Page = await threads.run_sync(
+        ctx.reads.query, q.list_cases, criteria, reach, first=first, after=after, now=ctx.now, order=order
+    )
     return DisputeConnection(
         edges=[DisputeEdge(node=dispute_of(v, ctx.now), cursor=c) for v, c in zip(page.views, page.cursors, strict=True)],
         page_info=PageInfo(
