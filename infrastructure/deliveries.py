@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from application.reads import ReadModelStore
@@ -27,6 +27,8 @@ from infrastructure.webhook_http import Guard, post
 log = logging.getLogger("fengqiao.deliveries")
 
 STANDBY_RETRY = 2.0
+KEEP_DELIVERED = timedelta(days=7)  # delivered messages are kept this long (GraphQL `deliveries`), then dropped
+PURGE_EVERY = 3600.0  # seconds
 SENDERS = 8  # cases sent to at the same time
 
 
@@ -44,6 +46,7 @@ class DeliveryWorker:
         leadership: Leadership | None = None,
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        gather: float = 0.0,
     ) -> None:
         self.app = app
         self.read_store = read_store
@@ -56,6 +59,10 @@ class DeliveryWorker:
         self.leading = leadership is None
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        # After a save wakes the worker it waits this long for more, as the projections do: under
+        # load one scan transaction covers many commands instead of one each.
+        self.gather = gather
+        self._purged_at: float | None = None
         self.last_error: str | None = None
         self.sent = 0
         self.failures = 0
@@ -116,8 +123,10 @@ class DeliveryWorker:
                 busy = False
                 backoff = min(backoff * 2, 5.0)
             if not busy:
-                self._wake.wait(backoff)
+                woken = self._wake.wait(backoff)
                 self._wake.clear()
+                if woken and self.gather > 0:
+                    self._stop.wait(self.gather)
 
     # --- work ---------------------------------------------------------------------------
 
@@ -125,6 +134,10 @@ class DeliveryWorker:
         """Queue what the log holds beyond the scan and send what is due; True if either did work."""
         scanned = self.scan_once()
         sent = self.send_once()
+        if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_EVERY:
+            self._purged_at = time.monotonic()
+            with self.read_store.transaction() as cur:
+                book.purge(cur, self.clock() - KEEP_DELIVERED)
         return scanned >= self.batch_size or sent > 0
 
     def scan_once(self) -> int:

@@ -235,6 +235,11 @@ def replay(cur: Any, now: datetime, subscription_id: str | None) -> int:
     return int(cur.rowcount)
 
 
+def purge(cur: Any, before: datetime) -> None:
+    """Forget delivered messages delivered before `before` (dead letters stay until replayed)."""
+    cur.execute("DELETE FROM wh_deliveries WHERE status = 'delivered' AND delivered_at < ?", (ts(before),))
+
+
 def counts(cur: Any) -> dict[str, dict[str, int]]:
     cur.execute("SELECT subscription_id, status, COUNT(*) FROM wh_deliveries GROUP BY subscription_id, status")
     out: dict[str, dict[str, int]] = {}

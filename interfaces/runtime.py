@@ -128,6 +128,7 @@ def build_webhooks(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> t
         schedule=settings.webhook_retry_schedule,
         timeout=settings.webhook_timeout,
         leadership=delivery_leadership(settings.store),
+        gather=settings.projection_gather_ms / 1000,
     )
     fengqiao.listeners.append(worker.wake)
     return service, worker

@@ -159,3 +159,24 @@ def test_the_background_worker_delivers_and_ready_shows_its_figures(client, auth
     assert ready["deliveries"]["lag"] >= 0 and "dead" in ready["deliveries"]
     metrics = client.get("/metrics").text
     assert "fengqiao_webhook_lag" in metrics and 'fengqiao_webhook_deliveries{status="delivered"}' in metrics
+
+
+def test_delivered_messages_are_forgotten_after_a_week_and_dead_letters_kept(client, auth, local, hooks, clock):
+    _subscribe(client, auth, local.url)
+    _register(client, auth)
+    _drain(hooks)
+    local.answer = lambda r: 500
+    _register(client, auth)
+    for _ in range(4):
+        _drain(hooks)
+        clock.set(clock() + timedelta(minutes=5))
+    assert (hooks.deliveries.status()["delivered"], hooks.deliveries.status()["dead"]) == (1, 1)
+    clock.set(clock() + timedelta(days=8))
+    fresh = type(hooks.deliveries)(
+        hooks.fengqiao, hooks.reads.store, hooks.subscriptions, hooks.deliveries.guard, clock
+    )  # a worker that has not purged yet
+    try:
+        fresh.run_once()
+        assert (fresh.status()["delivered"], fresh.status()["dead"]) == (0, 1)
+    finally:
+        fresh.stop()

@@ -110,3 +110,26 @@ def test_disputes_by_latest_act_and_changed_since(client, auth, hooks, clock):
     assert [e["node"]["caseNumber"] for e in everyone["edges"]] == [a, c, b]
     changed = _gql(client, auth("taskforce"), ORDERED, since=since.isoformat())["data"]["disputes"]
     assert [e["node"]["caseNumber"] for e in changed["edges"]] == [a] and changed["totalCount"] == 1
+
+
+def test_the_console_lists_the_dead_letters_for_roles_that_read_everything(client, auth, local, hooks, clock):
+    from interfaces.auth import issue_token
+
+    who = auth("integrator", "tax", subject="hotline-12366")
+    client.post("/api/v1/subscriptions", json={"url": local.url}, headers=who)
+    local.answer = lambda r: 500
+    made = register(hooks.fengqiao, INTEGRATOR)
+    for _ in range(5):
+        hooks.deliveries.run_once()
+        clock.set(clock() + timedelta(minutes=5))
+
+    def page(role: str, path: str) -> Any:
+        cookie = issue_token(hooks.settings.secret, subject=f"{role}-1", role=Role(role), unit="tax" if role == "clerk" else None)
+        client.cookies.set("fengqiao_console", cookie, domain="testserver.local", path="/console")
+        return client.get(path)
+
+    dead = page("auditor", "/console/deliveries")
+    assert dead.status_code == 200 and made.case_number in dead.text and "死信" in dead.text
+    assert 'href="/console/deliveries"' in dead.text  # in the navigation of the roles that may read it
+    assert made.case_number not in page("auditor", "/console/deliveries?status=DELIVERED&lang=en").text
+    assert page("clerk", "/console/deliveries").status_code == 403
