@@ -70,7 +70,9 @@ class SubscriptionService:
     def load(self) -> Subscriptions:
         return fold([e for e in self._events.get(SUBSCRIPTIONS_ID) if isinstance(e, SubscriptionEvent)])
 
-    def create(self, actor: Actor, *, url: str, event_types: list[str] | None, description: str | None) -> Created:
+    def create(
+        self, actor: Actor, *, url: str, event_types: list[str] | str | None, description: str | None
+    ) -> Created:
         _check_may_subscribe(actor)
         secret = new_secret()
         sealed = self.box.seal(secret)

@@ -149,7 +149,7 @@ class Subscriptions(msgspec.Struct):
         *,
         subscription_id: UUID,
         url: str,
-        event_types: list[str] | None,
+        event_types: list[str] | str | None,
         description: str | None,
         secret_sealed: str,
         actor: Actor,
@@ -262,24 +262,22 @@ def may_subscribe(actor: Actor) -> bool:
     return actor.role in (Role.INTEGRATOR, Role.TASKFORCE)
 
 
-def check_event_types(event_types: list[str] | None) -> tuple[str, ...]:
-    if event_types is None:
-        return ()
+def check_event_types(event_types: list[str] | str | None) -> tuple[str, ...]:
+    if event_types is None or event_types in ("all", "*") or event_types == []:
+        return ()  # every type: omitted, "all", "*" or an empty list
     if not isinstance(event_types, list) or not all(isinstance(t, str) for t in event_types):
-        raise InvalidCommand("event_types", "a list of event type names, or omitted for all")
+        raise InvalidCommand("event_types", "a list of event type names, or omitted (or \"all\") for every type")
     names = []
     for raw in event_types:
         name = raw.strip()
         if name.startswith(TYPE_PREFIX):
             name = name[len(TYPE_PREFIX) :]
-        if name == "*":
+        if name in ("*", "all"):
             return ()
         if name not in VERBS:
             raise InvalidCommand("event_types", f"unknown event type {raw!r}; known: {', '.join(sorted(VERBS))}")
         if name not in names:
             names.append(name)
-    if not names:
-        raise InvalidCommand("event_types", "name at least one event type, or omit the field for all")
     return tuple(names)
 
 

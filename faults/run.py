@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         if "leadership" in chosen:
             timed("projections leadership", lambda: coordination.run(report, w / "leadership"))
         if "webhooks" in chosen:
-            timed("webhooks", lambda: webhooks.run(report, w / "webhooks", kills=args.webhook_kills, scanner=scanner))
+            timed("webhooks", lambda: webhooks.run(report, w / "webhooks", kills=args.webhook_kills,
+                                                         pg_restarts=2, scanner=scanner))
     finally:
         ensure_pg_running()
     security.pii_figures(report, scanner, sorted(w.rglob("*.log")))

@@ -4,7 +4,8 @@ to a real local receiver while writers write, and
 - the receiver down for a while (its port closed), then back;
 - the receiver answering 500 now and then, answering too slowly (past the timeout) and slowly
   (within it);
-- the delivery worker killed (kill -9) at random points and started again.
+- the delivery worker killed (kill -9) at random points and started again;
+- (the long suite only) PostgreSQL restarted during delivery.
 
 Afterwards every event of the store (after the subscription) must have reached the receiver
 with a 2xx answer; each case's events first arrived in version order; a message received more
@@ -33,8 +34,11 @@ from faults.harness import (
     Proc,
     Report,
     deployment,
+    ensure_pg_running,
     free_port,
     log,
+    pg_cluster,
+    pg_wait_up,
     run_writers,
     stop_writers,
 )
@@ -167,8 +171,22 @@ def check(receiver: Receiver, expected: dict[str, tuple[str, int]], secret: str)
     }
 
 
+def _restart_postgres(report: Report, restarts: int) -> None:
+    """PostgreSQL restarted under the worker (fast, then immediate): it must go on by itself."""
+    for n in range(restarts):
+        mode = "fast" if n % 2 == 0 else "immediate"
+        done = pg_cluster("restart", mode)
+        if done.returncode != 0:
+            report.add(NAME, f"PostgreSQL restart ({mode})", done.stderr.strip()[-200:], "restarted", False)
+            ensure_pg_running()
+            continue
+        waited = pg_wait_up()
+        log(f"{NAME}: PostgreSQL restarted ({mode}), up after {waited:.1f} s")
+        time.sleep(random.uniform(1.0, 2.0))  # noqa: S311 - load between restarts
+
+
 def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, outage: float = 4.0,
-        scanner: PiiScanner | None = None) -> dict[str, Any]:
+        pg_restarts: int = 0, scanner: PiiScanner | None = None) -> dict[str, Any]:
     run_id = f"wh{uuid.uuid4().hex[:6]}"
     ledger = Ledger()
     receiver = Receiver(free_port())
@@ -196,6 +214,7 @@ def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, out
                     worker.start()
                     if (n + 1) % 10 == 0:
                         log(f"{NAME}: {n + 1}/{kills} kills of the delivery worker")
+                _restart_postgres(report, pg_restarts)  # 4.
             finally:
                 problems = stop_writers(threads, stop)
             receiver.fail_share = receiver.too_slow_share = receiver.slow_share = 0.0

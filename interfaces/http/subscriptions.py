@@ -36,7 +36,7 @@ EventType = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 class CreateSubscription(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     url: Url
-    event_types: list[EventType] | None = None  # omitted or ["*"]: every type
+    event_types: list[EventType] | EventType | None = None  # omitted, "all" or []: every type
     description: Description | None = None
 
 

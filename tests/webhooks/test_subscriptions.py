@@ -104,3 +104,17 @@ def test_rotating_gives_a_new_secret_and_deleting_stops_the_subscription(client,
     assert again.status_code == 409
     assert client.delete("/api/v1/subscriptions/not-an-id", headers=who).status_code == 404
 
+
+
+@pytest.mark.parametrize("types", [None, "all", [], ["*"], ["all"]])
+def test_every_type_is_asked_for_by_omitting_the_field_or_saying_all(client, auth, local, types):
+    body = {} if types is None else {"event_types": types}
+    made = _subscribe(client, auth, local.url, **body)
+    assert made.status_code == 201, made.text
+    assert made.json()["event_types"] == []
+
+
+def test_a_full_cloudevents_type_names_its_event(client, auth, local):
+    made = _subscribe(client, auth, local.url, event_types=["cn.gov.gaoping.fengqiao.dispute.archived", "answered"])
+    assert made.json()["event_types"] == ["archived", "answered"]
+    assert _subscribe(client, auth, local.url, event_types="some").json()["field"] == "event_types"
