@@ -20,6 +20,7 @@ from typing import Any
 from application.reads import ReadModelStore
 from application.subscriptions import SubscriptionService
 from application.webhooks import DEFAULT_SCHEDULE, GIVE_UP_AFTER, TIMEOUT, Outcome, next_attempt, signature_headers
+from domain.subscription import SUBSCRIPTIONS_ID
 from infrastructure import delivery_book as book
 from infrastructure.coordination import Leadership
 from infrastructure.webhook_http import Guard, post
@@ -143,13 +144,39 @@ class DeliveryWorker:
     def scan_once(self) -> int:
         with self.read_store.transaction(readonly=True) as cur:
             since = book.scan_position(cur)
+            folded = book.scan_position(cur, book.CASES)
+            active = book.active_subscriptions(cur)
         notifications = self.app.recorder.select_notifications(start=since, limit=self.batch_size, inclusive_of_start=False)
         if not notifications:
             return 0
+        if not active and not any(n.originator_id == SUBSCRIPTIONS_ID for n in notifications):
+            # Nobody to tell: move on without decoding or folding anything (the common case
+            # before the first subscription, which then brings the fold up to date).
+            with self.read_store.transaction() as cur:
+                book.skip(cur, since, notifications[-1].id)
+            return len(notifications)
+        if folded < since:
+            self._fold(folded, since)
         items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
         with self.read_store.transaction() as cur:
-            book.scan(cur, since, items, self.clock(), postgresql=self.read_store.dialect == "postgresql")
+            book.scan(cur, since, items, self.clock())
         return len(notifications)
+
+    def _fold(self, start: int, stop: int) -> None:
+        """Fold the cases' events from `start` to `stop` (skipped while nobody subscribed)."""
+        while start < stop:
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=stop, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+            with self.read_store.transaction() as cur:
+                book.fold_only(cur, start, items)
+            start = notifications[-1].id
+        if start < stop:  # nothing recorded in the rest of the range
+            with self.read_store.transaction() as cur:
+                book.fold_only(cur, start, [(stop, None)])
 
     def send_once(self, limit: int = 100) -> int:
         now = self.clock()

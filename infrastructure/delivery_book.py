@@ -34,7 +34,8 @@ from projections.batches import select_by_ids
 from projections.case_view import CaseView, fold
 from projections.cases import ts
 
-NAME = "deliveries"
+NAME = "deliveries"  # the scan: events looked at for deliveries
+CASES = "delivery-cases"  # the fold of the cases (wh_cases), which may lag while nobody subscribes
 DDL = [
     "CREATE TABLE IF NOT EXISTS wh_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS wh_subscriptions (
@@ -96,13 +97,58 @@ class Sub(msgspec.Struct):
 def create(cur: Any, dialect: str) -> None:
     for statement in DDL:
         cur.execute(statement if dialect == "postgresql" else statement.replace("BYTEA", "BLOB"))
-    cur.execute("INSERT INTO wh_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (NAME,))
+    for name in (NAME, CASES):
+        cur.execute("INSERT INTO wh_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,))
 
 
-def scan_position(cur: Any) -> int:
-    cur.execute("SELECT position FROM wh_tracking WHERE name = ?", (NAME,))
+def scan_position(cur: Any, name: str = NAME) -> int:
+    cur.execute("SELECT position FROM wh_tracking WHERE name = ?", (name,))
     row = cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def _move(cur: Any, name: str, since: int, last: int) -> None:
+    # Conditional on where this batch started: if another worker moved it meanwhile, the whole
+    # batch rolls back instead of being applied twice.
+    cur.execute("UPDATE wh_tracking SET position = ? WHERE name = ? AND position = ?", (last, name, since))
+    if cur.rowcount != 1:
+        raise ConcurrentRunner(f"{name} moved past {since} under this batch")
+
+
+def active_subscriptions(cur: Any) -> int:
+    cur.execute("SELECT COUNT(*) FROM wh_subscriptions WHERE status = 'active'")
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def skip(cur: Any, since: int, last: int) -> None:
+    """Nobody subscribes and the batch changes no subscription: only the scan moves on (the fold
+    of the cases catches up when a subscription comes)."""
+    _move(cur, NAME, since, last)
+
+
+def _fold(cur: Any, items: Sequence[tuple[int, Any]]) -> dict[str, CaseView | None]:
+    case_ids = list(dict.fromkeys(str(e.originator_id) for _, e in items if isinstance(e, ev.DisputeEvent)))
+    return {str(i): _view_decoder.decode(doc) for i, doc in select_by_ids(cur, _CASES, case_ids)}
+
+
+def _store_views(cur: Any, views: dict[str, CaseView | None]) -> None:
+    docs = [(k, msgspec.json.encode(v)) for k, v in views.items() if v is not None and v.version]
+    if docs:
+        cur.executemany(
+            "INSERT INTO wh_cases (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", docs
+        )
+
+
+def fold_only(cur: Any, since: int, items: Sequence[tuple[int, Any]]) -> None:
+    """Bring the fold of the cases from `since` to the batch's end, queueing nothing."""
+    _move(cur, CASES, since, items[-1][0])
+    views = _fold(cur, items)
+    for _, event in items:
+        if isinstance(event, ev.DisputeEvent):
+            key = str(event.originator_id)
+            views[key] = fold(views.get(key), event)
+    _store_views(cur, views)
 
 
 def _subs(cur: Any) -> dict[str, Sub]:
@@ -132,17 +178,13 @@ def _apply_subscription(cur: Any, subs: dict[str, Sub], position: int, event: Su
         subs[key].status = status
 
 
-def scan(cur: Any, since: int, items: Sequence[tuple[int, Any]], now: datetime, *, postgresql: bool) -> int:
+def scan(cur: Any, since: int, items: Sequence[tuple[int, Any]], now: datetime) -> int:
     """Queue the deliveries of `items` (position, event), all after `since`; how many."""
     last = items[-1][0]
-    cur.execute("UPDATE wh_tracking SET position = ? WHERE name = ? AND position = ?", (last, NAME, since))
-    if cur.rowcount != 1:
-        raise ConcurrentRunner(f"deliveries moved past {since} under this batch")
+    _move(cur, NAME, since, last)
+    _move(cur, CASES, since, last)  # the fold must stand where the scan does (the worker sees to it)
     subs = _subs(cur)
-    case_ids = list(dict.fromkeys(str(e.originator_id) for _, e in items if isinstance(e, ev.DisputeEvent)))
-    views: dict[str, CaseView | None] = {
-        str(i): _view_decoder.decode(doc) for i, doc in select_by_ids(cur, _CASES, case_ids)
-    }
+    views = _fold(cur, items)
     queued: list[tuple[Any, ...]] = []
     created = ts(now)
     for position, event in items:
@@ -171,11 +213,7 @@ def scan(cur: Any, since: int, items: Sequence[tuple[int, Any]], now: datetime, 
             " ON CONFLICT (subscription_id, position) DO NOTHING",
             queued,
         )
-    docs = [(k, msgspec.json.encode(v)) for k, v in views.items() if v is not None and v.version]
-    if docs:
-        cur.executemany(
-            "INSERT INTO wh_cases (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", docs
-        )
+    _store_views(cur, views)
     cur.execute("UPDATE wh_subscriptions SET position = ? WHERE status = 'active' AND position < ?", (last, last))
     return len(queued)
 

@@ -180,3 +180,18 @@ def test_delivered_messages_are_forgotten_after_a_week_and_dead_letters_kept(cli
         assert (fresh.status()["delivered"], fresh.status()["dead"]) == (0, 1)
     finally:
         fresh.stop()
+
+
+def test_a_subscription_made_after_the_cases_hears_of_their_later_changes_with_their_state(client, auth, local, hooks):
+    case = _register(client, auth)
+    _transfer(client, auth, case)
+    _drain(hooks)  # nobody subscribes yet: the worker only moves past these
+    sub = _subscribe(client, auth, local.url)
+    answer = client.post(f"/api/v1/disputes/{case}/sign-for", headers=auth("handler", "tax"))
+    assert answer.status_code == 200, answer.text
+    _drain(hooks)
+    got = local.wait_for(1)
+    message = Webhook(sub["secret"]).verify(got[0].body, got[0].headers)
+    assert (message["subject"], message["type"]) == (case, "cn.gov.gaoping.fengqiao.dispute.signed_for")
+    assert (message["data"]["version"], message["data"]["status"], message["data"]["handling_unit"]) == (3, "TRANSFERRED", "tax")
+    assert len(local.received) == 1
