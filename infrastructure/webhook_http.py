@@ -32,7 +32,7 @@ class Guard:
         """The addresses to connect to; raises TargetRefused naming the reason."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as e:
+        except (OSError, UnicodeError, ValueError) as e:  # unknown host, no DNS, a name no resolver takes
             raise TargetRefused(f"host {host!r} does not resolve ({e})") from None
         found = list(dict.fromkeys(str(info[4][0]) for info in infos))
         if host.lower().strip("[]") in self.allow_hosts:
