@@ -4,6 +4,7 @@ on SQLite and PostgreSQL; 127.0.0.1 is allowed as a target, as the contract's te
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar.testing import TestClient
 
 from application.settings import Settings
 from domain.values import Role
+from infrastructure.settings import graphql_executor
 from interfaces.auth import issue_token
 from interfaces.runtime import build_runtime
 from tests.conftest import FakeClock
@@ -21,7 +23,11 @@ from tests.webhooks.receiver import Receiver, receiver
 @pytest.fixture
 def hook_settings(settings: Settings) -> Settings:
     return dataclasses.replace(
-        settings, webhook_allow_hosts=("127.0.0.1",), webhook_retry_schedule=(5, 30, 120), webhook_timeout=2.0
+        settings,
+        webhook_allow_hosts=("127.0.0.1",),
+        webhook_retry_schedule=(5, 30, 120),
+        webhook_timeout=2.0,
+        graphql_executor=graphql_executor(dict(os.environ)),  # as tests/graphql: fast, or stock when asked
     )
 
 
