@@ -21,7 +21,7 @@ def _deliveries(args: argparse.Namespace) -> int:
         worker = runtime.deliveries
         assert worker is not None
         if args.deliveries_command == "status":
-            print(json.dumps(worker.status(), indent=2))
+            print(json.dumps(worker.status(delivered=True), indent=2))
             return 0
         if args.deliveries_command == "replay":
             count = worker.replay(args.subscription)

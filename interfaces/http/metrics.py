@@ -112,10 +112,13 @@ class _DeliveryCollector(Collector):
             "fengqiao_webhook_oldest_pending_seconds", "Age of the oldest delivery waiting to be sent",
             value=status["oldest_pending_seconds"],
         )
-        counts = GaugeMetricFamily("fengqiao_webhook_deliveries", "Deliveries by status", labels=["status"])
-        for name in ("pending", "delivered", "dead"):
+        counts = GaugeMetricFamily("fengqiao_webhook_deliveries", "Deliveries waiting and dead", labels=["status"])
+        for name in ("pending", "dead"):
             counts.add_metric([name], status[name])
         yield counts
+        yield GaugeMetricFamily(
+            "fengqiao_webhook_sent", "Deliveries answered 2xx, sent by this process", value=status["sent_here"]
+        )
         yield GaugeMetricFamily(
             "fengqiao_webhook_failures", "Failed delivery attempts in this process", value=status["failures_here"]
         )

@@ -121,7 +121,7 @@ def test_exhausted_retries_go_to_the_dead_letters_and_replay_resends_them(client
     local.answer = lambda r: 200
     assert hooks.deliveries.replay() == 1
     _drain(hooks)
-    assert len(local.received) == 5 and hooks.deliveries.status()["delivered"] == 1
+    assert len(local.received) == 5 and hooks.deliveries.status(delivered=True)["delivered"] == 1
 
 
 def test_a_410_disables_the_subscription_and_it_says_so(client, auth, local, hooks):
@@ -158,7 +158,8 @@ def test_the_background_worker_delivers_and_ready_shows_its_figures(client, auth
     ready = client.get("/ready").json()
     assert ready["deliveries"]["lag"] >= 0 and "dead" in ready["deliveries"]
     metrics = client.get("/metrics").text
-    assert "fengqiao_webhook_lag" in metrics and 'fengqiao_webhook_deliveries{status="delivered"}' in metrics
+    assert "fengqiao_webhook_lag" in metrics and 'fengqiao_webhook_deliveries{status="dead"} 0.0' in metrics
+    assert "fengqiao_webhook_sent 1.0" in metrics
 
 
 def test_delivered_messages_are_forgotten_after_a_week_and_dead_letters_kept(client, auth, local, hooks, clock):
@@ -170,14 +171,14 @@ def test_delivered_messages_are_forgotten_after_a_week_and_dead_letters_kept(cli
     for _ in range(4):
         _drain(hooks)
         clock.set(clock() + timedelta(minutes=5))
-    assert (hooks.deliveries.status()["delivered"], hooks.deliveries.status()["dead"]) == (1, 1)
+    assert (hooks.deliveries.status(delivered=True)["delivered"], hooks.deliveries.status()["dead"]) == (1, 1)
     clock.set(clock() + timedelta(days=8))
     fresh = type(hooks.deliveries)(
         hooks.fengqiao, hooks.reads.store, hooks.subscriptions, hooks.deliveries.guard, clock
     )  # a worker that has not purged yet
     try:
         fresh.run_once()
-        assert (fresh.status()["delivered"], fresh.status()["dead"]) == (0, 1)
+        assert (fresh.status(delivered=True)["delivered"], fresh.status()["dead"]) == (0, 1)
     finally:
         fresh.stop()
 
