@@ -37,14 +37,16 @@ class Guard:
         found = list(dict.fromkeys(str(info[4][0]) for info in infos))
         if host.lower().strip("[]") in self.allow_hosts:
             return found
-        for address in found:
-            why = refused_address(address)
-            if why is not None:
-                raise TargetRefused(
-                    f"host {host!r} resolves to {address}, which is {why}; "
-                    "a webhook may not reach it (FENGQIAO_WEBHOOK_ALLOW_HOSTS lists exceptions)"
-                )
-        return found
+        # Only the addresses that may be reached are ever connected to, so a name that also
+        # resolves to a private address is safe to use through its public (or listed) ones.
+        usable = [a for a in found if a in self.allow_hosts or refused_address(a) is None]
+        if not usable:
+            address = found[0]
+            raise TargetRefused(
+                f"host {host!r} resolves to {address}, which is {refused_address(address)}; "
+                "a webhook may not reach it (FENGQIAO_WEBHOOK_ALLOW_HOSTS lists exceptions)"
+            )
+        return usable
 
     def check(self, url: str) -> None:
         parts = urlsplit(url)

@@ -196,3 +196,12 @@ def test_a_subscription_made_after_the_cases_hears_of_their_later_changes_with_t
     assert (message["subject"], message["type"]) == (case, "cn.gov.gaoping.fengqiao.dispute.signed_for")
     assert (message["data"]["version"], message["data"]["status"], message["data"]["handling_unit"]) == (3, "TRANSFERRED", "tax")
     assert len(local.received) == 1
+
+
+def test_a_name_is_reached_through_its_allowed_address_only(client, auth, local, hooks):
+    port = local.url.split(":")[2].split("/")[0]
+    sub = _subscribe(client, auth, f"http://localhost:{port}/hooks")  # 127.0.0.1 is allowed, ::1 is not
+    _register(client, auth)
+    _drain(hooks)
+    got = local.wait_for(1)
+    assert Webhook(sub["secret"]).verify(got[0].body, got[0].headers)["type"].endswith(".registered")

@@ -57,7 +57,6 @@ def test_only_integrators_and_the_task_force_subscribe(client, auth, local, role
         "http://10.1.2.3/hooks",
         "http://192.168.1.1/hooks",
         "http://[::1]:8080/hooks",
-        "http://localhost:9/hooks",
         "ftp://example.org/hooks",
         "http://user:pw@example.org/hooks",
         "not a url",
@@ -118,3 +117,12 @@ def test_a_full_cloudevents_type_names_its_event(client, auth, local):
     made = _subscribe(client, auth, local.url, event_types=["cn.gov.gaoping.fengqiao.dispute.archived", "answered"])
     assert made.json()["event_types"] == ["archived", "answered"]
     assert _subscribe(client, auth, local.url, event_types="some").json()["field"] == "event_types"
+
+
+def test_without_the_allow_list_a_name_for_this_machine_is_refused() -> None:
+    from infrastructure.webhook_http import Guard
+
+    with pytest.raises(InvalidCommand) as refused:
+        Guard(()).check("http://localhost:9/hooks")
+    assert refused.value.field == "url" and "loopback" in str(refused.value)
+    Guard(("localhost",)).check("http://localhost:9/hooks")  # listed by name
