@@ -111,6 +111,18 @@ class Receiver:
             return [r for r in self.received if 200 <= r[2] < 300]
 
 
+LEAD = "this process now sends them"
+
+
+def _wait_lead(log_path: Path, times: int, timeout: float = 20.0) -> None:
+    """Until the worker's log says `times` starts took the lead: a kill then hits a sender."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log_path.exists() and log_path.read_text(errors="replace").count(LEAD) >= times:
+            return
+        time.sleep(0.1)
+
+
 def _expected(dep: Deployment, after: int) -> dict[str, tuple[str, int]]:
     """Event id -> (case id, version) of every case event recorded after `after`."""
     from application.webhooks import event_id
@@ -207,7 +219,8 @@ def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, out
                 time.sleep(outage)
                 receiver.up()  # ... and back
                 receiver.fail_share, receiver.too_slow_share, receiver.slow_share = 0.1, 0.03, 0.05  # 2.
-                for n in range(kills):  # 3. the worker killed at random points
+                for n in range(kills):  # 3. the worker killed at random points while it sends
+                    _wait_lead(workdir / "deliveries.log", n + 1)
                     time.sleep(random.uniform(0.2, 1.0))  # noqa: S311 - a random point
                     worker.kill9()
                     time.sleep(random.uniform(0.0, 0.3))  # noqa: S311
@@ -225,12 +238,16 @@ def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, out
             worker.stop()
             receiver.down()
     figures["writer_problems"] = len(problems)
+    log_text = (workdir / "deliveries.log").read_text(errors="replace") if (workdir / "deliveries.log").exists() else ""
+    figures["took_the_lead"] = log_text.count(LEAD)
     report.add(NAME, "case events after the subscription", figures["expected"], "> 0", figures["expected"] > 0)
     report.check(NAME, "events never delivered", figures["missing"], 0)
     report.check(NAME, "cases whose events first arrived out of order", figures["out_of_order_cases"], 0)
     report.check(NAME, "an event sent under two webhook-ids", figures["events_with_two_ids"], 0)
     report.check(NAME, "a webhook-id sent with other bytes", figures["duplicates_with_other_bytes"], 0)
     report.check(NAME, "signatures standardwebhooks refused", figures["bad_signatures"], 0)
+    report.add(NAME, "starts of the delivery worker that took the lead", figures["took_the_lead"], f">= {kills + 1}",
+               figures["took_the_lead"] >= kills + 1)  # every kill hit the worker that was sending
     report.add(NAME, "duplicates (same webhook-id and bytes)", figures["duplicates"])
     report.add(NAME, "seconds to deliver the rest after the load", None if waited is None else round(waited, 1))
     report.detail(NAME, [f"missing: {m}" for m in figures["missing_sample"]]

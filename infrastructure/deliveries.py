@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,8 +72,7 @@ class DeliveryWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook")
-        with read_store.transaction() as cur:
-            book.create(cur, read_store.dialect)
+        book.create(read_store)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -184,11 +183,15 @@ class DeliveryWorker:
             batch = book.due(cur, now, limit)
         if not batch:
             return 0
-        results = list(self._pool.map(self._send, batch))
+        # Each answer is recorded as soon as it is in (with whatever else came in meanwhile): a
+        # worker killed now sends again only what was in flight, not the whole batch.
+        in_flight = {self._pool.submit(self._send, item): item for item in batch}
         gone: dict[str, str] = {}
-        with self.read_store.transaction() as cur:
-            for item, (result, _) in zip(batch, results, strict=True):
-                self._record(cur, item, result, gone)
+        while in_flight:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            with self.read_store.transaction() as cur:
+                for future in done:
+                    self._record(cur, in_flight.pop(future), future.result()[0], gone)
         for subscription_id, reason in gone.items():
             self._disable(subscription_id, reason)
         return len(batch)

@@ -94,11 +94,16 @@ class Sub(msgspec.Struct):
         )
 
 
-def create(cur: Any, dialect: str) -> None:
+def create(store: Any) -> None:
+    """The tables, each statement in its own transaction: `CREATE INDEX IF NOT EXISTS` locks its
+    table on PostgreSQL even when the index exists, and a process starting beside a running
+    worker must not hold that lock while it waits for a tracking row (a deadlock)."""
     for statement in DDL:
-        cur.execute(statement if dialect == "postgresql" else statement.replace("BYTEA", "BLOB"))
+        with store.transaction() as cur:
+            cur.execute(statement if store.dialect == "postgresql" else statement.replace("BYTEA", "BLOB"))
     for name in (NAME, CASES):
-        cur.execute("INSERT INTO wh_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,))
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO wh_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,))
 
 
 def scan_position(cur: Any, name: str = NAME) -> int:
