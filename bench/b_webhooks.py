@@ -148,7 +148,7 @@ def run_webhooks(store: Store, reps: int, burst_cases: int, latency_seconds: flo
                 base.append(len(messages) / (time.perf_counter() - started))
                 rec.reset()
                 started = time.perf_counter()
-                while worker.run_once():
+                while worker.run_once() or worker.in_flight:
                     pass
                 _wait(rec, ids, 60)
                 ours.append(len(ids) / (time.perf_counter() - started))

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ STANDBY_RETRY = 2.0
 KEEP_DELIVERED = timedelta(days=7)  # delivered messages are kept this long (GraphQL `deliveries`), then dropped
 PURGE_EVERY = 3600.0  # seconds
 SENDERS = 8  # cases sent to at the same time
+SETTLE = 0.05  # seconds a round waits for the first answers to what it started
 
 
 class DeliveryWorker:
@@ -72,6 +73,7 @@ class DeliveryWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook")
+        self._in_flight: dict[Future[tuple[Outcome, float]], book.Due] = {}
         book.create(read_store)
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -178,23 +180,47 @@ class DeliveryWorker:
                 book.fold_only(cur, start, [(stop, None)])
 
     def send_once(self, limit: int = 100) -> int:
-        now = self.clock()
-        with self.read_store.transaction(readonly=True) as cur:
-            batch = book.due(cur, now, limit)
-        if not batch:
+        """Start what is due beside what is in flight, and record what has been answered; how
+        many were started or answered. Sending is a pipeline: a slow receiver holds one sender
+        thread, never the round, so other cases and subscriptions go on meanwhile."""
+        started = self._start_due(limit)
+        return started + self._collect(SETTLE)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def _start_due(self, limit: int) -> int:
+        room = SENDERS * 2 - len(self._in_flight)
+        if room <= 0:
             return 0
-        # Each answer is recorded as soon as it is in (with whatever else came in meanwhile): a
-        # worker killed now sends again only what was in flight, not the whole batch.
-        in_flight = {self._pool.submit(self._send, item): item for item in batch}
+        with self.read_store.transaction(readonly=True) as cur:
+            batch = book.due(cur, self.clock(), limit + len(self._in_flight))
+        # A case's delivery in flight is still pending in the store, so its next one is not due:
+        # only what is not already on its way is started.
+        flying = {(d.subscription_id, d.position) for d in self._in_flight.values()}
+        fresh = [d for d in batch if (d.subscription_id, d.position) not in flying][:room]
+        for item in fresh:
+            future = self._pool.submit(self._send, item)
+            future.add_done_callback(lambda _done: self._wake.set())
+            self._in_flight[future] = item
+        return len(fresh)
+
+    def _collect(self, timeout: float) -> int:
+        """Record the answers that are in (each as soon as it is: a worker killed now sends
+        again only what was in flight)."""
+        if not self._in_flight:
+            return 0
+        done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        if not done:
+            return 0
         gone: dict[str, str] = {}
-        while in_flight:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            with self.read_store.transaction() as cur:
-                for future in done:
-                    self._record(cur, in_flight.pop(future), future.result()[0], gone)
+        with self.read_store.transaction() as cur:
+            for future in done:
+                self._record(cur, self._in_flight.pop(future), future.result()[0], gone)
         for subscription_id, reason in gone.items():
             self._disable(subscription_id, reason)
-        return len(batch)
+        return len(done)
 
     def _send(self, item: book.Due) -> tuple[Outcome, float]:
         started = time.monotonic()

@@ -7,9 +7,11 @@ signature headers is sent.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -89,6 +91,11 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
     conn = kind(address, host, port, timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # The socket's timeout bounds each read; this bounds the whole exchange, so a receiver that
+    # answers a byte at a time cannot hold a sender longer than `timeout` either.
+    watchdog = threading.Timer(timeout, _abort, (conn,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.request(
             "POST",
@@ -106,4 +113,12 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     except (OSError, http.client.HTTPException) as e:
         return outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
     finally:
+        watchdog.cancel()
         conn.close()
+
+
+def _abort(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the read blocked on it

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import msgspec
 
@@ -82,3 +83,15 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def drain(worker: Any) -> None:
+    """Rounds of the delivery worker until nothing more is due now and no answer is on its way
+    (a case's next event goes out after its previous one is answered: n events, n rounds)."""
+    for _ in range(2000):
+        busy = worker.run_once()
+        if not busy and not worker.in_flight:
+            return
+        if not busy:
+            time.sleep(0.005)
+    raise AssertionError("the worker kept finding work")

@@ -4,23 +4,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from standardwebhooks import Webhook
 
 from tests.application._support import ID_NUMBER, PHONE, register_body
+from tests.webhooks.receiver import drain
 
 INTEGRATOR = {"role": "integrator", "unit": "tax", "subject": "hotline-12366"}
 
 
 def _drain(hooks: Any) -> None:
-    """Rounds of the worker until nothing more is due now (a case's next event goes out after
-    its previous one is answered, so a case with n events takes n rounds)."""
-    for _ in range(50):
-        if not hooks.deliveries.run_once():
-            return
-    raise AssertionError("the worker kept finding work")
+    drain(hooks.deliveries)
 
 
 def _subscribe(client: Any, auth: Any, url: str, **body: Any) -> dict[str, Any]:
@@ -205,3 +202,52 @@ def test_a_name_is_reached_through_its_allowed_address_only(client, auth, local,
     _drain(hooks)
     got = local.wait_for(1)
     assert Webhook(sub["secret"]).verify(got[0].body, got[0].headers)["type"].endswith(".registered")
+
+
+def test_a_slow_receiver_does_not_hold_back_another(client, auth, local, hooks):
+    from tests.webhooks.receiver import receiver
+
+    with receiver() as slow:
+        slow.delay = 1.5  # within the tests' 2 s timeout, so it is delivered, slowly
+        client.post("/api/v1/subscriptions", json={"url": slow.url}, headers=auth("taskforce"))
+        _subscribe(client, auth, local.url)
+        hooks.start_background(projections=False, scheduler=False, deliveries=True)
+        started = time.monotonic()
+        case = _register(client, auth)  # one case, three events: each waits for the one before
+        _transfer(client, auth, case)
+        assert client.post(f"/api/v1/disputes/{case}/sign-for", headers=auth("handler", "tax")).status_code == 200
+        local.wait_for(3, timeout=5)
+        fast = time.monotonic() - started
+        slow.wait_for(3, timeout=15)
+        assert fast < 1.5, f"the fast receiver waited {fast:.2f} s behind the slow one"
+
+
+def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_timeout() -> None:
+    import socket
+    import threading
+
+    from infrastructure.webhook_http import Guard, post
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def dribble() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+            if stop.is_set():
+                break
+            conn.send(bytes([byte]))
+            time.sleep(0.2)  # each read within the socket timeout, the whole far beyond it
+        conn.close()
+
+    threading.Thread(target=dribble, daemon=True).start()
+    started = time.monotonic()
+    try:
+        result = post(Guard(("127.0.0.1",)), f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {}, timeout=1.0)
+    finally:
+        stop.set()
+        server.close()
+    assert not result.delivered and time.monotonic() - started < 2.0

@@ -10,6 +10,7 @@ from typing import Any
 from application import commands as cmd
 from domain.values import Actor, Role
 from tests.application._support import CLERK_TAX, HANDLER_TAX, command, register, transfer
+from tests.webhooks.receiver import drain
 
 INTEGRATOR = Actor("hotline-12366", Role.INTEGRATOR, "tax")
 CHANGES = """query($after: String, $first: Int) { changes(after: $after, first: $first) {
@@ -81,7 +82,7 @@ def test_deliveries_show_the_dead_letters_to_their_subscriber_only(client, auth,
     local.answer = lambda r: 500
     made = register(hooks.fengqiao, INTEGRATOR)
     for _ in range(5):
-        hooks.deliveries.run_once()
+        drain(hooks.deliveries)
         clock.set(clock() + timedelta(minutes=5))
     dead = _gql(client, who, DELIVERIES, status="DEAD")["data"]["deliveries"]["edges"]
     assert [(d["node"]["caseNumber"], d["node"]["status"], d["node"]["attempts"], d["node"]["lastStatusCode"])
@@ -120,7 +121,7 @@ def test_the_console_lists_the_dead_letters_for_roles_that_read_everything(clien
     local.answer = lambda r: 500
     made = register(hooks.fengqiao, INTEGRATOR)
     for _ in range(5):
-        hooks.deliveries.run_once()
+        drain(hooks.deliveries)
         clock.set(clock() + timedelta(minutes=5))
 
     def page(role: str, path: str) -> Any:
