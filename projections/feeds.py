@@ -8,16 +8,19 @@ extra read model has to be kept (and rebuilt) for it.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from domain import events as ev
 from projections.case_view import CaseView, fold
-from projections.queries import Reach
+from projections.cases import decode
+from projections.queries import MAX_PAGE, CaseFilter, Page, Reach, filter_sql, parse_cursor
 
-MAX_PAGE = 500
+FEED_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def _statuses(cur: Any, wanted: dict[str, int]) -> dict[tuple[str, int], str]:
 def change_page(cur: Any, reach: Reach, *, after: int, first: int) -> tuple[list[Change], bool]:
     """Up to `first` changes after log position `after`; and whether more follow."""
     where, args = reach.sql()
-    limit = max(0, min(first, MAX_PAGE))
+    limit = max(0, min(first, FEED_PAGE))
     cur.execute(
         "SELECT t.position, c.case_number, t.version, t.type, t.at, t.recorded_at, t.case_id, c.version, c.status"
         f" FROM rm_timeline t JOIN rm_cases c ON c.id = t.case_id WHERE t.position > ? AND {where}"  # noqa: S608 - reach's fixed text
@@ -86,6 +89,40 @@ def change_page(cur: Any, reach: Reach, *, after: int, first: int) -> tuple[list
         for r in rows
     ]
     return changes, more
+
+
+_LAST_ACT = "(SELECT MAX(t.at) FROM rm_timeline t WHERE t.case_id = rm_cases.id)"
+
+
+def list_cases_by_last_act(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
+    """The case whose latest act is latest first: the act time of its last event by act time
+    (the timelines read model), so a back-dated entry sorts where it happened."""
+    where, args = filter_sql(f, reach, now)
+    cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
+    total = int(cur.fetchone()[0])
+    outer, outer_args = "1 = 1", []
+    if after is not None:
+        last, case_number = parse_cursor(after)
+        outer = "(last_act < ? OR (last_act = ? AND case_number < ?))"
+        outer_args = [last, last, case_number]
+    limit = max(0, min(first, MAX_PAGE))
+    cur.execute(
+        f"SELECT doc, last_act FROM (SELECT doc, case_number, {_LAST_ACT} AS last_act FROM rm_cases WHERE {where}) x"  # noqa: S608
+        f" WHERE {outer} ORDER BY last_act DESC, case_number DESC LIMIT ?",
+        [*args, *outer_args, limit + 1],
+    )
+    rows = cur.fetchall()
+    found = [(decode(r[0]), str(r[1])) for r in rows[:limit]]
+    cursors = [base64.urlsafe_b64encode(f"{last}|{v.case_number}".encode()).decode() for v, last in found]
+    return Page(
+        views=[v for v, _ in found],
+        cursors=cursors,
+        total=total,
+        has_next=len(rows) > limit,
+        has_previous=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +166,7 @@ def delivery_page(
     if after is not None:
         where.append("(d.position > ? OR (d.position = ? AND d.subscription_id > ?))")
         args += [after[0], after[0], after[1]]
-    limit = max(0, min(first, MAX_PAGE))
+    limit = max(0, min(first, FEED_PAGE))
     cur.execute(
         "SELECT d.subscription_id, d.position, d.event_id, d.case_number, d.type, d.status, d.attempts, d.next_at,"
         " d.created_at, d.delivered_at, d.last_code, d.last_error"

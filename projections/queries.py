@@ -103,7 +103,7 @@ def find_cases(cur: Any, case_numbers: list[str], reach: Reach) -> dict[str, Cas
     return {v.case_number: v for v in (decode(r[0]) for r in cur.fetchall())}
 
 
-def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[Any]]:
+def filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[Any]]:
     where, params = reach.sql()
     clauses, args = [where], list(params)
     for column, value in (
@@ -138,18 +138,9 @@ def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[A
     return " AND ".join(clauses), args
 
 
-LAST_ACT_DESC = "LAST_ACT_DESC"
-_LAST_ACT = "(SELECT MAX(t.at) FROM rm_timeline t WHERE t.case_id = rm_cases.id)"
-
-
-def list_cases(
-    cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime, order: str | None = None
-) -> Page:
-    """Newest intake first (or, `order` LAST_ACT_DESC, the latest act first); keyset pagination
-    on (received_at, case_number), or (last act, case_number)."""
-    if order == LAST_ACT_DESC:
-        return _list_by_last_act(cur, f, reach, first=first, after=after, now=now)
-    where, args = _filter_sql(f, reach, now)
+def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
+    """Newest intake first; keyset pagination on (received_at, case_number)."""
+    where, args = filter_sql(f, reach, now)
     cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
     total = int(cur.fetchone()[0])
     page_where, page_args = where, list(args)
@@ -171,37 +162,6 @@ def list_cases(
         cursors=cursors,
         total=total,
         has_next=has_next,
-        has_previous=after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
-
-
-def _list_by_last_act(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
-    """The case whose latest act is latest first: the act time of its last event by act time
-    (the timelines read model), so a back-dated entry sorts where it happened."""
-    where, args = _filter_sql(f, reach, now)
-    cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
-    total = int(cur.fetchone()[0])
-    outer, outer_args = "1 = 1", []
-    if after is not None:
-        last, case_number = parse_cursor(after)
-        outer = "(last_act < ? OR (last_act = ? AND case_number < ?))"
-        outer_args = [last, last, case_number]
-    limit = max(0, min(first, MAX_PAGE))
-    cur.execute(
-        f"SELECT doc, last_act FROM (SELECT doc, case_number, {_LAST_ACT} AS last_act FROM rm_cases WHERE {where}) x"  # noqa: S608
-        f" WHERE {outer} ORDER BY last_act DESC, case_number DESC LIMIT ?",
-        [*args, *outer_args, limit + 1],
-    )
-    rows = cur.fetchall()
-    found = [(decode(r[0]), str(r[1])) for r in rows[:limit]]
-    cursors = [base64.urlsafe_b64encode(f"{last}|{v.case_number}".encode()).decode() for v, last in found]
-    return Page(
-        views=[v for v, _ in found],
-        cursors=cursors,
-        total=total,
-        has_next=len(rows) > limit,
         has_previous=after is not None,
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,

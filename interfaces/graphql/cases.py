@@ -13,6 +13,7 @@ from interfaces.graphql import threads
 from interfaces.graphql.context import Info, case_view
 from interfaces.graphql.dispute import Dispute, DisputeStatus, Level, dispute_of
 from interfaces.graphql.instants import utc
+from projections import feeds
 from projections import queries as q
 
 PERSONAL_DATA_ROLES = frozenset({Role.LEGAL, Role.CLERK, Role.HANDLER})
@@ -98,10 +99,8 @@ async def resolve_disputes(
         changed_since=utc(f.changed_since, "changedSince"),
     )
     reach = ctx.reads.reach(ctx.actor)
-    order = None if order_by is None else order_by.value
-    page: q.Page = await threads.run_sync(
-        ctx.reads.query, q.list_cases, criteria, reach, first=first, after=after, now=ctx.now, order=order
-    )
+    listing = feeds.list_cases_by_last_act if order_by == DisputeOrder.LAST_ACT_DESC else q.list_cases
+    page: q.Page = await threads.run_sync(ctx.reads.query, listing, criteria, reach, first=first, after=after, now=ctx.now)
     return DisputeConnection(
         edges=[DisputeEdge(node=dispute_of(v, ctx.now), cursor=c) for v, c in zip(page.views, page.cursors, strict=True)],
         page_info=PageInfo(

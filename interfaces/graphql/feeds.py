@@ -84,8 +84,8 @@ class DeliveryConnection:
 
 def _first(first: int | None) -> int:
     value = DEFAULT_PAGE if first is None else first
-    if not 0 <= value <= feeds.MAX_PAGE:
-        raise InvalidCommand("first", f"must be 0 to {feeds.MAX_PAGE}")
+    if not 0 <= value <= feeds.FEED_PAGE:
+        raise InvalidCommand("first", f"must be 0 to {feeds.FEED_PAGE}")
     return value
 
 
