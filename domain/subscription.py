@@ -272,6 +272,7 @@ def check_event_types(event_types: list[str] | str | None) -> tuple[str, ...]:
         name = raw.strip()
         if name.startswith(TYPE_PREFIX):
             name = name[len(TYPE_PREFIX) :]
+        name = EVENT_TYPES.get(name, name)  # the event's name as the timeline says it (DisputeTransferred)
         if name in ("*", "all"):
             return ()
         if name not in VERBS:

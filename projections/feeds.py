@@ -16,11 +16,13 @@ from typing import Any
 import msgspec
 
 from domain import events as ev
+from projections.batches import select_by_ids
 from projections.case_view import CaseView, fold
 from projections.cases import decode
 from projections.queries import MAX_PAGE, CaseFilter, Page, Reach, filter_sql, parse_cursor
 
 FEED_PAGE = 500
+_TIMELINES = "SELECT case_id, version, topic, state FROM rm_timeline WHERE case_id {in}"
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,20 @@ def _event(topic: str, state: bytes) -> Any:
 
 def _statuses(cur: Any, wanted: dict[str, int]) -> dict[tuple[str, int], str]:
     """(case id, version) -> the case's status after that version, for every version up to
-    the one wanted per case."""
+    the one wanted per case (the cases' timeline rows read in one query per chunk)."""
+    rows = select_by_ids(cur, _TIMELINES, list(wanted))
+    rows.sort(key=lambda r: (str(r[0]), int(r[1])))
     out: dict[tuple[str, int], str] = {}
-    for case_id, upto in wanted.items():
-        cur.execute(
-            "SELECT version, topic, state FROM rm_timeline WHERE case_id = ? AND version <= ? ORDER BY version",
-            (case_id, upto),
-        )
-        view: CaseView | None = None
-        for version, topic, state in cur.fetchall():
-            event = _event(str(topic), bytes(state))
-            if event is not None:
-                view = fold(view, event)
-            if view is not None:
-                out[(case_id, int(version))] = view.status
+    views: dict[str, CaseView | None] = {}
+    for case_id, version, topic, state in rows:
+        key = str(case_id)
+        if int(version) > wanted[key]:
+            continue
+        event = _event(str(topic), bytes(state))
+        view = fold(views.get(key), event) if event is not None else views.get(key)
+        views[key] = view
+        if view is not None:
+            out[(key, int(version))] = view.status
     return out
 
 

@@ -114,8 +114,9 @@ def test_every_type_is_asked_for_by_omitting_the_field_or_saying_all(client, aut
 
 
 def test_a_full_cloudevents_type_names_its_event(client, auth, local):
-    made = _subscribe(client, auth, local.url, event_types=["cn.gov.gaoping.fengqiao.dispute.archived", "answered"])
-    assert made.json()["event_types"] == ["archived", "answered"]
+    made = _subscribe(client, auth, local.url, event_types=["cn.gov.gaoping.fengqiao.dispute.archived", "answered",
+                                                            "DisputeTransferred"])
+    assert made.json()["event_types"] == ["archived", "answered", "transferred"]
     assert _subscribe(client, auth, local.url, event_types="some").json()["field"] == "event_types"
 
 
