@@ -5,6 +5,7 @@ to a real local receiver while writers write, and
 - the receiver answering 500 now and then, answering too slowly (past the timeout) and slowly
   (within it);
 - the delivery worker killed (kill -9) at random points and started again;
+- every connection of the sending worker to PostgreSQL terminated (what a restart does to it);
 - (the long suite only) PostgreSQL restarted during delivery.
 
 Afterwards every event of the store (after the subscription) must have reached the receiver
@@ -37,7 +38,9 @@ from faults.harness import (
     ensure_pg_running,
     free_port,
     log,
+    pg_client_ports,
     pg_cluster,
+    pg_connect,
     pg_wait_up,
     run_writers,
     stop_writers,
@@ -197,8 +200,23 @@ def _restart_postgres(report: Report, restarts: int) -> None:
         time.sleep(random.uniform(1.0, 2.0))  # noqa: S311 - load between restarts
 
 
+def _cut_connections(worker: Proc, times: int) -> int:
+    """pg_terminate_backend on every connection the worker holds, `times` times; how many were cut."""
+    cut = 0
+    for _ in range(times):
+        ports = sorted(pg_client_ports(worker.pids()))
+        if ports:
+            with pg_connect() as conn:
+                rows = conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY(%s)", (ports,)
+                ).fetchall()
+            cut += sum(1 for r in rows if r[0])
+        time.sleep(random.uniform(1.0, 2.0))  # noqa: S311 - delivery goes on between the cuts
+    return cut
+
+
 def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, outage: float = 4.0,
-        pg_restarts: int = 0, scanner: PiiScanner | None = None) -> dict[str, Any]:
+        terminations: int = 3, pg_restarts: int = 0, scanner: PiiScanner | None = None) -> dict[str, Any]:
     run_id = f"wh{uuid.uuid4().hex[:6]}"
     ledger = Ledger()
     receiver = Receiver(free_port())
@@ -227,13 +245,16 @@ def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, out
                     worker.start()
                     if (n + 1) % 10 == 0:
                         log(f"{NAME}: {n + 1}/{kills} kills of the delivery worker")
-                _restart_postgres(report, pg_restarts)  # 4.
+                _wait_lead(workdir / "deliveries.log", kills + 1)
+                cut = _cut_connections(worker, terminations)  # 4.
+                _restart_postgres(report, pg_restarts)  # 5.
             finally:
                 problems = stop_writers(threads, stop)
             receiver.fail_share = receiver.too_slow_share = receiver.slow_share = 0.0
             expected = _expected(dep, after)
             waited = _wait_all(receiver, expected, timeout=180)
             figures = check(receiver, expected, secret)
+            figures["connections_cut"] = cut
         finally:
             worker.stop()
             receiver.down()
@@ -248,6 +269,8 @@ def run(report: Report, workdir: Path, *, kills: int = 20, writers: int = 8, out
     report.check(NAME, "signatures standardwebhooks refused", figures["bad_signatures"], 0)
     report.add(NAME, "starts of the delivery worker that took the lead", figures["took_the_lead"], f">= {kills + 1}",
                figures["took_the_lead"] >= kills + 1)  # every kill hit the worker that was sending
+    if terminations:
+        report.add(NAME, "connections of the sending worker terminated", cut, "> 0", cut > 0)
     report.add(NAME, "duplicates (same webhook-id and bytes)", figures["duplicates"])
     report.add(NAME, "seconds to deliver the rest after the load", None if waited is None else round(waited, 1))
     report.detail(NAME, [f"missing: {m}" for m in figures["missing_sample"]]

@@ -1,6 +1,7 @@
-"""The delivery worker killed (kill -9) 4 times under load, the receiver down for 2 s and then
-answering 500, too slowly and slowly: every event delivered, in order per case, duplicates only
-with the same webhook-id and bytes, signatures verified with `standardwebhooks`."""
+"""The delivery worker killed (kill -9) 4 times under load while it sends, its PostgreSQL
+connections terminated 3 times, the receiver down for 2 s and then answering 500, too slowly
+and slowly: every event delivered, in order per case, duplicates only with the same webhook-id
+and bytes, signatures verified with `standardwebhooks`."""
 
 from __future__ import annotations
 
