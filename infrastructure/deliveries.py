@@ -70,6 +70,7 @@ class DeliveryWorker:
         self.failures = 0
         self.latency_total = 0.0
         self._wake = threading.Event()
+        self._answered = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook")
@@ -115,6 +116,7 @@ class DeliveryWorker:
             if not self._lead():
                 self._stop.wait(STANDBY_RETRY)
                 continue
+            self._answered.clear()
             try:
                 busy = self.run_once()
                 self.last_error = None
@@ -127,8 +129,8 @@ class DeliveryWorker:
             if not busy:
                 woken = self._wake.wait(backoff)
                 self._wake.clear()
-                if woken and self.gather > 0:
-                    self._stop.wait(self.gather)
+                if woken and self.gather > 0 and not self._answered.is_set():
+                    self._stop.wait(self.gather)  # a save woke it: take the next saves too
 
     # --- work ---------------------------------------------------------------------------
 
@@ -202,9 +204,13 @@ class DeliveryWorker:
         fresh = [d for d in batch if (d.subscription_id, d.position) not in flying][:room]
         for item in fresh:
             future = self._pool.submit(self._send, item)
-            future.add_done_callback(lambda _done: self._wake.set())
+            future.add_done_callback(self._on_answer)
             self._in_flight[future] = item
         return len(fresh)
+
+    def _on_answer(self, _done: Future[tuple[Outcome, float]]) -> None:
+        self._answered.set()  # an answer to record: no gathering of saves before it
+        self._wake.set()
 
     def _collect(self, timeout: float) -> int:
         """Record the answers that are in (each as soon as it is: a worker killed now sends
