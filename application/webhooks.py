@@ -25,8 +25,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain import events as ev
+from domain.identifiers import mask_name
 from domain.reference import FENGQIAO_NAMESPACE
 from domain.subscription import EVENT_TYPES, TYPE_PREFIX
+from domain.values import is_individual
 from projections.case_view import CaseView
 
 SOURCE = "https://fengqiao.gaoping.gov.cn/api/v1"
@@ -65,11 +67,16 @@ def event_data(event: ev.DisputeEvent, view: CaseView) -> dict[str, Any]:
             "id_number": payer.id_number_masked,
             "phone": payer.phone_masked,
         }
-        if event.other_party is not None:
-            other = dict(data["other_party"])
-            other["contact"] = event.other_party.contact_masked
-            other.pop("contact_masked", None)
-            data["other_party"] = other
+        other = event.other_party
+        if other is not None:
+            # As the read side masks it for a role that does not see it whole: a private
+            # person's name masked (it is sealed in the event), the contact masked.
+            individual = other.name_masked is not None or is_individual(other.kind)
+            data["other_party"] = {
+                "name": other.name_masked or (mask_name(other.name) if individual else other.name),
+                "kind": other.kind,
+                "contact": other.contact_masked,
+            }
     return {
         "case_number": view.case_number,
         "version": event.originator_version,

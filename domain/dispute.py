@@ -51,6 +51,8 @@ RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
 LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
 AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 CLOCK_SKEW = timedelta(seconds=5)
+# Nothing this mechanism handles came in before 2000 (a year 0999 would sort as anything but).
+EARLIEST_INTAKE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -83,6 +85,9 @@ class Dispute(msgspec.Struct, dict=True):
     transferred_at: datetime | None = None
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
+    archived_at: datetime | None = None
+    remedy_open_until: date | None = None  # the last day of the latest remedy window guided
+    shredded: bool = False
 
     # --- intake -------------------------------------------------------------------------
 
@@ -115,6 +120,8 @@ class Dispute(msgspec.Struct, dict=True):
                 raise InvalidCommand(field, "must carry a UTC offset")
         if received_at > now + CLOCK_SKEW:
             raise InvalidCommand("received_at", "is in the future")
+        if received_at < EARLIEST_INTAKE:
+            raise InvalidCommand("received_at", f"is before {EARLIEST_INTAKE.date().isoformat()}: no case of this mechanism is that old")
         if at > now + CLOCK_SKEW:
             raise InvalidCommand("at", "is in the future")
         if at < received_at:
@@ -383,6 +390,25 @@ class Dispute(msgspec.Struct, dict=True):
             )
         self._trigger(ev.DisputeArchived, actor, at, now)
 
+    def shred_personal_data(self, *, archived_before: date, actor: Actor, now: datetime) -> None:
+        """Retention: the case's personal data is destroyed with its key (crypto-shredding). Only
+        for a case archived before the cut-off whose remedy windows have all closed."""
+        if self.shredded:
+            raise CommandRejected(self.status, "the case's personal data was already destroyed")
+        self._require("destroy the personal data of", Status.ARCHIVED)
+        archived_at = self.archived_at or self.last_at
+        archived_on = archived_at.astimezone(SHANGHAI).date()
+        if archived_on >= archived_before:
+            raise CommandRejected(self.status, f"archived on {archived_on.isoformat()}, not before {archived_before.isoformat()}")
+        today = now.astimezone(SHANGHAI).date()
+        if self.remedy_open_until is not None and self.remedy_open_until >= today:
+            raise CommandRejected(
+                self.status, f"a remedy window is open until {self.remedy_open_until.isoformat()}"
+            )
+        self._trigger(
+            ev.PersonalDataShredded, actor, now, now, archived_before=archived_before, archived_at=archived_at
+        )
+
     # --- supervision and risk -----------------------------------------------------------
 
     def flag_risk(
@@ -613,10 +639,17 @@ def _on_objection(d: Dispute, e: Any) -> None:
 
 def _on_remedy(d: Dispute, e: Any) -> None:
     d.remedy_guided = True
+    last = max(e.reconsideration_window.last_day, e.litigation_window.last_day)
+    d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
+    d.archived_at = e.at
+
+
+def _on_shredded(d: Dispute, e: Any) -> None:
+    d.shredded = True
 
 
 def _on_risk(d: Dispute, e: Any) -> None:
@@ -662,6 +695,7 @@ _APPLIERS: dict[type, Any] = {
     ev.RiskFlagged: _on_risk,
     ev.DeadlineMissed: _on_missed,
     ev.DeadlinesRecomputed: _on_recomputed,
+    ev.PersonalDataShredded: _on_shredded,
 }
 
 

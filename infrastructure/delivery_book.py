@@ -91,6 +91,7 @@ class Sub(msgspec.Struct):
             units_involved=view.units_involved,
             registered_by_subject=view.registered_by_subject,
             registered_by_role=view.registered_by_role,
+            accepting_unit=view.accepting_unit,
         )
 
 

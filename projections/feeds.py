@@ -19,7 +19,7 @@ from domain import events as ev
 from projections.batches import select_by_ids
 from projections.case_view import CaseView, fold
 from projections.cases import decode
-from projections.queries import MAX_PAGE, CaseFilter, Page, Reach, filter_sql, parse_cursor
+from projections.queries import MAX_PAGE, CaseFilter, Page, Scope, filter_sql, parse_cursor
 
 FEED_PAGE = 500
 _TIMELINES = "SELECT case_id, version, topic, state FROM rm_timeline WHERE case_id {in}"
@@ -60,7 +60,7 @@ def _statuses(cur: Any, wanted: dict[str, int]) -> dict[tuple[str, int], str]:
     return out
 
 
-def change_page(cur: Any, reach: Reach, *, after: int, first: int) -> tuple[list[Change], bool]:
+def change_page(cur: Any, reach: Scope, *, after: int, first: int) -> tuple[list[Change], bool]:
     """Up to `first` changes after log position `after`; and whether more follow."""
     where, args = reach.sql()
     limit = max(0, min(first, FEED_PAGE))
@@ -96,7 +96,7 @@ def change_page(cur: Any, reach: Reach, *, after: int, first: int) -> tuple[list
 _LAST_ACT = "(SELECT MAX(t.at) FROM rm_timeline t WHERE t.case_id = rm_cases.id)"
 
 
-def list_cases_by_last_act(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
+def list_cases_by_last_act(cur: Any, f: CaseFilter, reach: Scope, *, first: int, after: str | None, now: datetime) -> Page:
     """The case whose latest act is latest first: the act time of its last event by act time
     (the timelines read model), so a back-dated entry sorts where it happened."""
     where, args = filter_sql(f, reach, now)

@@ -9,9 +9,9 @@ from enum import Enum
 
 import strawberry
 
-from application.errors import Forbidden, InvalidCommand
+from application.errors import InvalidCommand
+from application.read_gates import ReadGate
 from domain.subscription import EVENT_TYPES, TYPE_PREFIX
-from domain.values import Role
 from interfaces.graphql import threads
 from interfaces.graphql.cases import PageInfo
 from interfaces.graphql.context import Info
@@ -20,7 +20,6 @@ from interfaces.graphql.instants import parse_ts
 from projections import feeds
 
 DEFAULT_PAGE = 100
-DELIVERY_READERS = frozenset({Role.INTEGRATOR, Role.TASKFORCE, Role.AUDITOR})
 
 
 @strawberry.type
@@ -104,8 +103,9 @@ async def resolve_changes(info: Info, after: str | None = None, first: int | Non
         position = 0 if after is None else int(after)
     except ValueError:
         raise InvalidCommand("after", "a cursor from a previous page (a log position)") from None
-    reach = ctx.reads.reach(ctx.actor)
-    found, more = await threads.run_sync(ctx.reads.query, feeds.change_page, reach, after=position, first=_first(first))
+    found, more = await threads.run_sync(
+        ctx.reads.scoped, ctx.actor, ReadGate.CHANGES, feeds.change_page, after=position, first=_first(first)
+    )
     edges = [
         ChangeEdge(
             node=Change(
@@ -143,13 +143,9 @@ async def resolve_deliveries(
     after: str | None = None,
 ) -> DeliveryConnection:
     ctx = info.context
-    if ctx.actor.role not in DELIVERY_READERS:
-        raise Forbidden("deliveries are for the subscribing integrator, the task force and auditors")
-    owner = None if ctx.actor.role != Role.INTEGRATOR else (ctx.actor.subject, ctx.actor.role.value)
     found, more = await threads.run_sync(
-        ctx.reads.query,
-        feeds.delivery_page,
-        owner=owner,
+        ctx.reads.deliveries,
+        ctx.actor,
         subscription_id=subscription_id,
         status=None if status is None else status.value,
         after=_delivery_cursor(after),
@@ -186,5 +182,5 @@ class FeedsQuery:
     )
     deliveries: DeliveryConnection = strawberry.field(
         resolver=resolve_deliveries,
-        description="Webhook deliveries of the caller's subscriptions (task force, auditors: all); DEAD = the dead letters",
+        description="Webhook deliveries of the caller's subscriptions (roles that read every case: all); DEAD = the dead letters",
     )

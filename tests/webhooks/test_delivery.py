@@ -61,6 +61,16 @@ def test_each_event_arrives_as_a_signed_cloudevent_the_package_verifies(client, 
     assert first["data"]["event"]["payer"]["id_number"].count("*") >= 8
 
 
+def test_the_other_party_comes_masked_as_the_read_side_shows_it_to_the_subscriber(client, auth, local, hooks):
+    sub = _subscribe(client, auth, local.url)
+    _register(client, auth, other_party={"name": "李四", "kind": "employee", "contact": "13987654321"})
+    _drain(hooks)
+    got = local.wait_for(1)
+    other = Webhook(sub["secret"]).verify(got[0].body, got[0].headers)["data"]["event"]["other_party"]
+    assert other == {"name": "李*", "kind": "employee", "contact": "139****4321"}
+    assert "李四".encode() not in got[0].body and b"13987654321" not in got[0].body
+
+
 def test_a_subscriber_hears_only_of_cases_it_may_read_and_types_it_named(client, auth, local, hooks):
     _subscribe(client, auth, local.url, event_types=["transferred"])
     own = _register(client, auth)
