@@ -128,19 +128,23 @@ class SecretBox:
 
     _prefix = "whs1:"
 
-    def __init__(self, data_key: bytes) -> None:
-        self._aead = AESGCM(hashlib.sha256(b"fengqiao/webhook-secret/" + data_key).digest())
+    def __init__(self, data_key: bytes, previous: tuple[bytes, ...] = ()) -> None:
+        # Sealed with the current key; opened with it or, during a key rotation, an earlier one.
+        self._keys = [AESGCM(hashlib.sha256(b"fengqiao/webhook-secret/" + key).digest()) for key in (data_key, *previous)]
 
     def seal(self, secret: str) -> str:
         nonce = os.urandom(12)
-        return self._prefix + base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, secret.encode(), b"whsec")).decode()
+        sealed = self._keys[0].encrypt(nonce, secret.encode(), b"whsec")
+        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def open(self, sealed: str) -> str:
         raw = base64.urlsafe_b64decode(sealed.removeprefix(self._prefix))
-        try:
-            return self._aead.decrypt(raw[:12], raw[12:], b"whsec").decode()
-        except InvalidTag as e:
-            raise ValueError("a webhook secret cannot be opened with the configured FENGQIAO_DATA_KEY") from e
+        for key in self._keys:
+            try:
+                return key.decrypt(raw[:12], raw[12:], b"whsec").decode()
+            except InvalidTag:
+                continue
+        raise ValueError("a webhook secret cannot be opened with FENGQIAO_DATA_KEY (nor FENGQIAO_DATA_KEY_PREVIOUS)")
 
 
 @dataclass(frozen=True)

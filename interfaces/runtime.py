@@ -105,10 +105,10 @@ def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
     return ReadSide(store, runner, SqlAccessLog(store), fengqiao.privacy, fengqiao.clock, searches=searches)
 
 
-def webhook_secret_key(settings: Settings) -> bytes:
-    """The key that seals webhook signing secrets: the data key. One function, so that a key
-    service can take its place."""
-    return settings.data_key
+def webhook_secret_keys(settings: Settings) -> tuple[bytes, tuple[bytes, ...]]:
+    """The key that seals webhook signing secrets (the data key), and the earlier ones that still
+    open them during a rotation. One function, so that a key service can take its place."""
+    return settings.data_key, settings.previous_data_keys
 
 
 def build_webhooks(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> tuple[SubscriptionService, DeliveryWorker]:
@@ -116,7 +116,7 @@ def build_webhooks(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> t
     service = SubscriptionService(
         fengqiao.events,
         fengqiao.commands,
-        SecretBox(webhook_secret_key(settings)),
+        SecretBox(*webhook_secret_keys(settings)),
         guard,
         fengqiao.clock,
         production=settings.production,

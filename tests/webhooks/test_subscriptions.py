@@ -127,3 +127,16 @@ def test_without_the_allow_list_a_name_for_this_machine_is_refused() -> None:
         Guard(()).check("http://localhost:9/hooks")
     assert refused.value.field == "url" and "loopback" in str(refused.value)
     Guard(("localhost",)).check("http://localhost:9/hooks")  # listed by name
+
+
+def test_a_secret_sealed_before_a_data_key_rotation_still_opens() -> None:
+    from application.webhooks import SecretBox
+
+    old = SecretBox(b"the-first-data-key-of-32-bytes-or-more")
+    sealed = old.seal("whsec_abc")
+    assert "whsec_abc" not in sealed
+    rotated = SecretBox(b"the-second-data-key-of-32-bytes-or-more", (b"the-first-data-key-of-32-bytes-or-more",))
+    assert rotated.open(sealed) == "whsec_abc"
+    assert rotated.open(rotated.seal("whsec_def")) == "whsec_def"
+    with pytest.raises(ValueError, match="FENGQIAO_DATA_KEY"):
+        SecretBox(b"the-second-data-key-of-32-bytes-or-more").open(sealed)
