@@ -67,6 +67,7 @@ EVENT_TYPES: dict[str, str] = {
         ev.SatisfactionRecorded,
         ev.DeadlineMissed,
         ev.DeadlinesRecomputed,
+        ev.PersonalDataShredded,  # a receiver deletes its copies of the case's personal data
     )
 }
 EVENT_TYPES["FeedbackGiven"] = "answered"  # what a hotline platform calls it (反馈)

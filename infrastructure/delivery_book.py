@@ -202,6 +202,9 @@ def scan(cur: Any, since: int, items: Sequence[tuple[int, Any]], now: datetime) 
         key = str(event.originator_id)
         view = fold(views.get(key), event)
         views[key] = view
+        if isinstance(event, ev.PersonalDataShredded):
+            # What was delivered of the case is history only; its (masked) personal data goes.
+            cur.execute("DELETE FROM wh_deliveries WHERE case_id = ? AND status = 'delivered'", (key,))
         if view is None:
             continue
         verb = verb_of(event)

@@ -261,3 +261,28 @@ def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_timeout() -> No
         stop.set()
         server.close()
     assert not result.delivered and time.monotonic() - started < 2.0
+
+
+def test_shredding_is_told_and_what_was_delivered_of_the_case_is_forgotten(client, auth, local, hooks, clock):
+    from uuid import UUID
+
+    from domain import events as ev
+    from domain.values import Actor, Role
+
+    sub = _subscribe(client, auth, local.url)
+    case = _register(client, auth)
+    _drain(hooks)
+    assert hooks.deliveries.status(delivered=True)["delivered"] == 1
+    view = hooks.fengqiao.get_dispute(case, Actor("legal-1", Role.LEGAL))
+    shredded = ev.PersonalDataShredded(  # as the retention's shredding records it, after the archive
+        originator_id=UUID(str(view.id)), originator_version=2, timestamp=clock(), at=clock(),
+        actor=Actor("fengqiao", Role.SYSTEM), archived_before=clock().date(), archived_at=clock(),
+    )
+    hooks.fengqiao.commands.record(shredded)
+    _drain(hooks)
+    got = local.wait_for(2)
+    told = Webhook(sub["secret"]).verify(got[1].body, got[1].headers)
+    assert (told["subject"], told["type"]) == (case, "cn.gov.gaoping.fengqiao.dispute.personal_data_shredded")
+    with hooks.reads.store.transaction(readonly=True) as cur:
+        cur.execute("SELECT position FROM wh_deliveries WHERE case_id = ?", (str(view.id),))
+        assert len(cur.fetchall()) == 1  # the registration's message is gone, the shredding's stays a week
