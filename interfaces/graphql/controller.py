@@ -104,6 +104,7 @@ def graphql_controller(
             return await self.answer(request)
 
         render_graphql_ide = _ide_page
+        decode_json = _decode_json
 
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
@@ -161,6 +162,15 @@ def graphql_controller(
             return response
 
     return GraphQLController
+
+
+def _decode_json(self: Any, data: str | bytes) -> object:
+    """strawberry's decode_json, with bytes that are not UTF-8 (or UTF-16/32) refused like any
+    other body that is not JSON (a 400, where json.loads' UnicodeDecodeError was a 500)."""
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as e:
+        raise json.JSONDecodeError(f"the body is not UTF-8 text ({e.reason})", "", 0) from None
 
 
 async def _ide_page(self: Any, request: Request[Any, Any, Any]) -> Response[str]:
