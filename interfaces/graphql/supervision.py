@@ -21,6 +21,8 @@ class UnitStats:
     overdue_now: int
     missed_deadlines: int
     on_time_rate: float | None
+    returned: int = strawberry.field(description="Cases this unit returned as not its own (退回), each case once")
+    designated: int = strawberry.field(description="Cases designated to this unit (指定承办)")
 
 
 @strawberry.type
@@ -83,6 +85,8 @@ def _supervision(report: q.SupervisionReport) -> Supervision:
                 overdue_now=s.overdue_now,
                 missed_deadlines=s.missed,
                 on_time_rate=s.on_time_rate,
+                returned=s.returned,
+                designated=s.designated,
             )
             for u, s in report.units.items()
         ],
