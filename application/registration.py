@@ -85,7 +85,7 @@ class Registration:
         with _NEXT_NUMBER:
             for attempt in range(self.policy.registration_attempts):
                 command_id = uuid4()
-                sequence = self._last_sequence(year) + 1
+                sequence = self._last_issued(year) + 1
                 number = case_number(year, sequence)
                 dispute_id = dispute_id_for(number)
                 # Each attempt's case id has its own key: the key goes in with the case's events.
@@ -129,6 +129,7 @@ class Registration:
                         dispute, issued, actor=actor, idempotency=idempotency, case_key=case_key
                     )
                 except IntegrityError:
+                    self._issued().pop(year, None)  # another process took it: read the stream again
                     landed = self.commands.landed(issued)
                     if landed is not None:
                         return result_of(dispute, landed)
@@ -139,8 +140,20 @@ class Registration:
                     time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # noqa: S311 - jitter, not a secret
                     continue
                 self.privacy.remember(sealer)
+                self._issued()[year] = sequence
                 return result_of(dispute, position)
         raise StoreUnavailable("could not allocate a case number under contention; retry")
+
+    def _issued(self) -> dict[int, int]:
+        """The last number this process gave out, by year (under _NEXT_NUMBER): the next
+        registration need not read the stream first. Stale when another process registered;
+        then the save conflicts and the stream is read again."""
+        issued: dict[int, int] = self.__dict__.setdefault("_last_issued_by_year", {})
+        return issued
+
+    def _last_issued(self, year: int) -> int:
+        known = self._issued().get(year)
+        return known if known is not None else self._last_sequence(year)
 
     def _last_sequence(self, year: int) -> int:
         last = self.recorder.select_events(sequence_id_for(year), desc=True, limit=1)
