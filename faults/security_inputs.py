@@ -146,6 +146,31 @@ def _case(dep: Deployment) -> str:
     return number
 
 
+# The REST commands outside a case's lifecycle: (path, who, a valid body). A valid body would not
+# record either (the unit exists; the subscription is refused for its spoiled field).
+OTHER_REST = [
+    ("/api/v1/units", Actor("taskforce", None, "in-taskforce"), {"code": "tax", "name": "税务局"}),
+    ("/api/v1/subscriptions", Actor("taskforce", None, "in-taskforce"),
+     {"url": "https://hooks.example.org/fengqiao", "description": "安全测试"}),
+]
+
+
+def _other_rest(dep: Deployment, tally: Tally) -> None:
+    with httpx.Client(base_url=dep.url, timeout=30) as client:
+        for path, actor, body in OTHER_REST:
+            headers = {"Authorization": f"Bearer {dep.token(actor)}", "Content-Type": "application/json"}
+            for variant in variants(body):
+                if variant.kind == "date":
+                    continue  # these bodies hold no dates
+                r = client.post(path, content=encode(variant.body), headers=headers)
+                tally.count(f"REST {variant.kind}", f"REST {r.status_code}")
+                if r.status_code >= 500:
+                    tally.fail(f"POST {path} {variant.kind} {variant.field}: {r.status_code} {r.text[:160]}")
+                elif variant.kind == "control" and not (r.status_code == 400 and _names(r.text, variant.field, variant.body)):
+                    with tally.lock:
+                        tally.unnamed.append(f"POST {path} {variant.field}: {r.status_code} {r.text[:160]}")
+
+
 def _command_body(spec: registry.CommandSpec) -> dict[str, Any]:
     if not spec.on_case:
         return registration("tax", f"in-reg-{uuid.uuid4().hex[:8]}")
@@ -350,6 +375,7 @@ def run_inputs(dep: Deployment) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(rest_and_graphql, s) for s in specs]
         futures.append(pool.submit(_console, dep, tally, number))
+        futures.append(pool.submit(_other_rest, dep, tally))
         with httpx.Client(base_url=dep.url, timeout=30) as client:
             _queries(dep, client, tally, number)
         for f in futures:
