@@ -66,7 +66,7 @@ def baseline_app(reads: ReadSide, now: Callable[[], Any]) -> Litestar:
 
     @get("/queue", sync_to_thread=True)
     def queue(unit: str, kind: str) -> Response[bytes]:
-        views = reads.query(q.queue, unit, kind, reach, now())
+        views, _total = reads.query(q.queue, unit, kind, reach, now(), first=QUEUE_SIZE)
         return Response(enc.encode(views), media_type="application/json")
 
     @get("/dispute/{number:str}", sync_to_thread=True)
