@@ -13,7 +13,7 @@ from domain.values import Actor, Role
 
 # command -> roles that may issue it, and which unit relation the role needs
 CLERK_COMMANDS = frozenset(
-    {"resolve_on_spot", "transfer", "feedback", "objection", "archive", "satisfaction"}
+    {"resolve_on_spot", "transfer", "feedback", "objection", "no_objection", "archive", "satisfaction"}
 )
 HANDLER_COMMANDS = frozenset({"sign_for", "return", "progress", "conclude", "escalate"})
 TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice"})

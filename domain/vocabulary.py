@@ -83,6 +83,7 @@ EVENT = _codes(
     DeliberationHeld=("集体商议", "Deliberation held"),
     FeedbackGiven=("反馈结果", "Feedback given"),
     ObjectionRaised=("提出异议", "Objection raised"),
+    NoObjectionConfirmed=("无异议确认", "No objection confirmed"),
     RemedyGuidanceGiven=("救济途径指导", "Remedy guidance"),
     DisputeArchived=("案卷归档", "Archived"),
     RiskFlagged=("风险标记", "Risk flagged"),
@@ -186,6 +187,16 @@ ARCHIVE_BASIS = _codes(  # why a told party counts as settled when the case is a
     confirmed=("无异议确认", "No objection confirmed"),
     quiet_period=("异议期届满", "Quiet period passed"),
     guided=("已业务指导", "Remedy guidance given"),
+)
+ANSWERS = _codes(  # how the case stands with its parties (四(三)), as the console and the dossier say it
+    feedback_pending=("待反馈当事人", "Still to be told"),
+    no_objection=("无异议确认", "No objection confirmed"),
+    objections=("提出异议", "Objected"),
+    archive_basis=("归档依据", "Archived because"),
+    remedy_windows=("救济期限", "Remedy windows"),
+    quiet_until=("异议期至", "quiet period to"),
+    provisional=("（暂定）", " (provisional)"),
+    window=("{party}申请{kind}：{starts}起至{last}，向{body}", "{party}: {kind} from {starts} to {last}, to {body}"),
 )
 STEP = _codes(  # acts named in the console and the dossier that are not an event type of their own
     returned=("退回", "Returned"),

@@ -124,6 +124,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),
         metrics_token=env.get("FENGQIAO_METRICS_TOKEN", "").strip(),
         projection_gather_ms=_ranged(env, "FENGQIAO_PROJECTION_GATHER_MS", 30, 0, 1000),
+        objection_quiet_days=_ranged(env, "FENGQIAO_OBJECTION_QUIET_DAYS", 5, 1, 60),
         policy=store_policy(env),
     )
 

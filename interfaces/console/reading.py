@@ -49,7 +49,9 @@ query Case($n: String!, $asOf: DateTime) {{
     state {{
       caseNumber status level channel category acceptingUnit handlingUnit receivedAt acceptedOn acceptanceDerivation
       summary externalRef insuranceTypes peopleInvolved township version overdue outcome result executingUnit
-      riskLevel remedies imported lastActAt
+      riskLevel imported lastActAt feedbackPending noObjectionConfirmed objections
+      archiveBasis {{ party basis quietUntil }}
+      remedyWindows {{ party kind startsOn lastDay body provisional }}
       payer {{ kind name idNumber phone unmasked }}
       otherParty {{ name kind contact }}
       deadlines {{ {DEADLINE_FIELDS} }}

@@ -68,6 +68,28 @@ class Words:
     def party(self, code: str | None) -> str:
         return self._name(v.PARTY, code)
 
+    def parties(self, codes: list[str] | None) -> str:
+        return self._names(v.PARTY, codes)
+
+    def answers(self, key: str) -> str:
+        return self._name(v.ANSWERS, key)
+
+    def basis(self, item: Mapping[str, str | None]) -> str:
+        """One party's archive basis: 缴费人：无异议确认."""
+        said = f"{self.party(item['party'])}：{self._name(v.ARCHIVE_BASIS, item['basis'])}"
+        quiet = item.get("quietUntil") or item.get("quiet_until")  # the API's or the event's spelling
+        if quiet:
+            said += f"（{self.answers('quiet_until')} {str(quiet)[:10]}）"
+        return said
+
+    def window(self, w: Mapping[str, object]) -> str:
+        """A remedy window in a sentence; a provisional last day is marked as such."""
+        last = str(w["lastDay"]) + (self.answers("provisional") if w.get("provisional") else "")
+        template = v.ANSWERS.get("window")
+        assert template is not None
+        return template.say(self.lang).format(party=self.party(str(w["party"])), kind=self._name(v.REMEDY, str(w["kind"])),
+                                              starts=w["startsOn"], last=last, body=w["body"])
+
     def method(self, code: str | None) -> str:
         return self._name(v.FEEDBACK_METHOD, code)
 

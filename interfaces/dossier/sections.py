@@ -13,7 +13,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from domain import events as ev
 from domain import vocabulary as v
-from domain.dispute import competent_body
+from domain.remedies import competent_body
 from domain.values import RemedyKind
 from interfaces.dossier.layout import Flow, coloured, day, deadline_name, due_text, local, text
 from projections.case_view import DeadlineView

@@ -139,6 +139,9 @@ class Mutation:
     record_deliberation: CommandOutcome = _case_mutation("hold_deliberation", cmd.HoldDeliberation, "Record a deliberation")
     give_feedback: CommandOutcome = _case_mutation("give_feedback", cmd.GiveFeedback, "Give feedback to a party")
     raise_objection: CommandOutcome = _case_mutation("raise_objection", cmd.RaiseObjection, "Record an objection")
+    confirm_no_objection: CommandOutcome = _case_mutation(
+        "confirm_no_objection", cmd.NoObjection, "Record that a told party has no objection (无异议确认)"
+    )
     give_remedy_guidance: CommandOutcome = _case_mutation("give_remedy_guidance", cmd.GiveRemedyGuidance, "Record remedy guidance")
     archive_dispute: CommandOutcome = _case_mutation("archive", cmd.Archive, "Archive the case file")
     flag_risk: CommandOutcome = _case_mutation("flag_risk", cmd.FlagRisk, "Flag a conflict risk")

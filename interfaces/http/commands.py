@@ -121,6 +121,7 @@ COMMANDS: list[tuple[str, str, type[cmd.Command], str, str]] = [
     ("deliberation", "recordDeliberation", cmd.HoldDeliberation, "hold_deliberation", "Record the task force's collective deliberation (集体商议)"),
     ("feedback", "giveFeedback", cmd.GiveFeedback, "give_feedback", "Give feedback to a party (反馈)"),
     ("objection", "raiseObjection", cmd.RaiseObjection, "raise_objection", "Record a party's objection (异议)"),
+    ("no-objection", "confirmNoObjection", cmd.NoObjection, "confirm_no_objection", "Record that a told party has no objection to the result (无异议确认)"),
     ("remedy-guidance", "giveRemedyGuidance", cmd.GiveRemedyGuidance, "give_remedy_guidance", "Record guidance towards reconsideration or litigation (业务指导)"),
     ("archive", "archiveDispute", cmd.Archive, "archive", "Archive the case file (案卷归档)"),
     ("risk-flag", "flagRisk", cmd.FlagRisk, "flag_risk", "Flag a conflict risk; a high flag notifies the police unit"),

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from application.disputes import Fengqiao
 from application.reads import PartyValues, ReadSide
+from domain import vocabulary as v
 from domain.values import (
     CATEGORY_NAMES_ZH,
     TOWNSHIPS,
@@ -31,6 +32,7 @@ from interfaces.ledger import files
 from interfaces.ledger.columns import (
     COLUMNS,
     H_ACCEPTED_ON,
+    H_ANSWERED,
     H_CATEGORY,
     H_CHANNEL,
     H_EXTERNAL,
@@ -150,6 +152,9 @@ def _ledger_row(view: CaseView, party: PartyValues, units: Mapping[str, str], no
         H_SETTLED: view.settled_at,
         H_OVERDUE: YES if view.overdue(now) else NO,
         H_IMPORTED: YES if view.imported else NO,
+        H_ANSWERED: "；".join(
+            f"{v.PARTY.name(b.party)}：{v.ARCHIVE_BASIS.name(b.basis)}" for b in view.archive_basis
+        ),
     }
     return [values[h] for h in COLUMNS]
 

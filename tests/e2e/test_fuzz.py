@@ -33,6 +33,7 @@ CLERK_OPS = {
     "transferDispute",
     "giveFeedback",
     "raiseObjection",
+    "confirmNoObjection",
     "archiveDispute",
     "flagRisk",
     "recordSatisfaction",

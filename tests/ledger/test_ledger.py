@@ -149,8 +149,10 @@ def test_imported_events_are_marked_and_dated_at_the_ledger_times(source, seeded
     events = target.fengqiao.dispute_events(number, AUDITOR)
 
     assert [type(e).__name__ for e in events] == [
-        "DisputeRegistered", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "DisputeArchived",
+        "DisputeRegistered", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "NoObjectionConfirmed",
+        "DisputeArchived",
     ]  # fmt: skip
+    assert events[4].note.startswith("台账导入")  # an archived ledger row says there was no objection
     registered = events[0]
     assert isinstance(registered, ev.DisputeRegistered) and registered.imported is True
     assert registered.at == registered.received_at == datetime(2026, 11, 4, 6, 20, tzinfo=UTC)
@@ -213,6 +215,9 @@ def test_export_writes_chinese_names_and_the_period_only(source, seeded, tmp_pat
     assert (general[col["处理结果类别"]], general[col["当前状态"]]) == ("更正处理", "已归档")
     assert general[col["涉及险种"]] == "养老、医疗、失业、工伤、生育"
     assert general[col[H_ID]] == CREDIT_A  # whole for legal, kept as text
+    # Why each archived case could be archived (issue 12): its told parties' no-objection basis.
+    assert (on_spot[col["无异议依据"]], general[col["无异议依据"]]) == ("缴费人：无异议确认", "缴费人：异议期届满")
+    assert first[col["无异议依据"]] in ("", None)
 
 
 # --- validation: all or nothing ---------------------------------------------------------------
