@@ -67,6 +67,9 @@ class CaseView(msgspec.Struct):
     recorded_at: datetime
     units_involved: list[str] = msgspec.field(default_factory=list)
     deadlines: list[DeadlineView] = msgspec.field(default_factory=list)
+    # Deadlines that left the case missed (replaced by a new transfer's, dropped by a return): a
+    # miss is never undone and stays with the unit that held the deadline (五, 通报).
+    past_misses: list[DeadlineView] = msgspec.field(default_factory=list)
     transfers: int = 0
     returns: int = 0
     routing_override: bool = False
@@ -132,8 +135,17 @@ def _deadline(kind: str, value: Any, unit: str) -> DeadlineView:
     )
 
 
-def _set_deadline(view: CaseView, deadline: DeadlineView) -> None:
-    view.deadlines = [d for d in view.deadlines if d.kind != deadline.kind] + [deadline]
+def _set_deadline(view: CaseView, deadline: DeadlineView, at: datetime) -> None:
+    _retire(view, deadline.kind, at)
+    view.deadlines.append(deadline)
+
+
+def _retire(view: CaseView, kind: str, at: datetime) -> None:
+    """Take the `kind` deadline off the case at `at`, keeping it on record if it was missed."""
+    for d in view.deadlines:
+        if d.kind == kind and (d.missed_recorded or d.overdue(at)):
+            view.past_misses.append(d)
+    view.deadlines = [d for d in view.deadlines if d.kind != kind]
 
 
 def _meet(view: CaseView, kind: str, at: datetime) -> None:
@@ -215,14 +227,14 @@ def _transferred(v: CaseView, e: ev.DisputeTransferred) -> None:
     v.routing_override = v.routing_override or e.routing_override
     _involve(v, e.to_unit)
     _meet(v, "transfer", e.at)
-    _set_deadline(v, _deadline("handling", e.handling_deadline, e.to_unit))
+    _set_deadline(v, _deadline("handling", e.handling_deadline, e.to_unit), e.at)
 
 
 def _returned(v: CaseView, e: ev.DisputeReturned) -> None:
     v.status = "accepted"
     v.handling_unit = None
     v.returns += 1
-    v.deadlines = [d for d in v.deadlines if d.kind != "handling"]
+    _retire(v, "handling", e.at)
 
 
 def _concluded(v: CaseView, e: ev.HandlingConcluded) -> None:
@@ -236,7 +248,7 @@ def _escalated(v: CaseView, e: ev.DisputeEscalated) -> None:
     v.status, v.level = "escalated", "special"
     v.escalated = True
     _meet(v, "handling", e.at)
-    _set_deadline(v, _deadline("deliberation", e.deliberation_deadline, TASKFORCE_OFFICE))
+    _set_deadline(v, _deadline("deliberation", e.deliberation_deadline, TASKFORCE_OFFICE), e.at)
 
 
 def _deliberated(v: CaseView, e: ev.DeliberationHeld) -> None:

@@ -280,6 +280,7 @@ class SupervisionReport:
     settled_in_one_visit: int = 0
     objected: int = 0
     late_units: list[str] = field(default_factory=list)
+    misses_by_unit: dict[str, int] = field(default_factory=dict)  # misses never undone, most first
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -308,7 +309,9 @@ def supervision(cur: Any, start: date, end: date, now: datetime) -> SupervisionR
     report.by_category = dict(sorted(groups["category"].items()))
     report.by_channel = dict(sorted(groups["channel"].items()))
     report.by_township = dict(sorted(groups["township"].items()))
-    report.late_units = [u for u, _ in missed_by_unit.most_common()]
+    ranked = sorted(missed_by_unit.items(), key=lambda item: (-item[1], item[0]))
+    report.late_units = [u for u, _ in ranked]
+    report.misses_by_unit = dict(ranked)
     return report
 
 
@@ -335,9 +338,11 @@ def _count(
             units[str(unit)].handled += 1
     if settled and view.concluded_by:
         units[view.concluded_by].concluded += 1
-    for d in view.deadlines:
+    # A deadline that left the case missed (a return, a new transfer) still counts: a miss is never
+    # undone, and stays with the unit that held the deadline.
+    for d in [*view.deadlines, *view.past_misses]:
         stats = units[d.unit]
-        late = d.overdue(now)
+        late = d.overdue(now) or d.missed_recorded
         if d.is_open() and late:
             stats.overdue_now += 1
             for s in dims:
