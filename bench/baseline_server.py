@@ -112,7 +112,7 @@ def main() -> None:
         raw = msgspec.json.decode(f.read(), type=dict[str, tuple[str, bytes]])
     command = sqlite_backend(args.sqlite) if args.sqlite else postgres_backend(args.postgres)
     app = create_app(command, raw)
-    # The settings interfaces.cli._serve gives uvicorn.
+    # The settings interfaces.cli.serve._serve gives uvicorn.
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False,
                             timeout_graceful_shutdown=10, lifespan="on")
     uvicorn.Server(config).run()

@@ -38,6 +38,12 @@ class Runtime:
     http: Litestar | None = None
     background: list[Any] = field(default_factory=list)
 
+    @property
+    def runner(self) -> ProjectionRunner:
+        # The read side sees the runner through its port; the wiring knows what it built.
+        assert isinstance(self.reads.runner, ProjectionRunner)
+        return self.reads.runner
+
     def start_background(self, *, projections: bool = True, scheduler: bool = True) -> None:
         if projections:
             self.reads.runner.start()

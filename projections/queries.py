@@ -170,6 +170,7 @@ QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OB
 def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: int = 500) -> list[CaseView]:
     """A unit's work, ordered by the earliest open deadline (cases without one last)."""
     where, args = reach.sql()
+    cargs: list[Any]
     if kind == "TO_TRANSFER":
         cond, cargs = "status = 'accepted' AND accepting_unit = ?", [unit]
     elif kind == "IN_HANDLING":

@@ -97,7 +97,9 @@ def _command(path: str, operation: str, struct: type[cmd.Command], method: str, 
     # A command whose fields are all optional (sign-for, archive) accepts an empty body.
     optional = all(not f.required for f in msgspec.structs.fields(struct))
     handler = body_optional if optional else with_body
-    handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[struct | None] if optional else JSONBody[struct]}
+    # The body's type is only known here, so the annotation Litestar reads is built at runtime.
+    body: Any = JSONBody
+    handler.__annotations__ = {**handler.__annotations__, "data": body[struct | None] if optional else body[struct]}
     handler.__name__ = operation
     return post(
         f"/api/v1/disputes/{{id:str}}/{path}",

@@ -414,7 +414,7 @@ def test_unreadable_bundle_is_reported_not_raised(tmp_path):
 
 
 def test_cli_writes_the_dossier_with_the_default_legal_role(runtime, full_case, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "load_settings", lambda: runtime.settings)
+    monkeypatch.setattr("infrastructure.settings.load_settings", lambda: runtime.settings)
     out = tmp_path / "cli-out"
     assert cli.main(["dossier", full_case, "--out", str(out)]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -22,7 +22,7 @@ def cli(settings: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     from interfaces import cli as module
     from interfaces import runtime
 
-    monkeypatch.setattr(module, "load_settings", lambda: settings)
+    monkeypatch.setattr("infrastructure.settings.load_settings", lambda: settings)
     monkeypatch.setattr(runtime, "build_runtime", functools.partial(runtime.build_runtime, clock=clock))
     return module
 

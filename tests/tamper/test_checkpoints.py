@@ -18,7 +18,7 @@ LEGAL = Actor("legal-1", Role.LEGAL)
 
 @pytest.fixture
 def command(runtime: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setattr(cli, "load_settings", lambda: runtime.settings)
+    monkeypatch.setattr("infrastructure.settings.load_settings", lambda: runtime.settings)
 
     def run(*args: str) -> tuple[int, Any, str]:
         code = cli.main(list(args))

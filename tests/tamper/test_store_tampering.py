@@ -158,7 +158,7 @@ def test_the_command_line_verifies_all_cases_or_one_and_names_the_first_bad_sequ
 ) -> None:
     from interfaces import cli
 
-    monkeypatch.setattr(cli, "load_settings", lambda: runtime.settings)
+    monkeypatch.setattr("infrastructure.settings.load_settings", lambda: runtime.settings)
     assert cli.main(["verify", "--all"]) == 0
     assert json.loads(capsys.readouterr().out) == {"valid": True, "cases": 1, "reports": []}
 
