@@ -21,7 +21,7 @@ from application.event_codec import decode_event
 from application.privacy import Privacy, PrivacyError
 from domain.values import Actor, OtherParty, Payer, Role
 from projections.case_view import CaseView, fold
-from projections.queries import Reach, TimelineRow, timeline_rows
+from projections.queries import RECORDED, Reach, TimelineRow, timeline_rows
 
 log = logging.getLogger("fengqiao.reads")
 
@@ -168,10 +168,12 @@ class ReadSide:
         with self.store.transaction(readonly=True) as cur:
             return fn(cur, *args, **kwargs)
 
-    def timeline(self, view: CaseView, as_of: datetime | None, *, with_state: bool) -> CaseTimeline:
-        """The case's events recorded up to `as_of` (a recording instant; all of them without
-        one) and, `with_state`, the case as it stood after the last of them."""
-        rows: list[TimelineRow] = self.query(timeline_rows, view.id, as_of)
+    def timeline(
+        self, view: CaseView, as_of: datetime | None, *, with_state: bool, axis: str = RECORDED
+    ) -> CaseTimeline:
+        """The case's events up to `as_of` (a recording instant, or an act time on the ACTED axis;
+        all of them without one) and, `with_state`, the case as it stood after the last of them."""
+        rows: list[TimelineRow] = self.query(timeline_rows, view.id, as_of, axis)
         if as_of is None and rows and rows[-1].version == view.version:
             # The read-model view is the same fold of the same events: nothing to fold.
             return CaseTimeline(rows, None, view)

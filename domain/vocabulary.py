@@ -198,6 +198,23 @@ ANSWERS = _codes(  # how the case stands with its parties (四(三)), as the con
     provisional=("（暂定）", " (provisional)"),
     window=("{party}申请{kind}：{starts}起至{last}，向{body}", "{party}: {kind} from {starts} to {last}, to {body}"),
 )
+TIMELINE_AXIS = _codes(  # which time a moment of time travel is (the API's TimelineAxis)
+    recorded=("按记录时间", "By recording time"),
+    acted=("按办理时间", "By act time"),
+)
+AS_OF = _codes(  # what a time-travel view shows, per axis; and why it can show no case
+    recorded=("按记录时间：您正在查看截至 {at}（北京时间）已记入系统的记录，以及这些记录反映的案卷状态。",
+              "By recording time: you are viewing what had been recorded by {at} (Asia/Shanghai), and the case as "
+              "that record showed it."),
+    acted=("按办理时间：您正在查看案件在 {at}（北京时间）时的办理状态，事后补录的办理事项按其办理时间计入。",
+           "By act time: you are viewing the case as it stood at {at} (Asia/Shanghai); acts recorded later count "
+           "at the time they happened."),
+    recorded_empty=("截至该时刻系统中尚无本案记录。本案首次记录于 {first}，其受理登记时间为 {acted}：可改为按办理时间查看。",
+                    "Nothing of this case had been recorded by then. It was first recorded at {first}, registered "
+                    "as of {acted}: view it by act time."),
+    acted_empty=("该时刻本案尚未受理登记；受理登记时间为 {acted}。",
+                 "The case had not been registered at that moment; it was registered as of {acted}."),
+)
 STEP = _codes(  # acts named in the console and the dossier that are not an event type of their own
     returned=("退回", "Returned"),
     designation=("指定承办", "Designation"),

@@ -71,6 +71,15 @@ class Words:
     def parties(self, codes: list[str] | None) -> str:
         return self._names(v.PARTY, codes)
 
+    def axis(self, code: str) -> str:
+        return self._name(v.TIMELINE_AXIS, code)
+
+    def as_of(self, key: str, **values: object) -> str:
+        """The time-travel banner's sentence for `key` (an axis, or an axis with `_empty`)."""
+        label = v.AS_OF.get(key)
+        assert label is not None, key
+        return label.say(self.lang).format(**values)
+
     def answers(self, key: str) -> str:
         return self._name(v.ANSWERS, key)
 

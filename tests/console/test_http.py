@@ -322,3 +322,34 @@ def test_the_case_page_lists_each_remedy_window_with_its_body(client: TestClient
     assert "缴费人申请行政复议：2026-11-27起至2027-01-25（暂定），向国家税务总局晋城市税务局（上一级税务机关）" in text
     assert "缴费人申请行政诉讼：2026-11-27起至2027-05-26（暂定），向" in text
 
+
+
+# --- time travel on both axes (issue 12, item 15) --------------------------------------------
+
+
+def test_time_travel_offers_both_axes_and_a_back_dated_case_shows_as_it_stood_by_act_time(
+    client: TestClient[Any], runtime: Any, clock: FakeClock
+) -> None:
+    # Called in on Mon 23 Nov 2026 (10:00 in Gaoping) and transferred that day; all recorded on Thu 26 Nov.
+    case = register(client, runtime, "tax", received_at="2026-11-23T02:00:00+00:00", at="2026-11-23T02:10:00+00:00")
+    act(client, runtime, case["case_number"], "transfer", "clerk", "tax", to_unit="hrss", at="2026-11-23T05:00:00+00:00")
+    auditor = token(runtime, "auditor")
+    path = f"/console/cases/{case['case_number']}"
+
+    picker = page(client, path, auditor).text
+    assert '<option value="recorded" selected>按记录时间</option><option value="acted">按办理时间</option>' in picker
+
+    acted = page(client, f"{path}?at=2026-11-23T12:00:00&axis=acted", auditor).text
+    assert 'data-axis="acted"' in acted and "按办理时间：您正在查看案件在 2026-11-23 12:00:00（北京时间）时的办理状态" in acted
+    assert 'data-status="ACCEPTED"' in acted and 'id="not-yet"' not in acted
+    assert 'data-status="TRANSFERRED"' in page(client, f"{path}?at=2026-11-23T14:00:00&axis=acted", auditor).text
+
+    # By recording time nothing of it existed on 23 Nov: said so, not "not yet registered".
+    recorded = page(client, f"{path}?at=2026-11-23T12:00:00&axis=recorded", auditor).text
+    assert 'data-axis="recorded"' in recorded and 'data-status=' not in recorded.split('id="as-of-banner"')[0]
+    assert "截至该时刻系统中尚无本案记录。本案首次记录于 2026-11-26 10:00:00，其受理登记时间为 2026-11-23 10:10:00" in recorded
+    assert "尚未受理登记" not in recorded
+
+    before = page(client, f"{path}?at=2026-11-23T10:05:00&axis=acted", auditor).text
+    assert "该时刻本案尚未受理登记；受理登记时间为 2026-11-23 10:10:00。" in before
+    assert page(client, f"{path}?at=2026-11-23T12:00:00&axis=sideways", auditor).text.count("时间点格式不正确") == 1

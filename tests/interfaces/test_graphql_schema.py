@@ -19,9 +19,15 @@ def test_schema_has_every_query_of_the_contract() -> None:
     for field in (
         "dispute(caseNumber: String!): Dispute",
         "queue(unit: String!, kind: QueueKind!): [Dispute!]!",
-        "timeline(caseNumber: String!, asOf: DateTime = null): Timeline",
+        "timeline(caseNumber: String!, asOf: DateTime = null, axis: TimelineAxis = RECORDED): Timeline",
         "supervision(from: Date!, to: Date!): Supervision!",
         "verifyCase(caseNumber: String!): Verification!",
+        # Changes in 1.1 (issue 12)
+        "feedbackPending: [PartyRole!]!",
+        "remedyWindows: [RemedyWindow!]!",
+        "enum TimelineAxis {\n  RECORDED\n  ACTED\n}",
+        "enum PartyRole {\n  PAYER\n  OTHER_PARTY\n}",
+        "confirmNoObjection(",
     ):
         assert field in sdl
     for enum_values in ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE"):
