@@ -533,7 +533,9 @@ class Dispute(msgspec.Struct, dict=True):
     def record_satisfaction(
         self, *, party: PartyRole, satisfied: bool, note: str | None, actor: Actor, at: datetime, now: datetime
     ) -> None:
-        self._require("record satisfaction", Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED)
+        # A party told while the other still waits (CONCLUDED) may be followed up already.
+        if not (self.status == Status.CONCLUDED and party in self.told):
+            self._require("record satisfaction", Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED)
         self._party_exists(party)
         self._trigger(ev.SatisfactionRecorded, actor, at, now, party=party, satisfied=satisfied, note=note)
 

@@ -30,6 +30,7 @@ from tests.domain.test_dispute import (
     objection,
     on,
     resolve,
+    satisfaction,
     then_recorded,
     told_both,
     transfer,
@@ -204,6 +205,14 @@ def test_a_confirmation_note_records_what_the_party_said() -> None:
     then_recorded(when(case, no_objection(OTHER, note="单位负责人书面确认无异议")), ev.NoObjectionConfirmed,
                   party=OTHER, note="单位负责人书面确认无异议")
     assert case.dispute.confirmed == [OTHER]
+
+
+def test_a_told_party_may_be_followed_up_while_the_other_still_waits() -> None:
+    case = given(resolve())  # the payer was told on the spot; the other party not yet
+
+    then_recorded(when(case, satisfaction(PAYER)), ev.SatisfactionRecorded, party=PAYER)
+    error = when_refused(case, satisfaction(OTHER), CommandRejected)
+    assert error.status == Status.CONCLUDED
 
 
 # --- reopening an archived case ----------------------------------------------------------------
