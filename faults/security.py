@@ -49,7 +49,8 @@ from faults.harness import (
 
 NAME = "security"
 
-CLERK_COMMANDS = {"resolve-on-spot", "transfer", "feedback", "objection", "archive", "satisfaction", "risk-flag"}
+CLERK_COMMANDS = {"resolve-on-spot", "transfer", "feedback", "objection", "no-objection", "archive", "satisfaction",
+                  "risk-flag"}
 HANDLER_COMMANDS = {"sign-for", "return", "progress", "conclude", "escalate", "risk-flag"}
 TASKFORCE_COMMANDS = {"deliberation", "supervision-notice", "risk-flag"}
 LEGAL_COMMANDS = {"remedy-guidance"}
@@ -63,6 +64,7 @@ MUTATION_OF = {
     "return": "returnDispute", "progress": "recordProgress", "conclude": "concludeDispute",
     "escalate": "escalateDispute", "deliberation": "recordDeliberation", "feedback": "giveFeedback",
     "objection": "raiseObjection", "remedy-guidance": "giveRemedyGuidance", "archive": "archiveDispute",
+    "no-objection": "confirmNoObjection",
     "risk-flag": "flagRisk", "supervision-notice": "issueSupervisionNotice", "satisfaction": "recordSatisfaction",
 }
 OUTCOME_CODE = {"Denied": "403", "NotFound": "404", "InvalidInput": "400", "NotAllowed": "409", "Conflict": "409",
@@ -508,6 +510,7 @@ def schemathesis_rest(dep: Deployment, refs: list[str], scanner: PiiScanner, exa
     role_of = {
         "registerDispute": ("clerk", "tax"), "resolveOnSpot": ("clerk", "tax"), "transferDispute": ("clerk", "tax"),
         "giveFeedback": ("clerk", "tax"), "raiseObjection": ("clerk", "tax"), "archiveDispute": ("clerk", "tax"),
+        "confirmNoObjection": ("clerk", "tax"),
         "flagRisk": ("clerk", "tax"), "recordSatisfaction": ("clerk", "tax"),
         "signForTransfer": ("handler", "hrss"), "returnDispute": ("handler", "hrss"),
         "recordProgress": ("handler", "hrss"), "concludeDispute": ("handler", "hrss"),
