@@ -95,7 +95,8 @@ def objections(f: Flow, raised: Sequence[ev.ObjectionRaised]) -> None:
         return
     f.heading("异议")
     for e in raised:
-        f.long_text(f"{v.PARTY.name(e.party)}提出异议（{local(e.at)}）", e.content)
+        reopened = f"；{v.STEP.name('reopened')}已归档案卷" if e.reopened else ""
+        f.long_text(f"{v.PARTY.name(e.party)}提出异议（{local(e.at)}{reopened}）", e.content)
 
 
 def _windows(e: ev.RemedyGuidanceGiven) -> list[tuple[str, str]]:
@@ -120,6 +121,7 @@ def remedies(f: Flow, guidance: Sequence[ev.RemedyGuidanceGiven]) -> None:
     f.heading("救济途径指导", 80 * mm)
     for number, e in enumerate(guidance):
         rows = [
+            ("异议当事人", text(v.PARTY.name(e.party))),
             ("指导途径", text(v.REMEDY.name(e.remedy))),
             ("指导时间 / 指导人", text(f"{local(e.at)} / {f.who(e.actor)}")),
             ("作出行政行为的单位", text(f.unit(e.acting_unit))),

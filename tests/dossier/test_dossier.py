@@ -168,6 +168,7 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
         "争议对方无异议确认：用人单位书面确认对处理结果无异议",
         "无异议依据：缴费人：已业务指导；争议对方：无异议确认",
         "就缴费人的异议指导申请行政复议",
+        "异议当事人缴费人",
         "办理事项全文",
         "完整性校验",
         "有效",
