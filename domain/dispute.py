@@ -802,7 +802,8 @@ _APPLIERS: dict[type, Any] = {
 
 
 def _said(party: PartyRole) -> str:
-    return "payer" if party == PartyRole.PAYER else "other party"
+    # The contract's code, so that a client can find the party it names in the message.
+    return party.value
 
 
 def project_dispute(state: Dispute | None, events: Any) -> Dispute | None:

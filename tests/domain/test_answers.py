@@ -76,7 +76,7 @@ def test_archive_right_after_feedback_is_refused_naming_both_parties_still_open(
     error = when_refused(case, archive(), CommandRejected)
 
     assert error.status == Status.FEEDBACK_GIVEN
-    assert "payer" in error.message and "other party" in error.message
+    assert "payer" in error.message and "other_party" in error.message
     assert "2024-10-12" in error.message
 
 
@@ -96,7 +96,7 @@ def test_archive_after_the_quiet_period_presumes_no_objection_at_the_acts_time()
     case = given(transfer(), conclude(), *told_both(), no_objection(PAYER))
 
     error = when_refused(case, on(QUIET_OVER - timedelta(seconds=1), archive()), CommandRejected)
-    assert "other party" in error.message and "payer" not in error.message.split("still open:")[1]
+    assert "other_party" in error.message and "payer" not in error.message.split("still open:")[1]
 
     archived = then_recorded(when(case, on(QUIET_OVER, archive())), ev.DisputeArchived)
     assert [(b.party, b.basis) for b in archived.basis] == [
@@ -143,7 +143,7 @@ def test_the_other_party_may_object_after_the_payer_and_each_objection_needs_its
     then_recorded(when(case, guidance(party=PAYER)), ev.RemedyGuidanceGiven, party=PAYER)
 
     error = when_refused(case, archive(), CommandRejected)
-    assert "other party (objection without remedy guidance)" in error.message
+    assert "other_party (objection without remedy guidance)" in error.message
 
     when(case, guidance(party=OTHER))
     archived = then_recorded(when(case, archive()), ev.DisputeArchived)

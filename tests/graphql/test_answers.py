@@ -59,7 +59,7 @@ def test_archive_right_after_feedback_is_409_naming_the_parties_and_records_noth
     problem = api.act(CASE, "archive", tax, expect=409)
 
     assert problem["case_status"] == "FEEDBACK_GIVEN"
-    assert "payer" in problem["detail"] and "other party" in problem["detail"]
+    assert "payer" in problem["detail"] and "other_party" in problem["detail"]
     assert api.head() == head
 
 
@@ -118,7 +118,7 @@ def test_both_parties_object_each_gets_guidance_and_the_windows_are_typed(api: A
     api.act(CASE, "remedy-guidance", api.legal(),
             {"remedy": "reconsideration", "content": "可申请行政复议", "act_known_on": "2026-11-23"})
     still = api.act(CASE, "archive", tax, expect=409)
-    assert "other party (objection without remedy guidance)" in still["detail"]
+    assert "other_party (objection without remedy guidance)" in still["detail"]
     api.act(CASE, "remedy-guidance", api.legal(), {"remedy": "litigation", "content": "可提起诉讼",
                                                      "act_known_on": "2026-11-23", "party": "other_party"})
     assert api.act(CASE, "archive", tax)["status"] == "ARCHIVED"
