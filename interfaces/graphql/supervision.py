@@ -30,7 +30,8 @@ class UnitStats:
 
 @strawberry.type
 class GroupStats:
-    key: str = strawberry.field(description="The code (a township's NBS code, a category, a channel)")
+    key: str = strawberry.field(description="The group: a category or channel code; a township by its name (米山镇)")
+    code: str = strawberry.field(description="The group's code (a township's NBS code, 140581101)")
     name: str = strawberry.field(description="What the code names, in Chinese (米山镇 for 140581101)")
     received: int
     settled: int
@@ -75,11 +76,15 @@ def share(part: int, whole: int) -> float | None:
 
 
 def _supervision(report: q.SupervisionReport, units: dict[str, str]) -> Supervision:
-    def group(items: dict[str, q.Stats], names: v.Codes | dict[str, str]) -> list[GroupStats]:
+    def group(items: dict[str, q.Stats], names: v.Codes | dict[str, str], *, by_name: bool = False) -> list[GroupStats]:
+        def name(k: str) -> str:
+            return names.name(k) if isinstance(names, v.Codes) else names.get(k, k)
+
         return [
             GroupStats(
-                key=k,
-                name=(names.name(k) if isinstance(names, v.Codes) else names.get(k, k)),
+                key=name(k) if by_name else k,
+                code=k,
+                name=name(k),
                 received=s.received,
                 settled=s.concluded,
                 overdue_now=s.overdue_now,
@@ -106,7 +111,7 @@ def _supervision(report: q.SupervisionReport, units: dict[str, str]) -> Supervis
         ],
         by_category=group(report.by_category, v.CATEGORY),
         by_channel=group(report.by_channel, v.CHANNEL),
-        by_township=group(report.by_township, TOWNSHIPS),
+        by_township=group(report.by_township, TOWNSHIPS, by_name=True),
         received=report.received,
         settled=report.settled,
         settled_on_spot_share=share(report.settled_on_spot, report.received),

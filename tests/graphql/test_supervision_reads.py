@@ -8,7 +8,7 @@ from tests.graphql.support import Api
 Q = """query($from: Date!, $to: Date!) {
   supervision(from: $from, to: $to) {
     units { unit missedDeadlines onTimeRate }
-    byTownship { key name received }
+    byTownship { key code name received }
     lateUnits { unit name missedDeadlines }
     unitsWithMissedDeadlines
   }
@@ -38,7 +38,7 @@ def test_by_township_names_the_township_beside_its_code(api: Api):
     api.at("2026-11-24T02:10:00Z")
     api.register(received_at="2026-11-24T02:00:00+00:00", township="米山镇")
 
-    assert report(api)["byTownship"] == [{"key": "140581101", "name": "米山镇", "received": 1}]
+    assert report(api)["byTownship"] == [{"key": "米山镇", "code": "140581101", "name": "米山镇", "received": 1}]
 
 
 def test_a_missed_handling_deadline_stays_counted_after_the_unit_returns_the_case(api: Api):
