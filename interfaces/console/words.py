@@ -4,9 +4,11 @@ values (domain.vocabulary), with "—" for a value that is not there."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
 from domain import vocabulary as v
 from domain.derivations import derivation
+from interfaces.console import present as p
 from interfaces.console.i18n import DATA_FIELDS, DEFAULT_LANG, HTML_LANG, TEXT, TOKEN_PROBLEMS_ZH
 
 
@@ -85,10 +87,14 @@ class Words:
 
     def basis(self, item: Mapping[str, str | None]) -> str:
         """One party's archive basis: 缴费人：无异议确认."""
-        said = f"{self.party(item['party'])}：{self._name(v.ARCHIVE_BASIS, item['basis'])}"
-        quiet = item.get("quietUntil") or item.get("quiet_until")  # the API's or the event's spelling
-        if quiet:
-            said += f"（{self.answers('quiet_until')} {str(quiet)[:10]}）"
+        zh = self.lang == v.ZH
+        said = f"{self.party(item['party'])}{'：' if zh else ': '}{self._name(v.ARCHIVE_BASIS, item['basis'])}"
+        quiet = p.parse_instant(item.get("quietUntil") or item.get("quiet_until"))  # the API's or the event's spelling
+        if quiet is not None:
+            # The period ends at 24:00 of its last day: name that day, not the next one's 00:00.
+            last_day = p.local(quiet - timedelta(microseconds=1))[:10]
+            note = f"{self.answers('quiet_until')} {last_day}"
+            said += f"（{note}）" if zh else f" ({note})"
         return said
 
     def window(self, w: Mapping[str, object]) -> str:
