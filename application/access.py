@@ -9,27 +9,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from application.errors import DisputeNotFound, Forbidden
+from application.registry import ACCEPTING, BY_NAME, HANDLING, commands_of
 from domain.values import Actor, Role
 
-# command -> roles that may issue it, and which unit relation the role needs
-CLERK_COMMANDS = frozenset(
-    {"resolve_on_spot", "transfer", "feedback", "objection", "no_objection", "archive", "satisfaction"}
-)
-HANDLER_COMMANDS = frozenset({"sign_for", "return", "progress", "conclude", "escalate"})
-TASKFORCE_COMMANDS = frozenset({"deliberation", "supervision_notice"})
-LEGAL_COMMANDS = frozenset({"remedy_guidance"})
-RISK_ROLES = frozenset({Role.CLERK, Role.HANDLER, Role.TASKFORCE})
+# command -> roles that may issue it, and which unit relation the role needs (application/registry.py)
+CLERK_COMMANDS = commands_of(Role.CLERK, ACCEPTING) - {"risk_flag"}
+HANDLER_COMMANDS = commands_of(Role.HANDLER, HANDLING) - {"risk_flag"}
+TASKFORCE_COMMANDS = commands_of(Role.TASKFORCE) - {"risk_flag"}
+LEGAL_COMMANDS = commands_of(Role.LEGAL)
+RISK_ROLES = BY_NAME["risk_flag"].role_names
 READ_ALL_ROLES = frozenset({Role.TASKFORCE, Role.LEGAL, Role.AUDITOR, Role.SYSTEM})
 UNMASKED_ROLES = frozenset({Role.LEGAL})
 
 
 def may_read(
-    actor: Actor, *, units_involved: Iterable[str], registered_by_subject: str, registered_by_role: str
+    actor: Actor,
+    *,
+    units_involved: Iterable[str],
+    registered_by_subject: str,
+    registered_by_role: str,
+    accepting_unit: str,
 ) -> bool:
+    """The same rule as the read side's reach (application/read_gates.py), for one case."""
     if actor.role in READ_ALL_ROLES:
         return True
     if actor.role == Role.INTEGRATOR:
-        return registered_by_role == Role.INTEGRATOR and registered_by_subject == actor.subject
+        # An integrator files for one unit: its reach is its own registrations within that unit.
+        return (
+            registered_by_role == Role.INTEGRATOR
+            and registered_by_subject == actor.subject
+            and actor.unit is not None
+            and accepting_unit == actor.unit
+        )
     if actor.role in (Role.CLERK, Role.HANDLER):
         return actor.unit is not None and actor.unit in set(units_involved)
     return False
@@ -82,6 +93,7 @@ def check_case(
         units_involved=units_involved,
         registered_by_subject=registered_by_subject,
         registered_by_role=registered_by_role,
+        accepting_unit=accepting_unit,
     ):
         raise DisputeNotFound(case_ref)
     if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"}:

@@ -29,6 +29,7 @@ from application.errors import ConcurrencyConflict, DisputeNotFound, DomainError
 from application.idempotency import IdempotencyKey, InFlight, idempotency_record, idempotency_scope, replay
 from application.policy import StorePolicy
 from application.ports import CommandStore, CommandTransaction
+from application.privacy import CaseKeyRow
 from application.reference_cache import ReferenceCache
 from domain.calendar import OfficialCalendar
 from domain.dispute import Dispute, project_dispute, take_snapshot
@@ -284,15 +285,20 @@ class CommandPath:
         return dispute
 
     def save(
-        self, dispute: Dispute, *also: Any, actor: Actor = SYSTEM, idempotency: IdempotencyKey | None = None
+        self,
+        dispute: Dispute,
+        *also: Any,
+        actor: Actor = SYSTEM,
+        idempotency: IdempotencyKey | None = None,
+        case_key: CaseKeyRow | None = None,
     ) -> int | None:
         """Record the case's decided events, and `also` the events of other streams decided with
-        them, through the library; a version taken meanwhile raises IntegrityError. The last
-        position recorded."""
+        them, through the library (a new case's key in the same transaction); a version taken
+        meanwhile raises IntegrityError. The last position recorded."""
         pending = [*dispute.collect_events(), *also]
         record = idempotency_record(actor, idempotency, result_of(dispute, None), self._clock())
         try:
-            recordings = self.record(*pending, idempotency=record)
+            recordings = self.record(*pending, idempotency=record, case_key=case_key)
         except IntegrityError:
             raise
         except PersistenceError as e:
@@ -345,4 +351,7 @@ def aware(field: str, value: datetime) -> datetime:
     """A caller's time in UTC; one without an offset is refused rather than guessed."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidCommand(field, "must carry a UTC offset, e.g. 2024-09-30T10:00:00+08:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 or 9999 at -12:00: before or after any UTC instant
+        raise InvalidCommand(field, "is out of range (no case is that old, and none is in the future)") from None

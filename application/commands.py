@@ -160,3 +160,8 @@ class CommandResult(msgspec.Struct, frozen=True):
     status: str
     version: int
     position: int | None
+
+
+class ReplayedResult(CommandResult, frozen=True):
+    """The first answer, given again to a retry with the same Idempotency-Key (the same members:
+    the interfaces say it was replayed with the header `Idempotent-Replayed: true`)."""

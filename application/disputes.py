@@ -20,11 +20,12 @@ from application.idempotency import IdempotencyKey, idempotency_scope
 from application.lifecycle import LifecycleCommands
 from application.policy import StorePolicy
 from application.ports import CommandStore
-from application.privacy import Privacy
+from application.privacy import CaseKeyStore, Privacy
 from application.reading import CaseRecords
 from application.reference_cache import ReferenceCache
 from application.reference_data import ReferenceData
 from application.registration import Registration
+from application.retention import Retention
 from application.statutory_holidays import STATUTORY_HOLIDAYS
 from domain.calendar import OfficialCalendar
 from domain.dispute import OBJECTION_QUIET_DAYS
@@ -34,7 +35,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Fengqiao(Registration, LifecycleCommands, ReferenceData, CaseRecords, Application[UUID]):
+class Fengqiao(Registration, LifecycleCommands, Retention, ReferenceData, CaseRecords, Application[UUID]):
     """The application façade for every command of the mechanism."""
 
     name = "Fengqiao"
@@ -55,6 +56,8 @@ class Fengqiao(Registration, LifecycleCommands, ReferenceData, CaseRecords, Appl
         self.objection_quiet_days = objection_quiet_days
         self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)
         self.store = _command_store(self.recorder)
+        self.case_keys = _case_keys(self.recorder)
+        privacy.attach(self.case_keys)
         self.reference = ReferenceCache(
             lambda originator_id, version: list(self.events.get(originator_id, gt=version)),
             OfficialCalendar.shipped(STATUTORY_HOLIDAYS),
@@ -64,6 +67,12 @@ class Fengqiao(Registration, LifecycleCommands, ReferenceData, CaseRecords, Appl
 
     def purge_idempotency_keys(self) -> int:
         return self.store.purge_idempotency(self.clock() - self.policy.idempotency_retention)
+
+
+def _case_keys(recorder: object) -> CaseKeyStore:
+    if not isinstance(recorder, CaseKeyStore):
+        raise TypeError(f"{type(recorder).__name__} keeps no case keys (see application/privacy.py)")
+    return recorder
 
 
 def _command_store(recorder: object) -> CommandStore:

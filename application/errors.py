@@ -14,6 +14,7 @@ __all__ = [
     "IdempotencyInProgress",
     "IdempotencyMismatch",
     "InvalidCommand",
+    "RateLimited",
     "StoreUnavailable",
 ]
 
@@ -54,3 +55,12 @@ class IdempotencyInProgress(DomainError):
 class StoreUnavailable(DomainError):
     """The event store does not answer (HTTP 503)."""
 
+
+
+class RateLimited(DomainError):
+    """The caller asked too often (HTTP 429, GraphQL RATE_LIMITED); retry after `retry_after`
+    seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

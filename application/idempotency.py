@@ -70,7 +70,7 @@ def replay(stored: StoredAnswer, idempotency: IdempotencyKey) -> cmd.CommandResu
     """The first answer, if this retry asks the same as the first request did."""
     if stored.request_hash != idempotency.request_hash:
         raise IdempotencyMismatch("this Idempotency-Key was used with a different request")
-    return msgspec.convert(stored.response, cmd.CommandResult)
+    return msgspec.convert(stored.response, cmd.ReplayedResult)
 
 
 class InFlight:

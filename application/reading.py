@@ -26,6 +26,7 @@ class CaseRecords:
             units_involved=dispute.units_involved,
             registered_by_subject=dispute.registered_by.subject,
             registered_by_role=dispute.registered_by.role,
+            accepting_unit=dispute.accepting_unit,
         ):
             raise DisputeNotFound(ref)
         return dispute

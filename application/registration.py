@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import uuid4
 
+import msgspec
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from application import access
@@ -21,13 +22,13 @@ from application.command_path import CommandPath, aware, result_of
 from application.errors import InvalidCommand, StoreUnavailable
 from application.idempotency import IdempotencyKey
 from application.policy import StorePolicy
-from application.privacy import Privacy
+from application.privacy import Privacy, Sealer
 from application.reference_cache import ReferenceCache
 from domain import identifiers as ids
 from domain.calendar import SHANGHAI
 from domain.dispute import Dispute
 from domain.reference import CaseNumberIssued, case_number, dispute_id_for, sequence_id_for
-from domain.values import Actor, OtherParty, Payer, PayerKind, parse_township
+from domain.values import Actor, OtherParty, Payer, PayerKind, is_individual, parse_township
 
 
 class Registration:
@@ -79,16 +80,20 @@ class Registration:
             command_id = uuid4()
             sequence = self._last_sequence(year) + 1
             number = case_number(year, sequence)
+            dispute_id = dispute_id_for(number)
+            # Each attempt's case id has its own key: the key goes in with the case's events.
+            case_key, sealer = self.privacy.new_case_key(dispute_id, now)
+            sealed_payer, sealed_other = _sealed(sealer, payer, other_party)
             dispute = Dispute.register(
-                dispute_id=dispute_id_for(number),
+                dispute_id=dispute_id,
                 case_number=number,
                 channel=command.channel,
                 received_at=received_at,
                 accepting_unit=command.accepting_unit,
-                payer=payer,
+                payer=sealed_payer,
                 category=command.category,
                 summary=command.summary,
-                other_party=other_party,
+                other_party=sealed_other,
                 external_ref=command.external_ref,
                 insurance_types=tuple(dict.fromkeys(command.insurance_types)),
                 people_involved=command.people_involved,
@@ -113,7 +118,9 @@ class Registration:
                 command_id=command_id,
             )
             try:
-                position = self.commands.save(dispute, issued, actor=actor, idempotency=idempotency)
+                position = self.commands.save(
+                    dispute, issued, actor=actor, idempotency=idempotency, case_key=case_key
+                )
             except IntegrityError:
                 landed = self.commands.landed(issued)
                 if landed is not None:
@@ -124,6 +131,7 @@ class Registration:
                 # Another registration took this number: take the next one.
                 time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # noqa: S311 - jitter, not a secret
                 continue
+            self.privacy.remember(sealer)
             return result_of(dispute, position)
         raise StoreUnavailable("could not allocate a case number under contention; retry")
 
@@ -132,22 +140,25 @@ class Registration:
         return last[0].originator_version if last else 0
 
     def _other_party(self, other: str | cmd.OtherPartyInput | None) -> OtherParty | None:
+        """The other party in clear, validated; sealed per case by `_sealed`."""
         if other is None:
             return None
         if isinstance(other, str):
             return OtherParty(name=other.strip())
         contact = masked = None
         if other.contact is not None and other.contact.strip():
-            text = other.contact.strip()
+            contact = other.contact.strip()
             try:
-                text = ids.parse_phone(text)
-                masked = ids.mask_phone(text)
+                contact = ids.parse_phone(contact)
+                masked = ids.mask_phone(contact)
             except ids.InvalidIdentifier:
-                masked = ids.mask_name(text)  # an address or e-mail: keep only its first character
-            contact = self.privacy.encrypt(text)
-        return OtherParty(name=other.name.strip(), kind=other.kind, contact=contact, contact_masked=masked)
+                masked = ids.mask_name(contact)  # an address or e-mail: keep only its first character
+        name = other.name.strip()
+        name_masked = ids.mask_name(name) if is_individual(other.kind) else None
+        return OtherParty(name=name, kind=other.kind, contact=contact, contact_masked=masked, name_masked=name_masked)
 
     def _payer(self, payer: cmd.PayerInput) -> Payer:
+        """The payer in clear, validated, with its masked forms and digests; sealed by `_sealed`."""
         try:
             if payer.kind == PayerKind.INDIVIDUAL:
                 id_number = ids.parse_resident_id(payer.id_number)
@@ -165,10 +176,26 @@ class Registration:
         return Payer(
             kind=payer.kind,
             name=name,
-            id_number=self.privacy.encrypt(id_number),
-            phone=self.privacy.encrypt(phone),
+            id_number=id_number,
+            phone=phone,
             id_number_masked=ids.mask_id_number(id_number),
             phone_masked=ids.mask_phone(phone),
             name_masked=ids.mask_name(name) if payer.kind == PayerKind.INDIVIDUAL else name,
             id_number_digest=self.privacy.digest(id_number),
+            name_digest=self.privacy.digest(name),
         )
+
+
+def _sealed(sealer: Sealer, payer: Payer, other: OtherParty | None) -> tuple[Payer, OtherParty | None]:
+    """The personal values sealed under the case's key, as they are stored in its events."""
+    seal = sealer.seal
+    payer = msgspec.structs.replace(
+        payer, name=seal(payer.name), id_number=seal(payer.id_number), phone=seal(payer.phone)
+    )
+    if other is not None:
+        other = msgspec.structs.replace(
+            other,
+            name=seal(other.name) if other.name_masked is not None else other.name,
+            contact=None if other.contact is None else seal(other.contact),
+        )
+    return payer, other

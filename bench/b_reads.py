@@ -36,7 +36,8 @@ DISPUTE_FIELDS = """
     summary version overdue externalRef township
     deadlines { kind dueAt dueOn metAt overdue provisional derivation unit }
 """
-QUEUE_QUERY = "query Q($unit: String!) { queue(unit: $unit, kind: IN_HANDLING) { " + DISPUTE_FIELDS + " } }"
+QUEUE_QUERY = ("query Q($unit: String!) { queue(unit: $unit, kind: IN_HANDLING, first: 100) { edges { node { "
+               + DISPUTE_FIELDS + " } } } }")
 DISPUTE_QUERY = "query D($n: String!) { dispute(caseNumber: $n) { " + DISPUTE_FIELDS + " } }"
 TIMELINE_QUERY = """query T($n: String!) { timeline(caseNumber: $n) {
     caseNumber
@@ -130,7 +131,7 @@ class Reads:
 
     def ours_queue(self) -> float:
         dt, data = self.gql(QUEUE_QUERY, {"unit": QUEUE_UNIT}, self.handler)
-        if len(data["queue"]) != QUEUE_SIZE:
+        if len(data["queue"]["edges"]) != QUEUE_SIZE:
             raise RuntimeError(f"queue holds {len(data['queue'])} cases, expected {QUEUE_SIZE}")
         return dt
 

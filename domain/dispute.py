@@ -56,6 +56,8 @@ AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 OBJECTION_QUIET_DAYS = 5  # decided: no objection presumed 5 working days after a party was told
 REOPEN_MONTHS = 6  # decided: an objection within 6 months of the party's feedback reopens the case
 CLOCK_SKEW = timedelta(seconds=5)
+# Nothing this mechanism handles came in before 2000 (a year 0999 would sort as anything but).
+EARLIEST_INTAKE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
 OPEN_STATUSES = frozenset(Status) - {Status.ARCHIVED}
 
@@ -94,6 +96,9 @@ class Dispute(msgspec.Struct, dict=True):
     confirmed: list[PartyRole] = msgspec.field(default_factory=list)
     objections: dict[PartyRole, bool] = msgspec.field(default_factory=dict)
     answers_tracked: bool = False  # False only in a state snapshotted before 1.1 (see _adopt_legacy)
+    archived_at: datetime | None = None
+    remedy_open_until: date | None = None  # the last day of the latest remedy window guided
+    shredded: bool = False
 
     # --- intake -------------------------------------------------------------------------
 
@@ -126,6 +131,8 @@ class Dispute(msgspec.Struct, dict=True):
                 raise InvalidCommand(field, "must carry a UTC offset")
         if received_at > now + CLOCK_SKEW:
             raise InvalidCommand("received_at", "is in the future")
+        if received_at < EARLIEST_INTAKE:
+            raise InvalidCommand("received_at", f"is before {EARLIEST_INTAKE.date().isoformat()}: no case of this mechanism is that old")
         if at > now + CLOCK_SKEW:
             raise InvalidCommand("at", "is in the future")
         if at < received_at:
@@ -495,6 +502,25 @@ class Dispute(msgspec.Struct, dict=True):
                 self.status, f"the {_said(party)} has not been told the result yet, so it cannot {action}"
             )
 
+    def shred_personal_data(self, *, archived_before: date, actor: Actor, now: datetime) -> None:
+        """Retention: the case's personal data is destroyed with its key (crypto-shredding). Only
+        for a case archived before the cut-off whose remedy windows have all closed."""
+        if self.shredded:
+            raise CommandRejected(self.status, "the case's personal data was already destroyed")
+        self._require("destroy the personal data of", Status.ARCHIVED)
+        archived_at = self.archived_at or self.last_at
+        archived_on = archived_at.astimezone(SHANGHAI).date()
+        if archived_on >= archived_before:
+            raise CommandRejected(self.status, f"archived on {archived_on.isoformat()}, not before {archived_before.isoformat()}")
+        today = now.astimezone(SHANGHAI).date()
+        if self.remedy_open_until is not None and self.remedy_open_until >= today:
+            raise CommandRejected(
+                self.status, f"a remedy window is open until {self.remedy_open_until.isoformat()}"
+            )
+        self._trigger(
+            ev.PersonalDataShredded, actor, now, now, archived_before=archived_before, archived_at=archived_at
+        )
+
     # --- supervision and risk -----------------------------------------------------------
 
     def flag_risk(
@@ -747,10 +773,17 @@ def _on_objection(d: Dispute, e: Any) -> None:
 def _on_remedy(d: Dispute, e: Any) -> None:
     d.objections[e.party] = True
     d.remedy_guided = all(d.objections.values())
+    last = max(e.reconsideration_window.last_day, e.litigation_window.last_day)
+    d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
+    d.archived_at = e.at
+
+
+def _on_shredded(d: Dispute, e: Any) -> None:
+    d.shredded = True
 
 
 def _on_risk(d: Dispute, e: Any) -> None:
@@ -797,6 +830,7 @@ _APPLIERS: dict[type, Any] = {
     ev.RiskFlagged: _on_risk,
     ev.DeadlineMissed: _on_missed,
     ev.DeadlinesRecomputed: _on_recomputed,
+    ev.PersonalDataShredded: _on_shredded,
 }
 
 

@@ -198,6 +198,14 @@ class DeadlineMissed(DisputeEvent, frozen=True, kw_only=True):
     due_at: datetime
 
 
+class PersonalDataShredded(DisputeEvent, frozen=True, kw_only=True):
+    """The case's data key was destroyed (retention: crypto-shredding of an archived case). Its
+    events stay and still verify; the personal data sealed in them can no longer be read."""
+
+    archived_before: date  # the retention cut-off the shredding applied
+    archived_at: datetime
+
+
 class RecomputedDeadline(msgspec.Struct, frozen=True):
     kind: DeadlineKind
     deadline: WorkingDayDeadline
@@ -240,4 +248,5 @@ ALL_EVENTS: tuple[type[DisputeEvent], ...] = (
     SatisfactionRecorded,
     DeadlineMissed,
     DeadlinesRecomputed,
+    PersonalDataShredded,
 )

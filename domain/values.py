@@ -200,8 +200,9 @@ class Actor(msgspec.Struct, frozen=True):
 
 
 class Payer(msgspec.Struct, frozen=True):
-    """The payer as stored. id_number and phone are ciphertext (see application.privacy);
-    the masked forms are kept beside them so that most readers never decrypt."""
+    """The payer as stored. name, id_number and phone are sealed under the case's key (see
+    application.privacy; a name stored before that is in clear); the masked forms are kept beside
+    them so that most readers never decrypt."""
 
     kind: PayerKind
     name: str
@@ -211,16 +212,27 @@ class Payer(msgspec.Struct, frozen=True):
     phone_masked: str
     name_masked: str
     id_number_digest: str = ""  # keyed hash: exact-match search without decrypting
+    name_digest: str = ""  # keyed hash of the name, likewise (empty before names were sealed)
 
 
 class OtherParty(msgspec.Struct, frozen=True):
     """The other side of the dispute (an employer, an employee, an agency). The contact may be a
-    private person's phone: it is stored encrypted like the payer's, with a masked form beside it."""
+    private person's phone or address: it is sealed like the payer's, with a masked form beside
+    it. An individual's name is sealed too (then `name_masked` is set)."""
 
     name: str
     kind: str | None = None
     contact: str | None = None
     contact_masked: str | None = None
+    name_masked: str | None = None
+
+
+INDIVIDUAL_KINDS = frozenset({"individual", "employee", "个人", "职工"})
+
+
+def is_individual(kind: str | None) -> bool:
+    """Whether an other party of this (free-text) kind is a private person."""
+    return kind is not None and kind.strip().lower() in INDIVIDUAL_KINDS
 
 
 class Attendee(msgspec.Struct, frozen=True):

@@ -91,6 +91,7 @@ EVENT = _codes(
     SatisfactionRecorded=("回访", "Satisfaction recorded"),
     DeadlineMissed=("期限届满未完成", "Deadline missed"),
     DeadlinesRecomputed=("期限重新计算", "Deadlines recomputed"),
+    PersonalDataShredded=("个人信息销毁（密钥销毁）", "Personal data destroyed (key destroyed)"),
     DisputeSnapshot=("案卷状态快照", "State snapshot"),
     CaseNumberIssued=("案号分配", "Case number issued"),
     UnitAdded=("增加成员单位", "Member unit added"),

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import jwt
 
+from application import registry
 from faults.harness import (
     COMMANDS,
     FUTURE,
@@ -46,6 +47,7 @@ from faults.harness import (
     deployment,
     registration,
 )
+from interfaces.graphql.inputs import variables_for
 
 NAME = "security"
 
@@ -58,15 +60,9 @@ READ_ALL = {"taskforce", "legal", "auditor"}
 ACCESS_LOG_ROLES = {"auditor", "taskforce", "legal"}
 SUPERVISION_ROLES = {"taskforce", "auditor", "legal"}
 PII_SEARCH_ROLES = {"legal", "clerk", "handler"}
+WRONG_ID_NUMBER = "110105194912310011"  # a valid ID number that no fixture case's payer has
 DOSSIER_ROLES = {"legal", "auditor", "taskforce", "clerk", "handler"}
-MUTATION_OF = {
-    "resolve-on-spot": "resolveOnSpot", "transfer": "transferDispute", "sign-for": "signForTransfer",
-    "return": "returnDispute", "progress": "recordProgress", "conclude": "concludeDispute",
-    "escalate": "escalateDispute", "deliberation": "recordDeliberation", "feedback": "giveFeedback",
-    "objection": "raiseObjection", "remedy-guidance": "giveRemedyGuidance", "archive": "archiveDispute",
-    "no-objection": "confirmNoObjection",
-    "risk-flag": "flagRisk", "supervision-notice": "issueSupervisionNotice", "satisfaction": "recordSatisfaction",
-}
+MUTATION_OF = {spec.path: spec.operation for spec in registry.CASE_COMMANDS}  # the typed mutations
 OUTCOME_CODE = {"Denied": "403", "NotFound": "404", "InvalidInput": "400", "NotAllowed": "409", "Conflict": "409",
                 "CommandSuccess": "recorded", "Unavailable": "503"}
 PASSED = {"400", "409"}  # past every access check; refused for the future date or the status: nothing recorded
@@ -94,6 +90,7 @@ class Case:
     id_number: str = ""
     position: int = 0
     involved: set[str] = field(default_factory=set)
+    returned_by: str | None = None  # a unit that handled the case and gave it back: it reads it masked
 
 
 # --- the contract's table, as code -------------------------------------------------------------
@@ -105,7 +102,9 @@ def may_read(actor: Actor, case: Case | None) -> bool:
     if actor.role in READ_ALL:
         return True
     if actor.role == "integrator":
-        return case.registered_by.role == "integrator" and case.registered_by.subject == actor.subject
+        # its subject within its token's unit
+        return (case.registered_by.role == "integrator" and case.registered_by.subject == actor.subject
+                and case.accepting == actor.unit)
     return actor.role in ("clerk", "handler") and actor.unit in case.involved
 
 
@@ -159,6 +158,7 @@ def make_cases(dep: Deployment, scanner: PiiScanner) -> dict[str, Case]:
         "C": Case("C (integrator m-int-a filed for tax, not transferred)", "tax", None,
                   Actor("integrator", "tax", "m-int-a")),
         "D": Case("D (hrss accepted, finance handles)", "hrss", "finance", clerk_hrss),
+        "E": Case("E (tax accepted, hrss returned it)", "tax", None, clerk_tax, returned_by="hrss"),
     }
     for key, case in cases.items():
         caller = Caller(dep, case.registered_by, dep.token(case.registered_by), scanner=scanner)
@@ -179,7 +179,24 @@ def make_cases(dep: Deployment, scanner: PiiScanner) -> dict[str, Case]:
             case.position = r.json()["position"]
             case.involved.add(case.handling)
             clerk.close()
+        if case.returned_by:
+            _transfer_and_return(dep, scanner, case, case.returned_by)
     return cases
+
+
+def _transfer_and_return(dep: Deployment, scanner: PiiScanner, case: Case, unit: str) -> None:
+    """The case goes to `unit` and comes back: `unit` stays involved (in reach) without seeing
+    the payer whole, the position an oracle would attack from."""
+    clerk = Actor("clerk", case.accepting, f"m-clerk-{case.accepting}")
+    handler = Actor("handler", unit, f"m-handler-{unit}")
+    for actor, action, body in ((clerk, "transfer", {"to_unit": unit, "note": "转办"}),
+                                (handler, "return", {"reason": "不属于本单位职责"})):
+        caller = Caller(dep, actor, dep.token(actor), scanner=scanner)
+        r = caller.post(f"/api/v1/disputes/{case.id}/{action}", body)
+        assert r.status_code == 200, r.text
+        case.position = r.json()["position"]
+        caller.close()
+    case.involved.add(unit)
 
 
 # --- the matrix ----------------------------------------------------------------------------------
@@ -254,9 +271,10 @@ class Matrix:
 
     def _mutation(self, actor: Actor, caller: Caller, ref: str, case: Case | None, command: str) -> None:
         field_name = MUTATION_OF[command]
-        query = (f"mutation($id: String!, $input: JSON!) {{ {field_name}(id: $id, input: $input) "
+        spec = next(s for s in registry.CASE_COMMANDS if s.path == command)
+        query = (f"mutation($id: String!, $input: {spec.input_name}!) {{ {field_name}(caseNumber: $id, input: $input) "
                  "{ __typename } }")
-        r = caller.graphql(query, {"id": ref, "input": {**command_body(command), "at": FUTURE}})
+        r = caller.graphql(query, {"id": ref, "input": variables_for(spec.input, {**command_body(command), "at": FUTURE})})
         typename = ((r.json().get("data") or {}).get(field_name) or {}).get("__typename") if r.status_code == 200 else None
         got = OUTCOME_CODE.get(str(typename), f"HTTP {r.status_code} {typename}")
         self.outcomes[f"GraphQL {got}"] += 1
@@ -264,9 +282,9 @@ class Matrix:
                      expect_command(actor, command, case))
 
     def _register_mutation(self, actor: Actor, caller: Caller, unit: str) -> None:
-        query = "mutation($input: JSON!) { registerDispute(input: $input) { __typename } }"
+        query = "mutation($input: RegisterInput!) { registerDispute(input: $input) { __typename } }"
         body = {**registration(unit, f"sec-reg-{uuid.uuid4().hex[:8]}"), "at": FUTURE}
-        r = caller.graphql(query, {"input": body})
+        r = caller.graphql(query, {"input": variables_for(registry.REGISTER.input, body)})
         typename = ((r.json().get("data") or {}).get("registerDispute") or {}).get("__typename")
         self._expect("GraphQL mutations", f"{actor.label} registerDispute for {unit}",
                      OUTCOME_CODE.get(str(typename), str(typename)), expect_register(actor, unit))
@@ -314,14 +332,19 @@ class Matrix:
         page = (body.get("data") or {}).get("disputes") or {}
         self._expect("GraphQL disputes", f"{what}: totalCount / edges", (page.get("totalCount"), len(page.get("edges", []))),
                      (1, 1) if readable else (0, 0))
-        body = self._gql(caller, "query($i: String!) { disputes(filter: {payerIdNumber: $i}) { totalCount } }",
-                         {"i": case.id_number})
-        if actor.role in PII_SEARCH_ROLES:
-            got_search: Any = ((body.get("data") or {}).get("disputes") or {}).get("totalCount")
-            expected_search: Any = 1 if readable else 0
-        else:
-            got_search, expected_search = "/".join(sorted(self._codes(body))), "FORBIDDEN"
-        self._expect("GraphQL disputes by payer ID", what, got_search, expected_search)
+        right, wrong = (self._search(caller, "payerIdNumber", value) for value in (case.id_number, WRONG_ID_NUMBER))
+        expected_search: Any = (1 if may_unmask(actor, case) else 0) if actor.role in PII_SEARCH_ROLES else "FORBIDDEN"
+        self._expect("GraphQL disputes by payer ID", what, right, expected_search)
+        # The oracle: a caller that sees the payer masked (or not at all) learns nothing from
+        # trying the right number against a wrong one; only those who see it whole tell them apart.
+        self._expect("GraphQL search oracle", f"{what}: right and wrong ID number answer alike", right == wrong,
+                     not may_unmask(actor, case))
+
+    def _search(self, caller: Caller, field: str, value: str) -> Any:
+        body = self._gql(caller, f"query($v: String!) {{ disputes(filter: {{{field}: $v}}, first: 0) {{ totalCount }} }}",
+                         {"v": value})
+        count = ((body.get("data") or {}).get("disputes") or {}).get("totalCount")
+        return count if count is not None else "/".join(sorted(self._codes(body)))
 
     def _dossier(self, actor: Actor, caller: Caller, case: Case) -> None:
         r = caller.client.get(f"/api/v1/disputes/{case.number}/dossier",
@@ -340,10 +363,11 @@ class Matrix:
         self._expect("GraphQL disputes", f"{actor.label}: every case listed", (page.get("totalCount"), refs),
                      (len(visible), visible))
         for unit in ("tax", "hrss", "finance", "taskforce"):
-            query = "{ " + " ".join(f"{k.lower()}: queue(unit: \"{unit}\", kind: {k}) {{ externalRef payer {{ phone }} }}"
+            query = "{ " + " ".join(f"{k.lower()}: queue(unit: \"{unit}\", kind: {k}, first: 500) "
+                                    "{ edges { node { externalRef payer { phone } } } }"
                                     for k in QUEUE_KINDS) + " }"
             body = self._gql(caller, query)
-            seen = {n["externalRef"] for rows in (body.get("data") or {}).values() for n in rows or []}
+            seen = {e["node"]["externalRef"] for page in (body.get("data") or {}).values() for e in (page or {}).get("edges", [])}
             self._expect("GraphQL queue", f"{actor.label}: queues of {unit} within reach", seen - visible, set())
             self._expect("GraphQL queue", f"{actor.label}: queues of {unit} answered", self._codes(body), set())
         body = self._gql(caller, '{ supervision(from: "2020-01-01", to: "2030-12-31") { received units { unit received } } }')
@@ -508,15 +532,16 @@ def schemathesis_rest(dep: Deployment, refs: list[str], scanner: PiiScanner, exa
 
     schema = schemathesis.openapi.from_url(f"{dep.url}/schema/openapi.json")
     role_of = {
-        "registerDispute": ("clerk", "tax"), "resolveOnSpot": ("clerk", "tax"), "transferDispute": ("clerk", "tax"),
-        "giveFeedback": ("clerk", "tax"), "raiseObjection": ("clerk", "tax"), "archiveDispute": ("clerk", "tax"),
-        "confirmNoObjection": ("clerk", "tax"),
-        "flagRisk": ("clerk", "tax"), "recordSatisfaction": ("clerk", "tax"),
-        "signForTransfer": ("handler", "hrss"), "returnDispute": ("handler", "hrss"),
-        "recordProgress": ("handler", "hrss"), "concludeDispute": ("handler", "hrss"),
-        "escalateDispute": ("handler", "hrss"), "recordDeliberation": ("taskforce", None),
-        "issueSupervisionNotice": ("taskforce", None), "addUnit": ("taskforce", None),
-        "giveRemedyGuidance": ("legal", None), "downloadDossier": ("auditor", None),
+        "registerDispute": ("clerk", "tax"), "resolveOnSpotDispute": ("clerk", "tax"), "transferDispute": ("clerk", "tax"),
+        "giveFeedbackDispute": ("clerk", "tax"), "raiseObjectionDispute": ("clerk", "tax"), "archiveDispute": ("clerk", "tax"),
+        "flagRiskDispute": ("clerk", "tax"), "recordSatisfactionDispute": ("clerk", "tax"),
+        "signForDispute": ("handler", "hrss"), "returnDispute": ("handler", "hrss"),
+        "recordProgressDispute": ("handler", "hrss"), "concludeDispute": ("handler", "hrss"),
+        "escalateDispute": ("handler", "hrss"), "recordDeliberationDispute": ("taskforce", None),
+        "issueSupervisionNoticeDispute": ("taskforce", None), "addUnit": ("taskforce", None),
+        "giveRemedyGuidanceDispute": ("legal", None), "downloadDossier": ("auditor", None),
+        "getDispute": ("auditor", None),
+        "confirmNoObjectionDispute": ("clerk", "tax"),
     }
     codes: Counter[int] = Counter()
     errors: list[str] = []
@@ -667,6 +692,9 @@ def run(report: Report, workdir: Path, scanner: PiiScanner, *, dossier: bool = T
             report.add(name, f"  {surface}", n)
         report.check(name, "answers beyond the contract's role table", len(matrix["mismatches"]), 0)
         report.add(name, "  of which explained by the risk-flag bug", len(matrix["known bugs"]))
+        oracle = [m for m in matrix["mismatches"] if m.startswith("GraphQL search oracle")]
+        report.add(name, "search oracle: (caller, case) pairs tried", checked.get("GraphQL search oracle", 0))
+        report.check(name, "search oracle: answers beyond the contract (a masked caller told right from wrong)", len(oracle), 0)
         flagged = risk_flag_by_a_handler_not_handling(dep)
         report.check(name, "risk flags recorded by a handler whose unit does not handle the case", len(flagged), 0)
         report.detail(f"{name}: risk flag", flagged)

@@ -21,6 +21,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from application.idempotency import IdempotencyRecord
+from application.privacy import CaseKeyRow
 from infrastructure.postgres_command import PostgresCommand
 from infrastructure.recorders import StoredAnswer, Wired, answer
 
@@ -74,6 +75,14 @@ class FengqiaoPostgresRecorder(Wired, PostgresApplicationRecorder):
                 "response bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), "
                 "PRIMARY KEY (scope, key))"
             ).format(self.idempotency_table)
+        )
+        self.keys_table: Composed = SQL("{}.{}").format(schema, Identifier("case_keys"))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "case_id uuid PRIMARY KEY, wrapped bytea, key_id text NOT NULL, "
+                "created_at timestamptz NOT NULL, destroyed_at timestamptz)"
+            ).format(self.keys_table)
         )
 
     def recover(self) -> None:
@@ -142,7 +151,60 @@ class FengqiaoPostgresRecorder(Wired, PostgresApplicationRecorder):
             )
             # Fetching syncs the pipeline, so a duplicate key raises here as an IntegrityError.
             curs.fetchone()
+        key: CaseKeyRow | None = kwargs.get("case_key")
+        if key is not None:
+            curs.execute(
+                SQL("INSERT INTO {} (case_id, wrapped, key_id, created_at) VALUES (%s, %s, %s, %s)").format(
+                    self.keys_table
+                ),
+                (key.case_id, key.wrapped, key.key_id, key.created_at),
+            )
         return ids
+
+    # --- case keys (application.privacy.CaseKeyStore) ---------------------------------------
+
+    def case_key(self, case_id: UUID) -> CaseKeyRow | None:
+        rows = self._key_rows(SQL(" WHERE case_id = %s"), (case_id,))
+        return rows[0] if rows else None
+
+    def case_key_rows(self) -> list[CaseKeyRow]:
+        return self._key_rows(SQL(" ORDER BY case_id"), ())
+
+    def _key_rows(self, where: SQL, params: tuple[Any, ...]) -> list[CaseKeyRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("SELECT case_id, wrapped, key_id, created_at, destroyed_at FROM {}").format(self.keys_table) + where,
+                params,
+            )
+            return [
+                CaseKeyRow(
+                    case_id=row["case_id"],
+                    wrapped=None if row["wrapped"] is None else bytes(row["wrapped"]),
+                    key_id=row["key_id"],
+                    created_at=row["created_at"],
+                    destroyed_at=row["destroyed_at"],
+                )
+                for row in curs.fetchall()
+            ]
+
+    def destroy_case_key(self, case_id: UUID, at: datetime) -> bool:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "UPDATE {} SET wrapped = NULL, destroyed_at = COALESCE(destroyed_at, %s) WHERE case_id = %s"
+                ).format(self.keys_table),
+                (at, case_id),
+            )
+            return int(curs.rowcount) > 0
+
+    def rewrap_case_key(self, row: CaseKeyRow) -> None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("UPDATE {} SET wrapped = %s, key_id = %s WHERE case_id = %s AND wrapped IS NOT NULL").format(
+                    self.keys_table
+                ),
+                (row.wrapped, row.key_id, row.case_id),
+            )
 
     def lookup_idempotency(self, scope: str, key: str) -> StoredAnswer | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

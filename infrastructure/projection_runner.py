@@ -209,6 +209,15 @@ class ProjectionRunner:
             with self._progress:
                 self._progress.wait(min(remaining, 0.02))
 
+    def head(self) -> int:
+        """The event store's last notification id."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def hurry(self) -> None:
+        """A reader waits for its own write: cut the gathering pause short."""
+        self._urgent.set()
+        self._wake.set()
+
     def status(self) -> dict[str, Any]:
         head = self.app.recorder.max_notification_id() or 0
         positions = self.positions()

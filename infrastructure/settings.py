@@ -96,8 +96,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise ConfigurationError(
                 "FENGQIAO_METRICS_TOKEN: required in production mode (scrapers send it as a bearer token); " + _HOW
             )
-    if mode == "production" and not env.get("FENGQIAO_DATA_KEY"):
-        raise ConfigurationError("FENGQIAO_DATA_KEY: required in production mode")
+    if mode == "production":
+        # It wraps every case's key: as strong as the secret, and never written to var/.
+        _require_strong(env, "FENGQIAO_DATA_KEY")
     secret = _kept_secret(var_dir, "secret", env.get("FENGQIAO_SECRET"), "FENGQIAO_SECRET")
     data_key = _kept_secret(var_dir, "data.key", env.get("FENGQIAO_DATA_KEY"), "FENGQIAO_DATA_KEY")
     if mode == "production" and not env.get("FENGQIAO_SIGNING_KEY"):
@@ -119,12 +120,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mode=mode,
         graphql_executor=graphql_executor(env),
         signing_key=signing_key,
+        previous_data_keys=tuple(
+            k.strip().encode() for k in env.get("FENGQIAO_DATA_KEY_PREVIOUS", "").split(",") if k.strip()
+        ),
+        ledger_max_bytes=_ranged(env, "FENGQIAO_LEDGER_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024**3),
+        ledger_max_rows=_ranged(env, "FENGQIAO_LEDGER_MAX_ROWS", 50_000, 1, 10_000_000),
         checkpoint_dir=Path(env.get("FENGQIAO_CHECKPOINT_DIR") or var_dir / "checkpoints"),
         checkpoint_interval=_int(env, "FENGQIAO_CHECKPOINT_INTERVAL", 3600),
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),
         metrics_token=env.get("FENGQIAO_METRICS_TOKEN", "").strip(),
         projection_gather_ms=_ranged(env, "FENGQIAO_PROJECTION_GATHER_MS", 30, 0, 1000),
         objection_quiet_days=_ranged(env, "FENGQIAO_OBJECTION_QUIET_DAYS", 5, 1, 60),
+        searches_per_minute=_ranged(env, "FENGQIAO_SEARCHES_PER_MINUTE", 30, 1, 600),
         policy=store_policy(env),
     )
 

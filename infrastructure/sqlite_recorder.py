@@ -23,6 +23,7 @@ from eventsourcing.sqlite import (
 )
 
 from application.idempotency import IdempotencyRecord
+from application.privacy import CaseKeyRow
 from infrastructure.recorders import StoredAnswer, Wired, answer
 
 
@@ -33,6 +34,9 @@ class FengqiaoSQLiteRecorder(Wired, SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS idempotency_keys ("
             "scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
             "response BLOB NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (scope, key))",
+            "CREATE TABLE IF NOT EXISTS case_keys ("
+            "case_id TEXT PRIMARY KEY, wrapped BLOB, key_id TEXT NOT NULL, "
+            "created_at TEXT NOT NULL, destroyed_at TEXT)",
         ]
 
     # Hook (private method of the library): its `insert_events` runs `_insert_events` inside its
@@ -47,7 +51,44 @@ class FengqiaoSQLiteRecorder(Wired, SQLiteApplicationRecorder):
                 "VALUES (?, ?, ?, ?, ?)",
                 (record.scope, record.key, record.request_hash, answer(record, ids), record.created_at.isoformat()),
             )
+        key: CaseKeyRow | None = kwargs.get("case_key")
+        if key is not None:
+            c.execute(
+                "INSERT INTO case_keys (case_id, wrapped, key_id, created_at) VALUES (?, ?, ?, ?)",
+                (key.case_id.hex, key.wrapped, key.key_id, key.created_at.isoformat()),
+            )
         return ids
+
+    # --- case keys (application.privacy.CaseKeyStore) ---------------------------------------
+
+    def case_key(self, case_id: UUID) -> CaseKeyRow | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT case_id, wrapped, key_id, created_at, destroyed_at FROM case_keys WHERE case_id = ?",
+                (case_id.hex,),
+            )
+            row = c.fetchone()
+        return None if row is None else _key_row(tuple(row))
+
+    def case_key_rows(self) -> list[CaseKeyRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT case_id, wrapped, key_id, created_at, destroyed_at FROM case_keys ORDER BY case_id")
+            return [_key_row(tuple(row)) for row in c.fetchall()]
+
+    def destroy_case_key(self, case_id: UUID, at: datetime) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE case_keys SET wrapped = NULL, destroyed_at = COALESCE(destroyed_at, ?) WHERE case_id = ?",
+                (at.isoformat(), case_id.hex),
+            )
+            return int(c.sqlite_cursor.rowcount) > 0
+
+    def rewrap_case_key(self, row: CaseKeyRow) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE case_keys SET wrapped = ?, key_id = ? WHERE case_id = ? AND wrapped IS NOT NULL",
+                (row.wrapped, row.key_id, row.case_id.hex),
+            )
 
     def insert_in(
         self, cursor: sqlite3.Cursor, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
@@ -113,6 +154,16 @@ class FengqiaoSQLiteRecorder(Wired, SQLiteApplicationRecorder):
             )
             row = c.fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def _key_row(row: tuple[Any, ...]) -> CaseKeyRow:
+    return CaseKeyRow(
+        case_id=UUID(row[0]),
+        wrapped=None if row[1] is None else bytes(row[1]),
+        key_id=row[2],
+        created_at=datetime.fromisoformat(row[3]),
+        destroyed_at=None if row[4] is None else datetime.fromisoformat(row[4]),
+    )
 
 
 class SQLiteCommand:

@@ -87,7 +87,7 @@ def open_application(settings: Settings, *, clock: Callable[[], datetime] = utc_
         private_dir(settings.var_dir)
     return StoredFengqiao(
         event_store_env(settings.store),
-        privacy=Privacy(settings.data_key),
+        privacy=Privacy(settings.data_key, settings.previous_data_keys),
         clock=clock,
         policy=settings.policy,
         objection_quiet_days=settings.objection_quiet_days,

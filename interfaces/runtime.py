@@ -13,6 +13,7 @@ from litestar import Litestar
 
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
+from application.read_limits import SearchBudget
 from application.reads import ReadSide
 from application.schedulers import CheckpointScheduler, DeadlineScheduler
 from infrastructure.access_log import SqlAccessLog
@@ -80,7 +81,8 @@ def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
         fengqiao, store, leadership=leadership_for(settings.store), gather=settings.projection_gather_ms / 1000
     )
     fengqiao.listeners.append(runner.wake)
-    return ReadSide(store, runner, SqlAccessLog(store), fengqiao.privacy, fengqiao.clock)
+    searches = SearchBudget(per_minute=settings.searches_per_minute)
+    return ReadSide(store, runner, SqlAccessLog(store), fengqiao.privacy, fengqiao.clock, searches=searches)
 
 
 def build_runtime(

@@ -93,6 +93,7 @@ class CaseView(msgspec.Struct):
     risk_level: str | None = None
     supervision_notices: int = 0
     satisfied: bool | None = None
+    shredded: bool = False  # its key was destroyed: its personal data reads 已销毁
 
     def overdue(self, now: datetime) -> bool:
         return any(d.overdue(now) for d in self.deadlines)
@@ -341,6 +342,10 @@ def _recomputed(v: CaseView, e: ev.DeadlinesRecomputed) -> None:
             d.provisional, d.derivation = item.deadline.provisional, tuple(item.deadline.derivation)
 
 
+def _shredded(v: CaseView, e: ev.PersonalDataShredded) -> None:
+    v.shredded = True
+
+
 _HANDLERS: dict[type, Any] = {
     ev.ResolvedOnSpot: _resolved,
     ev.DisputeTransferred: _transferred,
@@ -358,4 +363,5 @@ _HANDLERS: dict[type, Any] = {
     ev.SatisfactionRecorded: _satisfaction,
     ev.DeadlineMissed: _missed,
     ev.DeadlinesRecomputed: _recomputed,
+    ev.PersonalDataShredded: _shredded,
 }

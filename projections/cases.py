@@ -106,8 +106,9 @@ def row_of(view: CaseView) -> tuple[Any, ...]:
         "," + ",".join(view.units_involved) + ",",
         view.registered_by_subject,
         view.registered_by_role,
-        view.payer.id_number_digest or None,
-        view.payer.name,
+        # Search keys: the keyed digests (a name stored before names were sealed: the name).
+        None if view.shredded else (view.payer.id_number_digest or None),
+        None if view.shredded else (view.payer.name_digest or view.payer.name),
         1 if view.has_provisional() else 0,
         view.version,
         _encoder.encode(view),

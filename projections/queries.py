@@ -6,7 +6,7 @@ import base64
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -25,22 +25,22 @@ def unit_pattern(unit: str) -> str:
     return f"%,{escaped},%"
 
 
-@dataclass(frozen=True)
-class Reach:
-    """Which cases a caller may see, as SQL: everything, cases of a unit, or cases it registered."""
+class Scope(Protocol):
+    """Which rows of rm_cases a question may see, as an SQL condition and its parameters. The
+    application's read side makes them (a caller's reach, the cases it sees whole); the
+    projections only apply them."""
 
-    everything: bool = False
-    unit: str | None = None
-    registered_by: str | None = None
+    def sql(self) -> tuple[str, list[Any]]: ...
+
+
+class Everything:
+    """Every case: the system's own questions (schedulers, imports), never a caller's."""
 
     def sql(self) -> tuple[str, list[Any]]:
-        if self.everything:
-            return "1 = 1", []
-        if self.unit is not None:
-            return "units LIKE ? ESCAPE '\\'", [unit_pattern(self.unit)]
-        if self.registered_by is not None:
-            return "registered_by = ? AND registered_role = 'integrator'", [self.registered_by]
-        return "1 = 0", []
+        return "1 = 1", []
+
+
+EVERYTHING = Everything()
 
 
 @dataclass
@@ -56,7 +56,11 @@ class CaseFilter:
     overdue: bool | None = None
     external_ref: str | None = None
     id_digest: str | None = None
-    payer_name: str | None = None
+    # The payer-name column's search keys: the name's keyed digest and (for cases stored before
+    # names were sealed) the name itself.
+    payer_name: tuple[str, ...] | None = None
+    # Personal-data criteria match only within this scope (the cases the caller sees whole).
+    personal_scope: Scope | None = None
 
 
 @dataclass
@@ -83,7 +87,7 @@ def parse_cursor(cursor: str) -> tuple[str, str]:
     return received, case_number
 
 
-def find_case(cur: Any, *, case_number: str | None = None, case_id: str | None = None, reach: Reach) -> CaseView | None:
+def find_case(cur: Any, *, case_number: str | None = None, case_id: str | None = None, reach: Scope) -> CaseView | None:
     where, params = reach.sql()
     if case_number is not None:
         cur.execute(f"SELECT doc FROM rm_cases WHERE case_number = ? AND {where}", [case_number, *params])  # noqa: S608
@@ -93,7 +97,7 @@ def find_case(cur: Any, *, case_number: str | None = None, case_id: str | None =
     return None if row is None else decode(row[0])
 
 
-def find_cases(cur: Any, case_numbers: list[str], reach: Reach) -> dict[str, CaseView]:
+def find_cases(cur: Any, case_numbers: list[str], reach: Scope) -> dict[str, CaseView]:
     if not case_numbers:
         return {}
     where, params = reach.sql()
@@ -102,7 +106,7 @@ def find_cases(cur: Any, case_numbers: list[str], reach: Reach) -> dict[str, Cas
     return {v.case_number: v for v in (decode(r[0]) for r in cur.fetchall())}
 
 
-def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[Any]]:
+def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[Any]]:
     where, params = reach.sql()
     clauses, args = [where], list(params)
     for column, value in (
@@ -113,11 +117,18 @@ def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[A
         ("township", f.township),
         ("external_ref", f.external_ref),
         ("id_digest", f.id_digest),
-        ("payer_name", f.payer_name),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(value)
+    if f.payer_name is not None:
+        clauses.append(f"payer_name IN ({', '.join('?' * len(f.payer_name))})")
+        args += list(f.payer_name)
+    if f.id_digest is not None or f.payer_name is not None:
+        # Fail closed: personal-data criteria without a scope match nothing.
+        personal, personal_args = ("1 = 0", []) if f.personal_scope is None else f.personal_scope.sql()
+        clauses.append(personal)
+        args += personal_args
     if f.unit is not None:
         clauses.append("(accepting_unit = ? OR handling_unit = ?)")
         args += [f.unit, f.unit]
@@ -134,7 +145,7 @@ def _filter_sql(f: CaseFilter, reach: Reach, now: datetime) -> tuple[str, list[A
     return " AND ".join(clauses), args
 
 
-def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str | None, now: datetime) -> Page:
+def list_cases(cur: Any, f: CaseFilter, reach: Scope, *, first: int, after: str | None, now: datetime) -> Page:
     """Newest intake first; keyset pagination on (received_at, case_number)."""
     where, args = _filter_sql(f, reach, now)
     cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
@@ -167,8 +178,11 @@ def list_cases(cur: Any, f: CaseFilter, reach: Reach, *, first: int, after: str 
 QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE")
 
 
-def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: int = 500) -> list[CaseView]:
-    """A unit's work, ordered by the earliest open deadline (cases without one last)."""
+def queue(cur: Any, unit: str, kind: str, reach: Scope, now: datetime, *, first: int, offset: int = 0) -> tuple[list[CaseView], int]:
+    """A page of a unit's work, ordered by the earliest open deadline (cases without one last),
+    and how many cases the whole queue holds. Nothing is left out silently: the queue is read
+    whole (some kinds are decided per case, after the query) and cut into pages by offset, as a
+    queue's order moves with its deadlines rather than with a key."""
     where, args = reach.sql()
     cargs: list[Any]
     if kind == "TO_TRANSFER":
@@ -196,15 +210,15 @@ def queue(cur: Any, unit: str, kind: str, reach: Reach, now: datetime, limit: in
         raise ValueError(f"kind: unknown queue {kind}")
     cur.execute(
         f"SELECT doc FROM rm_cases WHERE {cond} AND {where} "  # noqa: S608
-        "ORDER BY CASE WHEN open_due IS NULL THEN 1 ELSE 0 END, open_due, received_at, case_number LIMIT ?",
-        [*cargs, *args, limit],
+        "ORDER BY CASE WHEN open_due IS NULL THEN 1 ELSE 0 END, open_due, received_at, case_number",
+        [*cargs, *args],
     )
     views = [decode(r[0]) for r in cur.fetchall()]
     if kind == "OVERDUE":
         # Only deadlines this unit answers for.
         answers = {unit, TASKFORCE_OFFICE} if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE) else {unit}
         views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit in answers for d in v.deadlines)]
-    return views
+    return views[offset:offset + first], len(views)
 
 
 def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[str]:
@@ -213,6 +227,12 @@ def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[st
         "ORDER BY unrecorded_due LIMIT ?",
         [ts(now), limit],
     )
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+def received_before(cur: Any, before: datetime) -> list[str]:
+    """Case numbers received before an instant: a case archived before it is among them."""
+    cur.execute("SELECT case_number FROM rm_cases WHERE received_at < ? ORDER BY case_number", [ts(before)])
     return [str(r[0]) for r in cur.fetchall()]
 
 

@@ -26,17 +26,16 @@ from application.audit.chain import GENESIS, link
 from application.audit.checkpoints import Checkpoint, CheckpointStore, public_pem_of
 from application.audit.ports import CaseSource
 from application.audit.verification import verify_case
-from application.errors import ConcurrentRunner, DisputeNotFound, Forbidden
+from application.errors import ConcurrentRunner, DisputeNotFound
 from application.event_codec import decode_event
-from application.reads import PartyValues, ReadSide
-from domain.values import Actor, Role
-from projections import queries as q
+from application.privacy import is_sealed
+from application.read_gates import ReadGate
+from application.reads import OtherPartyValues, PartyValues, ReadSide
+from domain.values import Actor
 from projections.case_view import CaseView, fold
 
 log = logging.getLogger("fengqiao.dossier")
 
-# Roles that may take a dossier; clerks and handlers only of the cases their unit is part of.
-DOSSIER_ROLES = frozenset({Role.LEGAL, Role.AUDITOR, Role.TASKFORCE, Role.CLERK, Role.HANDLER})
 DEFAULT_REASON = "dossier export (电子卷宗)"
 SYNC_WAIT = 10.0
 _CHECKPOINT_LOCK = threading.Lock()  # one checkpoint at a time from this process's dossiers
@@ -69,20 +68,21 @@ class CaseRecord:
     inclusion: dict[str, Any]
     public_pem: str
     party: PartyValues
-    other_contact: str | None  # the other party's contact, whole or masked as for the payer
+    other: OtherPartyValues | None  # the other party, whole or masked as for the payer
     units: dict[str, str]
     actor: Actor
     generated_at: datetime
     verification: dict[str, Any] = field(default_factory=dict)
+    personal: list[dict[str, Any]] | None = None  # opened personal fields, for a legal dossier
 
     @property
     def case_number(self) -> str:
         return self.view.case_number
 
 
-def check_role(actor: Actor) -> None:
-    if actor.role not in DOSSIER_ROLES:
-        raise Forbidden(f"role {actor.role} may not take a case's dossier")
+def check_role(reads: ReadSide, actor: Actor) -> None:
+    """The read side's gate for a dossier (403 before any work)."""
+    reads.admit(actor, ReadGate.DOSSIER)
 
 
 def gather(
@@ -95,7 +95,7 @@ def gather(
     reason: str | None = None,
 ) -> CaseRecord:
     """The case `ref` (its id or case number) as `actor` may take it, verified."""
-    check_role(actor)
+    check_role(reads, actor)
     sync_read_models(cases, reads)
     found = _find(reads, ref, actor)
     case_id = UUID(found.id)
@@ -109,9 +109,7 @@ def gather(
     # it stands in the bundle, and a whole view is logged, exactly as for the API.
     why = reason or DEFAULT_REASON
     party = reads.party(actor, view, view.payer, ["idNumber", "phone", "name"], why)
-    other_contact = None
-    if view.other_party is not None:
-        other_contact = reads.other_party_contact(actor, view, view.other_party, why)
+    other = None if view.other_party is None else reads.other_party(actor, view, view.other_party, why)
     record = CaseRecord(
         view=view,
         events=events,
@@ -119,13 +117,45 @@ def gather(
         inclusion=inclusion,
         public_pem=public_pem_of(checkpoints.public_raw),
         party=party,
-        other_contact=other_contact,
+        other=other,
         units=cases.units(),
         actor=actor,
         generated_at=cases.clock(),
     )
+    if party.unmasked:
+        # A legal dossier: the sealed values of the stored events, opened, beside them.
+        record.personal = _opened(reads, view, events)
     record.verification = _verify(cases, reads, checkpoints, record)
     return record
+
+
+def _opened(reads: ReadSide, view: CaseView, events: list[StoredEvent]) -> list[dict[str, Any]]:
+    """Each personal field of the stored events: its stored text (as in events.jsonl) and its value."""
+    case_id = UUID(view.id)
+    entries: list[dict[str, Any]] = []
+    for item in events:
+        stored = json.loads(item.state)
+        for path in offline.PERSONAL_FIELDS.get(item.type, ()):
+            value = offline.field_at(stored, path)
+            if isinstance(value, str) and is_sealed(value):
+                entries.append({"sequence": item.sequence, "field": path, "stored": value,
+                                "value": reads.privacy.open(case_id, value)})
+    return entries
+
+
+def personal_json(record: CaseRecord) -> bytes | None:
+    """personal_data.json (legal dossiers only): the personal fields of events.jsonl opened."""
+    if record.personal is None:
+        return None
+    document = {
+        "format": offline.PERSONAL_FORMAT,
+        "case_id": record.view.id,
+        "case_number": record.case_number,
+        "note": "events.jsonl holds these fields sealed under the case's key; each value is the opened "
+        "text of the stored field beside it. Shown to a role that may see personal data whole (logged).",
+        "fields": record.personal,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def sync_read_models(cases: CaseSource, reads: ReadSide) -> None:
@@ -145,14 +175,8 @@ def sync_read_models(cases: CaseSource, reads: ReadSide) -> None:
 
 
 def _find(reads: ReadSide, ref: str, actor: Actor) -> CaseView:
-    text = ref.strip()
-    reach = reads.reach(actor)
-    view: CaseView | None
-    try:
-        view = reads.query(q.find_case, case_id=str(UUID(text)), reach=reach)
-    except ValueError:
-        view = reads.query(q.find_case, case_number=text.upper(), reach=reach)
-    if view is None or not reads.can_read(actor, view):
+    view = reads.find(actor, ref, ReadGate.DOSSIER)
+    if view is None:
         raise DisputeNotFound(ref)
     return view
 
@@ -251,7 +275,9 @@ def checkpoint_json(record: CaseRecord) -> bytes:
 def _verify(cases: CaseSource, reads: ReadSide, checkpoints: CheckpointStore, record: CaseRecord) -> dict[str, Any]:
     """The bundle verified as a stranger would (offline, under the deployment's key), and the
     case verified against the event store and every signed checkpoint."""
-    bundle = offline.verify_bundle(events_jsonl(record), checkpoint_json(record), record.public_pem.encode())
+    bundle = offline.verify_bundle(
+        events_jsonl(record), checkpoint_json(record), record.public_pem.encode(), personal_json(record)
+    )
     store = verify_case(cases, reads.store, checkpoints, UUID(record.view.id))
     problems = list(bundle["problems"]) + [f"event store: {p}" for p in store.problems]
     return {

@@ -36,6 +36,14 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 GENESIS = "0" * 64
 EVENTS_FILE = "events.jsonl"
 CHECKPOINT_FILE = "checkpoint.json"
+PERSONAL_FILE = "personal_data.json"  # legal dossiers only
+PERSONAL_FORMAT = "fengqiao-dossier-personal-data/1"
+# The fields of stored events that hold personal data (sealed since per-case keys).
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "DisputeRegistered": (
+        "payer.name", "payer.id_number", "payer.phone", "other_party.name", "other_party.contact",
+    ),
+}
 MAX_MEMBER = 512 * 1024 * 1024  # a zip member larger than this is refused (zip bombs)
 
 
@@ -90,18 +98,29 @@ def public_raw_from_pem(pem: bytes) -> bytes:
 # --- reading a bundle ------------------------------------------------------------------------
 
 
-def read_bundle(path: Path) -> tuple[bytes, bytes]:
-    """events.jsonl and checkpoint.json of a bundle directory or a .zip of one."""
+def read_bundle(path: Path) -> tuple[bytes, bytes, bytes | None]:
+    """events.jsonl, checkpoint.json and (a legal dossier's) personal_data.json of a bundle
+    directory or a .zip of one."""
     if path.is_dir():
         try:
-            return (path / EVENTS_FILE).read_bytes(), (path / CHECKPOINT_FILE).read_bytes()
+            personal = path / PERSONAL_FILE
+            return (
+                (path / EVENTS_FILE).read_bytes(),
+                (path / CHECKPOINT_FILE).read_bytes(),
+                personal.read_bytes() if personal.exists() else None,
+            )
         except OSError as e:
             raise BundleError(f"{path}: not a dossier bundle ({e.strerror}: {Path(str(e.filename)).name})") from e
     if not path.is_file():
         raise BundleError(f"{path}: no such file or directory")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _member(archive, EVENTS_FILE), _member(archive, CHECKPOINT_FILE)
+            has_personal = any(i.filename.endswith(PERSONAL_FILE) for i in archive.infolist())
+            return (
+                _member(archive, EVENTS_FILE),
+                _member(archive, CHECKPOINT_FILE),
+                _member(archive, PERSONAL_FILE) if has_personal else None,
+            )
     except zipfile.BadZipFile as e:
         raise BundleError(f"{path}: neither a bundle directory nor a zip file ({e})") from e
 
@@ -120,10 +139,10 @@ def _member(archive: zipfile.ZipFile, name: str) -> bytes:
 
 def verify_path(path: Path, trusted_pem: bytes | None = None) -> dict[str, Any]:
     try:
-        events_data, checkpoint_data = read_bundle(path)
+        events_data, checkpoint_data, personal_data = read_bundle(path)
     except BundleError as e:
         return _report(problems=[str(e)])
-    return verify_bundle(events_data, checkpoint_data, trusted_pem)
+    return verify_bundle(events_data, checkpoint_data, trusted_pem, personal_data)
 
 
 def _report(**values: Any) -> dict[str, Any]:
@@ -144,7 +163,9 @@ def _report(**values: Any) -> dict[str, Any]:
     return report
 
 
-def verify_bundle(events_data: bytes, checkpoint_data: bytes, trusted_pem: bytes | None = None) -> dict[str, Any]:
+def verify_bundle(
+    events_data: bytes, checkpoint_data: bytes, trusted_pem: bytes | None = None, personal_data: bytes | None = None
+) -> dict[str, Any]:
     problems: list[str] = []
     try:
         checkpoint = json.loads(checkpoint_data.decode("utf-8"))
@@ -194,6 +215,8 @@ def verify_bundle(events_data: bytes, checkpoint_data: bytes, trusted_pem: bytes
     except (KeyError, TypeError, ValueError) as e:
         problems.append(f"{CHECKPOINT_FILE}: malformed inclusion proof ({type(e).__name__}: {e})")
 
+    if personal_data is not None:
+        _check_personal(events_data, personal_data, problems)
     report["first_invalid_sequence"] = first_bad
     report["problems"] = problems
     report["valid"] = not problems
@@ -229,6 +252,39 @@ def _walk_chain(events_data: bytes, case_hex: str, problems: list[str]) -> tuple
             return chain, sequence
         chain.append(previous)
     return chain, None
+
+
+def field_at(document: Any, path: str) -> Any:
+    """The value at a dotted path of a decoded event, or None."""
+    for part in path.split("."):
+        if not isinstance(document, dict):
+            return None
+        document = document.get(part)
+    return document
+
+
+def _check_personal(events_data: bytes, personal_data: bytes, problems: list[str]) -> None:
+    """Each opened value of personal_data.json stands beside a field that events.jsonl really
+    holds, as stored (the value itself is the server's to vouch for: it holds the case's key)."""
+    try:
+        document = json.loads(personal_data.decode("utf-8"))
+        entries = list(document["fields"])
+        states = {}
+        for line in events_data.decode("utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                states[int(item["sequence"])] = json.loads(base64.b64decode(item["state_b64"]))
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, binascii.Error) as e:
+        problems.append(f"{PERSONAL_FILE}: unreadable ({type(e).__name__}: {e})")
+        return
+    for entry in entries:
+        try:
+            sequence, path, stored = int(entry["sequence"]), str(entry["field"]), entry["stored"]
+        except (KeyError, TypeError, ValueError) as e:
+            problems.append(f"{PERSONAL_FILE}: malformed entry ({type(e).__name__}: {e})")
+            continue
+        if field_at(states.get(sequence), path) != stored:
+            problems.append(f"{PERSONAL_FILE}: event {sequence} does not hold {path} as listed")
 
 
 def _check_signature(

@@ -82,6 +82,7 @@ def _dossier(args: argparse.Namespace) -> int:
     from application.audit.checkpoints import CheckpointError
     from application.audit.dossier import DossierError
     from application.errors import DisputeNotFound, Forbidden
+    from application.privacy import PersonalDataUnavailable
     from domain.values import Actor
     from interfaces.auth import ISSUABLE_ROLES, UNIT_ROLES
     from interfaces.dossier.bundle import write_dossier
@@ -116,7 +117,7 @@ def _dossier(args: argparse.Namespace) -> int:
     except Forbidden as e:
         print(f"fengqiao dossier: {e}", file=sys.stderr)
         return 2
-    except (DossierError, FontMissing, CheckpointError) as e:
+    except (DossierError, FontMissing, CheckpointError, PersonalDataUnavailable) as e:
         print(f"fengqiao dossier: {e}", file=sys.stderr)
         return 1
     finally:

@@ -13,8 +13,9 @@ from infrastructure import settings as configuration
 
 
 def _ledger(args: argparse.Namespace) -> int:
+    from application.privacy import PersonalDataUnavailable
     from domain.values import Actor
-    from interfaces.ledger import LedgerError, export_ledger, format_of, import_ledger, parse_day
+    from interfaces.ledger import LedgerError, Limits, export_ledger, format_of, import_ledger, parse_day
     from interfaces.runtime import build_runtime
 
     if args.ledger_command == "export":
@@ -33,12 +34,13 @@ def _ledger(args: argparse.Namespace) -> int:
             actor = Actor(subject=args.subject, role=Role(args.as_role))
             try:
                 summary = export_ledger(runtime, start=start, end=end, out=out, fmt=format_of(out, args.format), actor=actor)
-            except (LedgerError, OSError) as e:
+            except (LedgerError, OSError, PersonalDataUnavailable) as e:
                 print(f"fengqiao ledger export: {e}", file=sys.stderr)
                 return 1
             print(json.dumps(summary, ensure_ascii=False, indent=2))
             return 0
-        report = import_ledger(runtime, Path(args.file), unit=args.unit)
+        limits = Limits(runtime.settings.ledger_max_bytes, runtime.settings.ledger_max_rows)
+        report = import_ledger(runtime, Path(args.file), unit=args.unit, limits=limits)
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 1 if report["errors"] else 0
     finally:

@@ -42,7 +42,7 @@ class CaseController(Controller):
         if raw:
             try:
                 as_of = p.parse_local_input(raw)
-            except ValueError:
+            except (ValueError, OverflowError):  # not a moment, or one no calendar holds
                 moment_problem = console.words_for(request)("bad_moment")
         axis = (request.query_params.get("axis") or "recorded").strip().lower()
         if axis not in AXES:

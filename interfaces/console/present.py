@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.calendar import OfficialCalendar
+from interfaces.spreadsheet import neutralised
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -119,11 +120,8 @@ def weeks_of(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def csv_cell(value: Any) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    """A cell that a spreadsheet will not run as a formula (interfaces/spreadsheet.py)."""
+    return "" if value is None else neutralised(str(value))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

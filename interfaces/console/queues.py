@@ -15,7 +15,7 @@ from interfaces.console.reading import QUEUE, QUEUE_COUNTS, ReadError
 from interfaces.console.site import Console, actor_of
 from projections.queries import QUEUE_KINDS
 
-QUEUE_LIMIT = 500  # projections.queries.queue answers at most this many
+QUEUE_LIMIT = 500  # the cases a queue page shows (the API's most); the total is said beside them
 
 
 async def counts(console: Console, actor: Actor, unit: str, now: datetime) -> dict[str, dict[str, Any]]:
@@ -24,13 +24,13 @@ async def counts(console: Console, actor: Actor, unit: str, now: datetime) -> di
     calendar = console.fengqiao.calendar()
     out: dict[str, dict[str, Any]] = {}
     for kind in QUEUE_KINDS:
-        cases = data[kind]
+        cases = [edge["node"] for edge in data[kind]["edges"]]
         tally = dict.fromkeys(p.URGENCY_ORDER, 0)
         for case in cases:
             _, state = p.most_urgent(case["deadlines"], now, calendar)
             if state in tally:
                 tally[state] += 1
-        out[kind] = {"total": len(cases), "full": len(cases) >= QUEUE_LIMIT, **tally}
+        out[kind] = {"total": data[kind]["totalCount"], "full": data[kind]["totalCount"] > len(cases), **tally}
     return out
 
 
@@ -62,8 +62,8 @@ class QueueController(Controller):
             data = await console.reader.run(actor, QUEUE, {"unit": unit, "kind": kind})
         except ReadError as e:
             return console.read_error(request, e)
-        rows = console.list_rows(data["queue"], now)
+        rows = console.list_rows([edge["node"] for edge in data["queue"]["edges"]], now)
         return console.render(
             request, "queue.html", unit=unit, kind=kind, kinds=QUEUE_KINDS, tabs=tabs, rows=rows, now=now,
-            full=len(rows) >= QUEUE_LIMIT, limit=QUEUE_LIMIT,
+            full=data["queue"]["totalCount"] > len(rows), limit=QUEUE_LIMIT,
         )

@@ -26,18 +26,18 @@ LIST_FIELDS = f"""
 
 QUEUE_COUNTS = """
 query Counts($unit: String!) {
-  TO_TRANSFER: queue(unit: $unit, kind: TO_TRANSFER) { caseNumber deadlines { dueAt dueOn metAt } }
-  IN_HANDLING: queue(unit: $unit, kind: IN_HANDLING) { caseNumber deadlines { dueAt dueOn metAt } }
-  TO_DELIBERATE: queue(unit: $unit, kind: TO_DELIBERATE) { caseNumber deadlines { dueAt dueOn metAt } }
-  TO_FEEDBACK: queue(unit: $unit, kind: TO_FEEDBACK) { caseNumber deadlines { dueAt dueOn metAt } }
-  OBJECTED: queue(unit: $unit, kind: OBJECTED) { caseNumber deadlines { dueAt dueOn metAt } }
-  OVERDUE: queue(unit: $unit, kind: OVERDUE) { caseNumber deadlines { dueAt dueOn metAt } }
+  TO_TRANSFER: queue(unit: $unit, kind: TO_TRANSFER, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
+  IN_HANDLING: queue(unit: $unit, kind: IN_HANDLING, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
+  TO_DELIBERATE: queue(unit: $unit, kind: TO_DELIBERATE, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
+  TO_FEEDBACK: queue(unit: $unit, kind: TO_FEEDBACK, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
+  OBJECTED: queue(unit: $unit, kind: OBJECTED, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
+  OVERDUE: queue(unit: $unit, kind: OVERDUE, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
 }
 """
 
 QUEUE = f"""
 query Queue($unit: String!, $kind: QueueKind!) {{
-  queue(unit: $unit, kind: $kind) {{ {LIST_FIELDS} }}
+  queue(unit: $unit, kind: $kind, first: 500) {{ totalCount edges {{ node {{ {LIST_FIELDS} }} }} }}
 }}
 """
 
@@ -98,7 +98,7 @@ ALIASES_PER_QUERY = 20  # the API's alias limit
 
 
 class ReadError(Exception):
-    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_INPUT, UNAVAILABLE, …"""
+    """The API answered with an error: code NOT_FOUND, FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED, UNAVAILABLE, …"""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -10,11 +10,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect
 
+from application.bounds import query_day
+from application.errors import InvalidCommand
+from application.read_gates import ReadGate
 from interfaces.console import present as p
 from interfaces.console.auth import PREFIX
 from interfaces.console.reading import CURRENT_STATUS, SEARCH, ReadError
 from interfaces.console.site import Console, actor_of
-from interfaces.graphql.schema import PERSONAL_DATA_ROLES
 
 STATUSES = ("ACCEPTED", "TRANSFERRED", "ESCALATED", "DELIBERATED", "CONCLUDED", "FEEDBACK_GIVEN", "OBJECTED", "ARCHIVED")
 PAGE_SIZE = 50
@@ -32,7 +34,11 @@ def criteria_of(form: dict[str, str]) -> dict[str, Any]:
         criteria["status"] = form["status"]
     if form["overdue"] in ("true", "false"):
         criteria["overdue"] = form["overdue"] == "true"
-    lo, hi = p.day_bounds(p.form_day(form["received_from"]), p.form_day(form["received_to"]))
+    days = {name: p.form_day(form[name]) for name in ("received_from", "received_to")}
+    for name, day in days.items():
+        if day is not None:
+            query_day(day, name)  # a day the calendar and the store can hold, else a 400 naming it
+    lo, hi = p.day_bounds(days["received_from"], days["received_to"])
     if lo:
         criteria["receivedFrom"] = lo
     if hi:
@@ -45,7 +51,7 @@ class SearchController(Controller):
     async def form(self, request: Request[Any, Any, Any], console: NamedDependency[Console]) -> Response[Any]:
         actor = actor_of(request)
         return console.render(request, "search.html", form={}, result=None, problem=None,
-                              pii=actor.role in PERSONAL_DATA_ROLES, statuses=STATUSES, units=console.units())
+                              pii=console.reader.reads.may(actor, ReadGate.PERSONAL_SEARCH), statuses=STATUSES, units=console.units())
 
     @post("/search", name="console_search_post", status_code=200)
     async def search(self, request: Request[Any, Any, Any], console: NamedDependency[Console]) -> Response[Any]:
@@ -56,9 +62,12 @@ class SearchController(Controller):
 
         def again(problem: str, status: int = 200, result: Any = None) -> Response[Any]:
             return console.render(request, "search.html", status=status, form=form, result=result, problem=problem,
-                                  pii=actor.role in PERSONAL_DATA_ROLES, statuses=STATUSES, units=console.units())
+                                  pii=console.reader.reads.may(actor, ReadGate.PERSONAL_SEARCH), statuses=STATUSES, units=console.units())
 
-        criteria = criteria_of(form)
+        try:
+            criteria = criteria_of(form)
+        except InvalidCommand as e:
+            return again(str(e), 400)
         try:
             if form["case_number"]:
                 found = (await console.reader.run(actor, CURRENT_STATUS, {"n": form["case_number"].upper()}))["dispute"]
@@ -72,8 +81,10 @@ class SearchController(Controller):
         except ReadError as e:
             if e.code == "FORBIDDEN":
                 return again(t("search_pii_denied"), 403)
-            if e.code == "BAD_INPUT":
+            if e.code == "BAD_USER_INPUT":
                 return again(e.message, 400)
+            if e.code == "RATE_LIMITED":
+                return again(e.message, 429)
             return console.read_error(request, e)
         rows = console.list_rows([edge["node"] for edge in page["edges"]], console.now())
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None

@@ -42,7 +42,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-READ_ERROR_STATUS = {"NOT_FOUND": 404, "FORBIDDEN": 403, "BAD_INPUT": 400, "UNAVAILABLE": 503}
+READ_ERROR_STATUS = {"NOT_FOUND": 404, "FORBIDDEN": 403, "BAD_USER_INPUT": 400, "RATE_LIMITED": 429, "UNAVAILABLE": 503}
 
 
 def actor_of(request: Request[Any, Any, Any]) -> Actor:
@@ -130,7 +130,7 @@ class Console:
             t=self.words(lang),
             lang=lang,
             actor=actor if isinstance(actor, Actor) else None,
-            reads_all=isinstance(actor, Actor) and self.reader.reads.reach(actor).everything,
+            reads_all=isinstance(actor, Actor) and self.reader.reads.reads_everything(actor),
             switch_url=switch_url,
             prefix=PREFIX,
             p=p,
@@ -164,7 +164,7 @@ class Console:
         status = READ_ERROR_STATUS.get(e.code)
         if status == 404:
             return self.not_found(request)
-        if status in (403, 400):
+        if status in (403, 400, 429):
             return self.titled_error(request, status, e.message)
         if status is None:
             log.error("console read failed: %s %s", e.code, e.message)
@@ -191,9 +191,7 @@ class Console:
 
     def queue_units(self, actor: Actor) -> list[str]:
         """The units whose queues the overview shows: all of them to those who read everything."""
-        if self.reader.reads.reach(actor).everything:
-            return [*self.fengqiao.units(), "taskforce"]
-        return [actor.unit] if actor.unit else []
+        return self.reader.reads.queue_units(actor, [*self.fengqiao.units(), "taskforce"])
 
     def list_rows(self, cases: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         calendar = self.fengqiao.calendar()

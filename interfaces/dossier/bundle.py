@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from application.audit.checkpoints import CheckpointStore
-from application.audit.dossier import CaseRecord, check_role, checkpoint_json, events_jsonl, gather
+from application.audit.dossier import CaseRecord, check_role, checkpoint_json, events_jsonl, gather, personal_json
 from application.audit.ports import CaseSource
 from application.reads import ReadSide
 from domain.values import Actor
@@ -46,12 +46,12 @@ def write_dossier(
     reason: str | None = None,
 ) -> Dossier:
     """Write the bundle to out/<case_number>/ and return where, with the verification result."""
-    check_role(actor)
+    check_role(reads, actor)
     register_fonts()  # fail before anything is read or logged when there is no CJK font
     record = gather(cases, reads, checkpoints, ref, actor, reason=reason)
     out.mkdir(parents=True, exist_ok=True)
     target = out / record.case_number
-    target.mkdir(exist_ok=True)
+    target.mkdir(mode=0o700, exist_ok=True)
     for name, data in render_files(record).items():
         _write_atomically(target / name, data)
     return Dossier(record.case_number, target, record.verification)
@@ -67,7 +67,7 @@ def dossier_zip(
     reason: str | None = None,
 ) -> tuple[str, bytes]:
     """The bundle as a zip (members under <case_number>/), for a download."""
-    check_role(actor)
+    check_role(reads, actor)
     register_fonts()
     record = gather(cases, reads, checkpoints, ref, actor, reason=reason)
     buffer = io.BytesIO()
@@ -76,19 +76,23 @@ def dossier_zip(
         for name, data in render_files(record).items():
             info = zipfile.ZipInfo(f"{record.case_number}/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = 0o600 << 16  # unpacked owner-only: it may hold personal data
             archive.writestr(info, data)
     return record.case_number, buffer.getvalue()
 
 
 def render_files(record: CaseRecord) -> dict[str, bytes]:
-    return {
+    files = {
         "events.jsonl": events_jsonl(record),
         "checkpoint.json": checkpoint_json(record),
         "verification.json": (json.dumps(record.verification, ensure_ascii=False, indent=2) + "\n").encode(),
         "dossier.pdf": render_pdf(record),
         "README.txt": readme_text(record.case_number).encode(),
     }
+    personal = personal_json(record)
+    if personal is not None:
+        files["personal_data.json"] = personal  # a legal dossier: the sealed fields opened
+    return files
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -96,7 +100,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)  # noqa: S103 - a dossier is meant to be read
+        os.chmod(tmp, 0o600)  # owner-only, as every export: a legal dossier holds personal data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -95,14 +95,14 @@ class Builder:
         ])
 
     def _other_party(self) -> str:
-        other = self.r.view.other_party
+        other = self.r.other
         if other is None:
             return NONE
         bits = [other.name]
         if other.kind:
             bits.append(f"类型：{v.OTHER_PARTY_KIND.name(other.kind)}")
-        if self.r.other_contact:
-            bits.append(f"联系方式：{self.r.other_contact}")
+        if other.contact:
+            bits.append(f"联系方式：{other.contact}")
         return "；".join(bits)
 
     def ledger(self) -> None:

@@ -47,10 +47,15 @@ Social-insurance fee collection dispute — electronic case file  {case}
   checkpoint.json    A signed checkpoint: manifest (as signed, with its Ed25519 signature), the
                      Merkle inclusion proof of this case's head, and the public key.
   verification.json  The verification result at export time.
+  personal_data.json Only in a dossier for a role that may see personal data whole (legal staff,
+                     the case's units): each sealed personal field of events.jsonl (sequence,
+                     field, stored text) beside its opened value. The verifier checks that each
+                     stored text is what the event holds.
   README.txt         This file.
-  Note: events.jsonl holds the stored bytes as they are: ID numbers and phones in it are ciphertext,
-  everything else (names included) is as recorded and not masked for the exporting role. Keep the
-  bundle as confidential as the case file.
+  Note: events.jsonl holds the stored bytes as they are. Names, ID numbers, phones and contacts of
+  the payer and of an individual other party are sealed in them (AES-256-GCM under the case's own
+  key, "enc2:..."); cases recorded before that hold names in clear and the rest as "enc1:...".
+  Keep the bundle as confidential as the case file.
 
 2. Verifying offline (no server, no database)
   `fengqiao verify-dossier <this directory or its zip> [--public-key published.pem]`, or run

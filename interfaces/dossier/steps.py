@@ -122,6 +122,9 @@ SAY: dict[type[Any], Callable[[Any, Unit], str]] = {
     ev.SatisfactionRecorded: _satisfaction,
     ev.DeadlineMissed: lambda e, unit: f"{deadline_name(e.kind)}已于 {due_local(e.due_at)} 届满而未完成",
     ev.DeadlinesRecomputed: _recomputed,
+    ev.PersonalDataShredded: lambda e, unit: (
+        f"保存期满（{day(e.archived_before)}前归档），销毁本案数据密钥：个人信息已销毁，事件链仍可验证"
+    ),
 }
 
 

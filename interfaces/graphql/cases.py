@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
-from application.errors import Forbidden
-from domain.values import Role
+from application.bounds import query_instant
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info, case_view
 from interfaces.graphql.dispute import Dispute, DisputeStatus, Level, dispute_of
-from interfaces.graphql.instants import utc
+from interfaces.graphql.enums import Category, Channel
 from projections import queries as q
-
-PERSONAL_DATA_ROLES = frozenset({Role.LEGAL, Role.CLERK, Role.HANDLER})
 
 
 @strawberry.type
@@ -43,15 +41,15 @@ class DisputeFilter:
     status: DisputeStatus | None = None
     level: Level | None = None
     unit: str | None = None
-    category: str | None = None
-    channel: str | None = None
+    category: Category | None = None
+    channel: Channel | None = None
     township: str | None = None
     received_from: dt.datetime | None = None
     received_to: dt.datetime | None = None
     overdue: bool | None = None
     external_ref: str | None = None
-    payer_id_number: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
-    payer_name: str | None = strawberry.field(default=None, description="Exact match; roles that see personal data only")
+    payer_id_number: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
+    payer_name: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
 
 
 async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
@@ -59,31 +57,41 @@ async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
     return None if view is None else dispute_of(view, info.context.now)
 
 
+def page_size(first: int | None, default: int, maximum: int) -> int:
+    """The page size asked for, refused (BAD_USER_INPUT) rather than cut when over the maximum."""
+    size = default if first is None else first
+    if size < 0:
+        raise ValueError("first: must not be negative")
+    if size > maximum:
+        raise ValueError(f"first: at most {maximum} (asked for {size}); page with `after`")
+    return size
+
+
 async def resolve_disputes(
-    info: Info, filter: DisputeFilter | None = None, first: int | None = 50, after: str | None = None  # noqa: A002
+    info: Info,
+    filter: DisputeFilter | None = None,  # noqa: A002
+    first: Annotated[int | None, strawberry.argument(description=f"At most {q.MAX_PAGE}; more is BAD_USER_INPUT")] = 50,
+    after: str | None = None,
 ) -> DisputeConnection:
     ctx = info.context
     f = filter or DisputeFilter()
-    digest = _payer_digest(info, f)
-    first = 50 if first is None else first
-    if first < 0:
-        raise ValueError("first: must not be negative")
+    first = page_size(first, 50, q.MAX_PAGE)
     criteria = q.CaseFilter(
         status=f.status.value if f.status else None,
         level=f.level.value if f.level else None,
         unit=f.unit,
-        category=f.category,
-        channel=f.channel,
+        category=f.category.value if f.category else None,
+        channel=f.channel.value if f.channel else None,
         township=f.township,
-        received_from=utc(f.received_from, "receivedFrom"),
-        received_to=utc(f.received_to, "receivedTo"),
+        received_from=query_instant(f.received_from, "receivedFrom"),
+        received_to=query_instant(f.received_to, "receivedTo"),
         overdue=f.overdue,
         external_ref=f.external_ref,
-        id_digest=digest,
-        payer_name=f.payer_name,
     )
-    reach = ctx.reads.reach(ctx.actor)
-    page: q.Page = await threads.run_sync(ctx.reads.query, q.list_cases, criteria, reach, first=first, after=after, now=ctx.now)
+    page: q.Page = await threads.run_sync(
+        ctx.reads.search, ctx.actor, criteria, id_number=f.payer_id_number, name=f.payer_name,
+        first=first, after=after, now=ctx.now,
+    )
     return DisputeConnection(
         edges=[DisputeEdge(node=dispute_of(v, ctx.now), cursor=c) for v, c in zip(page.views, page.cursors, strict=True)],
         page_info=PageInfo(
@@ -94,17 +102,6 @@ async def resolve_disputes(
         ),
         total_count=page.total,
     )
-
-
-def _payer_digest(info: Info, f: DisputeFilter) -> str | None:
-    """The search digest of an exact ID number; searching by personal data at all is for roles
-    that may see it."""
-    if f.payer_id_number is None and f.payer_name is None:
-        return None
-    ctx = info.context
-    if ctx.actor.role not in PERSONAL_DATA_ROLES:
-        raise Forbidden("searching by personal data is for roles that may see it")
-    return None if f.payer_id_number is None else ctx.fengqiao.privacy.digest(f.payer_id_number)
 
 
 @strawberry.type

@@ -7,7 +7,7 @@ The API's controller and the console (which runs the same schema in process) bot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
 
@@ -19,7 +19,6 @@ from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
 from interfaces.graphql import threads
-from projections import queries as q
 from projections.case_view import CaseView
 
 
@@ -32,6 +31,7 @@ class Context:
     now: datetime  # one instant for the whole request: every overdue flag is judged at it
     case_loader: DataLoader[str, CaseView | None]  # by case number, within the caller's reach
     access_reason: str | None
+    response_headers: dict[str, str] = field(default_factory=dict)  # set by resolvers, sent with the answer
 
 
 Info: TypeAlias = strawberry.Info[Context, None]
@@ -41,10 +41,9 @@ def request_context(
     fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore, actor: Actor, reason: str | None
 ) -> Context:
     """What every resolver sees for one request (the API's and the console's alike)."""
-    reach = reads.reach(actor)
 
     async def load_cases(numbers: list[str]) -> list[CaseView | None]:
-        found: dict[str, CaseView] = await threads.run_sync(reads.query, q.find_cases, numbers, reach)
+        found: dict[str, CaseView] = await threads.run_sync(reads.cases_by_number, actor, numbers)
         return [found.get(n) for n in numbers]
 
     return Context(

@@ -11,12 +11,12 @@ batches refused) are strawberry's. No subscriptions are served, so there is no w
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
 import anyio.to_thread
 import msgspec
+from cross_web import HTTPException as StrawberryHTTPException
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.exceptions import NotFoundException, ValidationException
@@ -28,25 +28,34 @@ from strawberry.litestar.controller import GraphQLResource
 from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
-from interfaces.graphql.context import Context, request_context
+from interfaces.graphql.context import request_context
 from interfaces.graphql.schema import FAST, build_schema
 
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
+CONSISTENCY_STATE = "fengqiao_consistency"
 
 __all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
 
 async def _wait_for_position(request: Request[Any, Any, Any], reads: ReadSide) -> None:
+    """The read side waits (beyond the store's head: 400; too many waits of this caller: 429);
+    whether the position was reached is kept for the answer's header and extensions."""
     raw = request.headers.get(CONSISTENCY_HEADER)
     if raw is None:
-        return
+        return None
     try:
         position = int(raw)
     except ValueError:
         raise ValidationException(f"{CONSISTENCY_HEADER}: expected a notification id (an integer)") from None
-    if position > 0:
-        await anyio.to_thread.run_sync(partial(reads.runner.wait_for, position, CONSISTENCY_WAIT))
+    if await reads.wait_for_position(request.user, position, CONSISTENCY_WAIT):
+        request.state[CONSISTENCY_STATE] = {"requested": position, "reached": position, "ok": True}
+        return None
+    # Timed out: say how far the read models got (the slowest one), so the caller can judge.
+    positions = await anyio.to_thread.run_sync(reads.runner.positions)
+    reached = min(positions.values(), default=0)
+    request.state[CONSISTENCY_STATE] = {"requested": position, "reached": reached, "ok": False}
+    return None
 
 
 def access_reason(raw: str | None) -> str | None:
@@ -75,16 +84,30 @@ def graphql_controller(
 
         @get(raises=[ValidationException, NotFoundException])
         async def handle_http_get(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
+            return await self.answer(request)
 
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
-            return await self.execute_request(request=request, context=await self.context_for(request), root_value=None)
+            return await self.answer(request)
 
-        async def context_for(self, request: Request[Any, Any, Any]) -> Context:
+        async def answer(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
             await _wait_for_position(request, reads)
             reason = access_reason(request.headers.get("x-access-reason"))
-            return request_context(fengqiao, reads, checkpoints, request.user, reason)
+            context = request_context(fengqiao, reads, checkpoints, request.user, reason)
+            response = await self.execute_request(request=request, context=context, root_value=None)
+            response.headers.update(context.response_headers)
+            return response
+
+        async def execute_request(self, request: Request[Any, Any, Any], context: Any, root_value: Any) -> Response[GraphQLResource | str]:
+            # strawberry answers what it refuses before the schema runs (a body that is not JSON, no
+            # query, a batch) in plain text: a GraphQL client reads errors[].extensions.code instead.
+            try:
+                return await self.run(request, context=context, root_value=root_value)
+            except StrawberryHTTPException as e:
+                from interfaces.http.errors import graphql_problem
+                from interfaces.http.problems import code_for_status
+
+                return graphql_problem(code_for_status(e.status_code), e.reason, status=e.status_code)
 
         def get_route_handlers(self) -> list[BaseRouteHandler]:
             # No subscriptions are served: strawberry's websocket route is left out.
@@ -92,12 +115,42 @@ def graphql_controller(
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             # A fresh one per request (strawberry keeps it on the controller, shared by requests).
-            return Response({}, background=BackgroundTasks([]))
+            response: Response[Any] = Response({}, background=BackgroundTasks([]))
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None:
+                response.headers["X-Consistency-Reached"] = "true" if consistency["ok"] else "false"
+            return response
+
+        async def process_result(self, request: Request[Any, Any, Any], result: Any) -> Any:
+            data: dict[str, Any] = dict(await super().process_result(request, result))
+            consistency = request.state.get(CONSISTENCY_STATE)
+            if consistency is not None and not consistency["ok"]:
+                # The answer may not include the caller's write: say so beside the header.
+                reported = {"requested": consistency["requested"], "reached": consistency["reached"]}
+                data["extensions"] = {**(data.get("extensions") or {}), "consistency": reported}
+            return data
 
         def encode_json(self, data: object) -> bytes | str:
             return encode_json(data)
 
+        def create_response(self, response_data: Any, sub_response: Response[bytes]) -> Response[bytes]:
+            response = super().create_response(response_data, sub_response)
+            retry = _retry_after(response_data)
+            if retry is not None:  # a refused personal-data search: 429, as for any other flood
+                response.status_code = 429
+                response.headers["Retry-After"] = str(retry)
+            return response
+
     return GraphQLController
+
+
+def _retry_after(data: Any) -> int | None:
+    errors = data.get("errors") if isinstance(data, dict) else None
+    for error in errors or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            return int(extensions.get("retryAfter") or 1)
+    return None
 
 
 _encode = msgspec.json.Encoder().encode

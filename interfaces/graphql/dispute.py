@@ -14,6 +14,18 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import SelectedField
 
 from interfaces.graphql.context import Info
+from interfaces.graphql.enums import (
+    Category,
+    Channel,
+    InsuranceType,
+    NoObjectionBasis,
+    Outcome,
+    PartyRole,
+    PayerKind,
+    RemedyKind,
+    RiskLevel,
+    member,
+)
 from projections.case_view import CaseView, DeadlineView
 
 
@@ -61,25 +73,6 @@ class DeadlineKind(Enum):
     DELIBERATION = "deliberation"
 
 
-@strawberry.enum
-class PartyRole(Enum):
-    PAYER = "payer"
-    OTHER_PARTY = "other_party"
-
-
-@strawberry.enum
-class RemedyKind(Enum):
-    RECONSIDERATION = "reconsideration"
-    LITIGATION = "litigation"
-
-
-@strawberry.enum
-class NoObjectionBasis(Enum):
-    CONFIRMED = "confirmed"
-    QUIET_PERIOD = "quiet_period"
-    GUIDED = "guided"
-
-
 @strawberry.type(description="A remedy open to an objecting party (calendar days; a last day on a rest day moves on)")
 class RemedyWindow:
     party: PartyRole
@@ -101,7 +94,7 @@ class ArchiveBasis:
 
 @strawberry.type
 class Party:
-    kind: str
+    kind: PayerKind
     name: str
     id_number: str
     phone: str
@@ -213,12 +206,12 @@ class Dispute:
         return None if level is None else _LEVELS.get(level) or Level(level)
 
     @strawberry.field
-    def channel(self) -> str:
-        return self.view.channel
+    def channel(self) -> Channel:
+        return Channel(self.view.channel)
 
     @strawberry.field
-    def category(self) -> str:
-        return self.view.category
+    def category(self) -> Category:
+        return Category(self.view.category)
 
     @strawberry.field
     def accepting_unit(self) -> str:
@@ -244,19 +237,18 @@ class Dispute:
     def payer(self, info: Info) -> Party:
         ctx = info.context
         values = ctx.reads.party(ctx.actor, self.view, self.view.payer, sorted(selected_names(info)), ctx.access_reason)
-        return Party(kind=values.kind, name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
+        return Party(kind=PayerKind(values.kind), name=values.name, id_number=values.id_number, phone=values.phone, unmasked=values.unmasked)
 
-    @described("contact is masked unless this caller may see it whole (logged)")
+    @described("an individual's name and the contact are masked unless this caller may see them whole (logged)")
     def other_party(self, info: Info) -> OtherPartyInfo | None:
         o = self.view.other_party
         if o is None:
             return None
-        if "contact" in selected_names(info):
-            ctx = info.context
-            contact = ctx.reads.other_party_contact(ctx.actor, self.view, o, ctx.access_reason)
-        else:
-            contact = o.contact_masked
-        return OtherPartyInfo(name=o.name, kind=o.kind, contact=contact)
+        ctx = info.context
+        values = ctx.reads.other_party(
+            ctx.actor, self.view, o, ctx.access_reason, contact="contact" in selected_names(info)
+        )
+        return OtherPartyInfo(name=values.name, kind=values.kind, contact=values.contact)
 
     @strawberry.field
     def summary(self) -> str:
@@ -267,8 +259,8 @@ class Dispute:
         return self.view.external_ref
 
     @strawberry.field
-    def insurance_types(self) -> list[str]:
-        return list(self.view.insurance_types)
+    def insurance_types(self) -> list[InsuranceType]:
+        return [InsuranceType(t) for t in self.view.insurance_types]
 
     @strawberry.field
     def people_involved(self) -> int:
@@ -292,8 +284,8 @@ class Dispute:
         return self.view.overdue(self.now)
 
     @strawberry.field
-    def outcome(self) -> str | None:
-        return self.view.outcome
+    def outcome(self) -> Outcome | None:
+        return member(Outcome, self.view.outcome)
 
     @strawberry.field
     def result(self) -> str | None:
@@ -312,8 +304,8 @@ class Dispute:
         return self.view.executing_unit
 
     @strawberry.field
-    def risk_level(self) -> str | None:
-        return self.view.risk_level
+    def risk_level(self) -> RiskLevel | None:
+        return member(RiskLevel, self.view.risk_level)
 
     @withdrawn("Use remedyWindows (typed, per party)")
     def remedies(self) -> list[str]:

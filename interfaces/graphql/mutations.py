@@ -1,7 +1,9 @@
-"""Mutations: thin wrappers over the same use cases as REST, with expected failures as typed results.
+"""Mutations: one per command of the registry (application/registry.py), over the same use cases
+as REST, with expected failures as typed results.
 
-Each takes the REST body as `input` (JSON, snake_case fields as in the contract), so both surfaces
-share one validation.
+`<command>Dispute(caseNumber: String!, input: <Command>Input!, idempotencyKey: String)` takes a
+camelCase input typed from the command's Struct. The 1.0 mutations that took the REST body as
+`input: JSON` stay, deprecated, where their names differ from the new ones.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from application import commands as cmd
-from application.disputes import IdempotencyKey
+from application import registry
 from application.errors import (
     CommandRejected,
     ConcurrencyConflict,
@@ -27,15 +29,19 @@ from application.errors import (
     StoreUnavailable,
 )
 from interfaces.graphql.context import Info
+from interfaces.graphql.dispute import DisputeStatus
+from interfaces.graphql.inputs import camel_path, command_input, decode
 
 
 @strawberry.type
 class CommandSuccess:
     id: str
     case_number: str
-    status: str
+    status: DisputeStatus
     version: int
     position: int | None
+    replayed: bool = strawberry.field(description="True when this is the first answer given again to a retry "
+                                      "with the same idempotencyKey (nothing was recorded again)")
 
 
 @strawberry.type
@@ -46,7 +52,7 @@ class InvalidInput:
 
 @strawberry.type
 class NotAllowed:
-    status: str
+    case_status: DisputeStatus | None = strawberry.field(description="The case's status, which does not allow it")
     message: str
 
 
@@ -76,34 +82,30 @@ CommandOutcome = Annotated[
 ]
 
 
+def _status(value: str) -> DisputeStatus | None:
+    try:
+        return DisputeStatus[value.upper()]
+    except KeyError:
+        return None
+
+
 def _field(message: str) -> str:
     from interfaces.http.errors import field_of
 
     return field_of(message) or "input"
 
 
-async def _execute(info: Info, method: str, struct: type[cmd.Command] | type[cmd.RegisterDispute], ref: str | None,
-                   data: Any, key: str | None) -> CommandOutcome:
+async def _run(info: Info, spec: registry.CommandSpec, ref: str | None, command: cmd.Command, key: str | None,
+               names: Any) -> CommandOutcome:
     ctx = info.context
     try:
-        command = msgspec.convert(data, struct, strict=False)
-    except msgspec.ValidationError as e:
-        return InvalidInput(field=_field(str(e)), message=str(e))
-    raw = msgspec.json.encode(data, order="sorted")
-    idem = None
-    if key is not None:
-        import hashlib
-
-        digest = hashlib.sha256(b"\0".join([method.encode(), (ref or "").upper().encode(), raw])).hexdigest()
-        idem = IdempotencyKey(key=key, request_hash=digest)
-    fn = getattr(ctx.fengqiao, method)
-    args = (command, ctx.actor, idem) if ref is None else (ref, command, ctx.actor, idem)
-    try:
-        result = await anyio.to_thread.run_sync(partial(fn, *args))
+        idem = registry.idempotency_key(spec, ref, command, key)
+        result = await anyio.to_thread.run_sync(partial(registry.run, ctx.fengqiao, spec, ref, command, ctx.actor, idem))
     except InvalidCommand as e:
-        return InvalidInput(field=e.field, message=str(e))
+        field = "idempotencyKey" if e.field == "Idempotency-Key" else names(e.field)  # an argument here, not a header
+        return InvalidInput(field=field, message=str(e).replace(e.field, field))
     except CommandRejected as e:
-        return NotAllowed(status=e.status.upper(), message=str(e))
+        return NotAllowed(case_status=_status(e.status), message=str(e))
     except DisputeNotFound as e:
         return NotFound(message=str(e))
     except Forbidden as e:
@@ -112,41 +114,86 @@ async def _execute(info: Info, method: str, struct: type[cmd.Command] | type[cmd
         return Conflict(message=str(e))
     except StoreUnavailable:
         return Unavailable(message="the store is unavailable; retry")
-    return CommandSuccess(id=result.id, case_number=result.case_number, status=result.status,
-                          version=result.version, position=result.position)
+    replayed = isinstance(result, cmd.ReplayedResult)
+    if replayed:
+        ctx.response_headers["Idempotent-Replayed"] = "true"
+    status = _status(result.status)
+    assert status is not None  # noqa: S101 - a command answers with one of the case's statuses
+    return CommandSuccess(id=result.id, case_number=result.case_number, status=status, version=result.version,
+                          position=result.position, replayed=replayed)
 
 
-def _case_mutation(method: str, struct: type[cmd.Command], description: str) -> Any:
+def _same(name: str) -> str:
+    return name
+
+
+async def _typed(info: Info, spec: registry.CommandSpec, ref: str | None, value: Any, key: str | None) -> CommandOutcome:
+    try:
+        command = decode(spec, value)
+    except msgspec.ValidationError as e:
+        field = camel_path(_field(str(e)))
+        return InvalidInput(field=field, message=str(e).replace(_field(str(e)), field))
+    return await _run(info, spec, ref, command, key, camel_path)
+
+
+async def _legacy(info: Info, spec: registry.CommandSpec, ref: str | None, data: Any, key: str | None) -> CommandOutcome:
+    try:
+        command = msgspec.convert(data, spec.input, strict=False)
+    except msgspec.ValidationError as e:
+        return InvalidInput(field=_field(str(e)), message=str(e))
+    return await _run(info, spec, ref, command, key, _same)
+
+
+def _typed_mutation(spec: registry.CommandSpec) -> Any:
+    input_type = command_input(spec)
+    if spec.on_case:
+        async def on_case(info: Info, case_number: str, input: Any = None, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
+            return await _typed(info, spec, case_number, input, idempotency_key)
+
+        resolver: Any = on_case
+        annotations = {"info": Info, "case_number": str, "input": input_type | None if spec.optional_body else input_type,
+                       "idempotency_key": str | None, "return": CommandOutcome}
+        if not spec.optional_body:
+            resolver.__defaults__ = (None,)  # idempotency_key only
+    else:
+        async def register(info: Info, input: Any, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
+            return await _typed(info, spec, None, input, idempotency_key)
+
+        resolver = register
+        annotations = {"info": Info, "input": input_type, "idempotency_key": str | None, "return": CommandOutcome}
+    resolver.__annotations__ = annotations
+    resolver.__name__ = spec.operation
+    roles = ", ".join(f"{role.value} ({relation})" for role, relation in spec.roles)
+    return strawberry.mutation(resolver=resolver, description=f"{spec.summary}. Roles: {roles}.")
+
+
+def _legacy_mutation(spec: registry.CommandSpec) -> Any:
     async def resolver(info: Info, id: str, input: JSON, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
-        return await _execute(info, method, struct, id, input, idempotency_key)
+        return await _legacy(info, spec, id, input, idempotency_key)
 
-    return strawberry.mutation(resolver=resolver, description=description)
-
-
-async def _register(info: Info, input: JSON, idempotency_key: str | None = None) -> CommandOutcome:  # noqa: A002
-    return await _execute(info, "register", cmd.RegisterDispute, None, input, idempotency_key)
-
-
-@strawberry.type
-class Mutation:
-    resolve_on_spot: CommandOutcome = _case_mutation("resolve_on_spot", cmd.ResolveOnSpot, "Settle on the spot")
-    transfer_dispute: CommandOutcome = _case_mutation("transfer", cmd.Transfer, "Transfer to the handling unit")
-    sign_for_transfer: CommandOutcome = _case_mutation("sign_for", cmd.SignFor, "Acknowledge a transfer")
-    return_dispute: CommandOutcome = _case_mutation("return_case", cmd.Return, "Give the case back")
-    record_progress: CommandOutcome = _case_mutation("record_progress", cmd.RecordProgress, "Record progress")
-    conclude_dispute: CommandOutcome = _case_mutation("conclude", cmd.Conclude, "Conclude handling")
-    escalate_dispute: CommandOutcome = _case_mutation("escalate", cmd.Escalate, "Escalate to the task force")
-    record_deliberation: CommandOutcome = _case_mutation("hold_deliberation", cmd.HoldDeliberation, "Record a deliberation")
-    give_feedback: CommandOutcome = _case_mutation("give_feedback", cmd.GiveFeedback, "Give feedback to a party")
-    raise_objection: CommandOutcome = _case_mutation("raise_objection", cmd.RaiseObjection, "Record an objection")
-    confirm_no_objection: CommandOutcome = _case_mutation(
-        "confirm_no_objection", cmd.NoObjection, "Record that a told party has no objection (无异议确认)"
+    resolver.__name__ = spec.legacy or spec.operation
+    return strawberry.mutation(
+        resolver=resolver,
+        description=f"{spec.summary}; input is the REST body (snake_case)",
+        deprecation_reason=f"Use {spec.operation}(caseNumber, input: {spec.input_name}!)",
     )
-    give_remedy_guidance: CommandOutcome = _case_mutation("give_remedy_guidance", cmd.GiveRemedyGuidance, "Record remedy guidance")
-    archive_dispute: CommandOutcome = _case_mutation("archive", cmd.Archive, "Archive the case file")
-    flag_risk: CommandOutcome = _case_mutation("flag_risk", cmd.FlagRisk, "Flag a conflict risk")
-    issue_supervision_notice: CommandOutcome = _case_mutation("issue_supervision_notice", cmd.IssueSupervisionNotice, "Issue a supervision notice")
-    record_satisfaction: CommandOutcome = _case_mutation("record_satisfaction", cmd.RecordSatisfaction, "Record satisfaction")
-    register_dispute: CommandOutcome = strawberry.mutation(
-        resolver=_register, description="Register a dispute; input is the REST body of POST /api/v1/disputes"
-    )
+
+
+def _mutation_type() -> type:
+    namespace: dict[str, Any] = {}
+    annotations: dict[str, Any] = {}
+    for spec in registry.COMMANDS:
+        namespace[_python_name(spec.operation)] = _typed_mutation(spec)
+        annotations[_python_name(spec.operation)] = CommandOutcome
+        if spec.legacy is not None:
+            namespace[_python_name(spec.legacy)] = _legacy_mutation(spec)
+            annotations[_python_name(spec.legacy)] = CommandOutcome
+    namespace["__annotations__"] = annotations
+    return strawberry.type(type("Mutation", (), namespace))
+
+
+def _python_name(camel: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
+
+
+Mutation = _mutation_type()

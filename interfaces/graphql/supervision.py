@@ -7,14 +7,11 @@ from typing import Annotated
 
 import strawberry
 
-from application.errors import Forbidden
 from domain import vocabulary as v
-from domain.values import TOWNSHIPS, Role
+from domain.values import TOWNSHIPS
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info
 from projections import queries as q
-
-SUPERVISION_ROLES = frozenset({Role.TASKFORCE, Role.AUDITOR, Role.LEGAL})
 
 
 @strawberry.type
@@ -129,11 +126,7 @@ async def resolve_supervision(
     info: Info, from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date
 ) -> Supervision:
     ctx = info.context
-    if ctx.actor.role not in SUPERVISION_ROLES:
-        raise Forbidden("supervision figures are for the task-force office, auditors and legal staff")
-    if to < from_:
-        raise ValueError("to: must not be before from")
-    report: q.SupervisionReport = await threads.run_sync(ctx.reads.query, q.supervision, from_, to, ctx.now)
+    report: q.SupervisionReport = await threads.run_sync(ctx.reads.supervision, ctx.actor, from_, to, ctx.now)
     units: dict[str, str] = await threads.run_sync(ctx.fengqiao.units)
     return _supervision(report, units)
 

@@ -13,13 +13,14 @@ import msgspec
 import strawberry
 from strawberry.scalars import JSON
 
+from application.bounds import query_instant
 from application.event_codec import decode_event
 from application.reads import CaseTimeline
 from domain import events as ev
 from interfaces.graphql import threads
 from interfaces.graphql.context import Context, Info, case_view
 from interfaces.graphql.dispute import Dispute, dispute_of
-from interfaces.graphql.instants import parse_ts, utc
+from interfaces.graphql.instants import parse_ts
 from projections.case_view import CaseView
 from projections.queries import ACTED, RECORDED, TimelineRow
 
@@ -82,9 +83,9 @@ async def resolve_timeline(
     view = await case_view(info, case_number)
     if view is None:
         return None
-    as_of = utc(as_of, "asOf")
+    as_of = query_instant(as_of, "asOf")
     history: CaseTimeline = await threads.run_sync(
-        ctx.reads.timeline, view, as_of, with_state=_selects(info, "state"), axis=axis.value
+        ctx.reads.timeline, ctx.actor, view, as_of, with_state=_selects(info, "state"), axis=axis.value
     )
     events: list[Any] = _records(history, ctx, view)  # TimelineEventRecords, read as TimelineEvents
     now = min(as_of or ctx.now, ctx.now)
@@ -135,10 +136,8 @@ def _timeline_event(row: TimelineRow, event: Any, ctx: Context, case: CaseView) 
         # Who may see personal data whole is decided on the case as it is now (its handling unit).
         data["payer"] = _payer_data(event, ctx, case)
         if event.other_party is not None:
-            other = dict(data["other_party"])
-            other["contact"] = ctx.reads.other_party_contact(ctx.actor, case, event.other_party, ctx.access_reason)
-            other.pop("contact_masked", None)
-            data["other_party"] = other
+            values = ctx.reads.other_party(ctx.actor, case, event.other_party, ctx.access_reason)
+            data["other_party"] = {"name": values.name, "kind": values.kind, "contact": values.contact}
     return _timeline_record(row, data)
 
 

@@ -19,7 +19,8 @@ from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from application.settings import Settings
-from interfaces.http.commands import COMMAND_HANDLERS, add_unit, list_units
+from interfaces.http import openapi
+from interfaces.http.commands import COMMAND_HANDLERS, add_unit, get_dispute, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.limits import refuse_deep_bodies
 from interfaces.http.metrics import Metrics, metrics_route
@@ -66,7 +67,7 @@ def _not_ready_headers(code: int) -> dict[str, str] | None:
     operation_id="getReadiness",
     summary="The store answers and projections are caught up",
     responses={503: ResponseSpec(dict[str, Any], description="Not ready: the store is down or the read models lag; "
-                                 "retry after Retry-After seconds.")},
+                                 "retry after Retry-After seconds.", generate_examples=False)},
 )
 async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[dict[str, Any]]:
     code, body = await _readiness(fengqiao, reads)
@@ -92,13 +93,14 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
 
     metrics = Metrics(reads, token=settings.metrics_token)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             health_head,
             ready,
             ready_head,
             *COMMAND_HANDLERS,
+            get_dispute,
             add_unit,
             list_units,
             graphql_controller(
@@ -135,6 +137,25 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
         ),
         debug=False,
     )
+    _complete_openapi(app)
+    return app
+
+
+def _complete_openapi(app: Litestar) -> None:
+    """Serve the generated description completed (interfaces/http/openapi.py). Litestar builds
+    the served document once, lazily, in its own OpenAPI plugin, and offers no hook to edit it:
+    this app's plugin becomes one that completes the document when it builds it."""
+    from litestar._openapi.plugin import OpenAPIPlugin
+
+    class CompletedOpenAPI(OpenAPIPlugin):
+        __slots__ = ()
+
+        def provide_openapi_schema(self) -> dict[str, Any]:
+            if not self._openapi_schema:
+                self._openapi_schema = openapi.complete(self.provide_openapi().to_schema())
+            return self._openapi_schema
+
+    app.plugins.get(OpenAPIPlugin).__class__ = CompletedOpenAPI
 
 
 # What a browser-based integrator sends and may read (the contract's headers).

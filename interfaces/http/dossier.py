@@ -17,6 +17,7 @@ from application.disputes import Fengqiao
 from application.reads import ReadSide
 from domain.values import Actor
 from interfaces.http.errors import ErrorBody
+from interfaces.http.problems import problem
 
 _RESPONSES = {
     401: ResponseSpec(ErrorBody, description="No token, or a bad or expired token."),
@@ -49,19 +50,14 @@ def dossier_route(fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointSt
         from interfaces.dossier.fonts import FontMissing
 
         actor = request.user
-        check_role(actor)  # 403 before any work
+        check_role(reads, actor)  # the read side's gate: 403 before any work
         reason = request.headers.get("x-access-reason")
         try:
             case_number, data = await anyio.to_thread.run_sync(
                 partial(dossier_zip, fengqiao, reads, checkpoints, id, actor, reason=reason)
             )
         except (DossierError, FontMissing, CheckpointError) as e:
-            return Response(
-                {"error": "unavailable", "message": str(e)},
-                status_code=503,
-                media_type="application/json",
-                headers={"Retry-After": "5"},
-            )
+            return problem("unavailable", str(e), headers={"Retry-After": "5"})
         return Response(
             data,
             media_type="application/zip",

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
+from application import registry
 from application.errors import (
     CommandRejected,
     ConcurrencyConflict,
@@ -17,6 +18,7 @@ from application.errors import (
     IdempotencyInProgress,
     IdempotencyMismatch,
     InvalidCommand,
+    RateLimited,
     StoreUnavailable,
 )
 from interfaces.auth import TokenError
@@ -58,7 +60,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     message = str(first.get("message", exc.detail))
     key = first.get("key")
     field = field_of(message, key if isinstance(key, str) else None) or "body"
-    message = readable(message)
+    message = readable(message) + _allowed(request, field, message)
     if field not in message:
         message = f"{field}: {message}"
     if _is_graphql(request):
@@ -66,9 +68,22 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     return problem("invalid_input", message, field=field)
 
 
+def _allowed(request: Request[Any, Any, Any], field: str, message: str) -> str:
+    """An unknown enum value: say which values the field takes."""
+    if "Invalid enum value" not in message:
+        return ""
+    spec = registry.BY_OPERATION.get(getattr(request.scope.get("route_handler"), "operation_id", None) or "")
+    values = None if spec is None else registry.allowed_values(spec.input, field)
+    return "" if not values else f"; allowed: {', '.join(values)}"
+
+
 def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, InvalidCommand):
-        return problem("invalid_input", str(exc), field=exc.field)
+        answer = graphql_problem if _is_graphql(request) else problem
+        return answer("invalid_input", str(exc), field=exc.field)
+    if isinstance(exc, RateLimited):
+        answer = graphql_problem if _is_graphql(request) else problem
+        return answer("rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DisputeNotFound):
         return problem("not_found", str(exc))
     if isinstance(exc, Forbidden):
@@ -116,6 +131,11 @@ GRAPHQL_CODES = {
     "too_large": "BAD_USER_INPUT",
     "unsupported_media_type": "BAD_USER_INPUT",
     "method_not_allowed": "BAD_USER_INPUT",
+    "rejected": "CONFLICT",
+    "conflict": "CONFLICT",
+    "in_progress": "CONFLICT",
+    "idempotency_key_reused": "CONFLICT",
+    "internal": "INTERNAL",
 }
 
 
@@ -155,6 +175,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     IdempotencyInProgress: _domain,
     IdempotencyMismatch: _domain,
     StoreUnavailable: _domain,
+    RateLimited: _domain,
     TokenError: _domain,
     HTTPException: _http,
     Exception: _internal,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from application.ledger_import import IMPORT_SUBJECT
 from interfaces.ledger.columns import COLUMNS, LedgerError
 from interfaces.ledger.export import EXPORT_ROLES, export_ledger, format_of, parse_day
-from interfaces.ledger.files import read_table
+from interfaces.ledger.files import Limits, open_table, read_table
 from interfaces.ledger.importing import import_ledger
 
 __all__ = [
@@ -22,9 +22,11 @@ __all__ = [
     "EXPORT_ROLES",
     "IMPORT_SUBJECT",
     "LedgerError",
+    "Limits",
     "export_ledger",
     "format_of",
     "import_ledger",
+    "open_table",
     "parse_day",
     "read_table",
 ]

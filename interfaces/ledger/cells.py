@@ -15,6 +15,7 @@ from domain.values import InsuranceType
 from interfaces.ledger.columns import H_INSURANCE, H_PEOPLE
 from interfaces.ledger.files import blank
 from interfaces.ledger.labels import INSURANCE, norm
+from interfaces.spreadsheet import restored
 
 _TIME = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+|(?=\d))(\d{1,2})[:时](\d{1,2})分?"
@@ -57,7 +58,7 @@ class RowReader:
             value = int(value)
         if isinstance(value, datetime | date):
             value = value.isoformat()
-        text = "" if value is None else str(value).strip()
+        text = "" if value is None else restored(str(value).strip())
         if not text:
             if required:
                 self.fail(column, "is required")

@@ -13,7 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from application.bounds import EARLIEST_DAY, LATEST_DAY
 from application.disputes import Fengqiao
+from application.read_gates import GATE_ROLES, ReadGate
 from application.reads import PartyValues, ReadSide
 from domain import vocabulary as v
 from domain.values import (
@@ -25,7 +27,6 @@ from domain.values import (
     InsuranceType,
     Outcome,
     PayerKind,
-    Role,
     Status,
 )
 from interfaces.ledger import files
@@ -58,9 +59,9 @@ from interfaces.ledger.columns import (
 )
 from interfaces.ledger.labels import CHANNEL_ZH, INSURANCE_ZH, NO, ON_SPOT, OUTCOME_ZH, PAYER_KIND_ZH, STATUS_ZH, YES
 from projections.case_view import CaseView
-from projections.queries import MAX_PAGE, CaseFilter, list_cases, period_bounds
+from projections.queries import CaseFilter, period_bounds
 
-EXPORT_ROLES = frozenset({Role.LEGAL, Role.AUDITOR, Role.TASKFORCE})
+EXPORT_ROLES = GATE_ROLES[ReadGate.LEDGER_EXPORT]  # for the CLI's --as-role choices
 EXPORT_REASON = "ledger export"
 PARTY_FIELDS = ["name", "idNumber", "phone"]
 FORMATS = ("xlsx", "csv")
@@ -80,12 +81,15 @@ def export_ledger(
     runtime: LedgerRuntime, *, start: date, end: date, out: Path, fmt: str, actor: Actor, reason: str = EXPORT_REASON
 ) -> dict[str, Any]:
     """Write the ledger of the cases received from `start` to `end` (inclusive) to `out`."""
-    if actor.role not in EXPORT_ROLES:
+    if not runtime.reads.may(actor, ReadGate.LEDGER_EXPORT):
         raise LedgerError(f"role {actor.role} may not export the ledger (legal, auditor or taskforce)")
     if fmt not in FORMATS:
         raise LedgerError(f"unknown format {fmt!r}: xlsx or csv")
     if end < start:
         raise LedgerError("--to is before --from")
+    for flag, day in (("--from", start), ("--to", end)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise LedgerError(f"{flag} must lie from {EARLIEST_DAY} to {LATEST_DAY}")
     app = runtime.fengqiao
     now, received = _received(runtime.reads, actor, start, end, reason, app.clock)
     units = app.units()
@@ -98,7 +102,7 @@ def export_ledger(
         "to": end.isoformat(),
         "rows": len(rows),
         "role": actor.role.value,
-        "personal_data": "whole" if actor.role == Role.LEGAL else "masked",
+        "personal_data": "whole" if runtime.reads.sees_all_whole(actor) else "masked",
     }
 
 
@@ -111,16 +115,7 @@ def _received(
     reads.runner.catch_up()
     now = clock()
     lo, hi = period_bounds(start, end)
-    wanted = CaseFilter(received_from=lo, received_to=hi)
-    views: list[CaseView] = []
-    after: str | None = None
-    while True:
-        page = reads.query(list_cases, wanted, reads.reach(actor), first=MAX_PAGE, after=after, now=now)
-        views += page.views
-        if not page.has_next:
-            break
-        after = page.end_cursor
-    views.sort(key=lambda v: (v.received_at, v.case_number))
+    views = reads.all_received(actor, CaseFilter(received_from=lo, received_to=hi), now, ReadGate.LEDGER_EXPORT)
     return now, [(v, reads.party(actor, v, v.payer, PARTY_FIELDS, reason)) for v in views]
 
 

@@ -3,9 +3,10 @@ code, ID check characters, phone, date-times, township, units) before anything i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,28 +53,46 @@ from interfaces.ledger.labels import (
 _CLOCK_SKEW = timedelta(seconds=5)
 
 
-def validate(table: Table, units: Mapping[str, str], *, unit: str | None, now: datetime) -> tuple[list[LedgerRow], list[Issue]]:
-    """Check every row; returns the rows ready to record and every problem found."""
-    issues: list[Issue] = []
+MAX_REPORTED = 100  # the report lists the first problems and counts all of them
+
+
+class Issues(list[Issue]):
+    """Every problem counted, the first `keep` kept: a file with a bad column on every row must
+    not fill memory with its report."""
+
+    def __init__(self, keep: int = MAX_REPORTED) -> None:
+        super().__init__()
+        self.keep = keep
+        self.total = 0
+
+    def append(self, issue: Issue) -> None:
+        self.total += 1
+        if len(self) < self.keep:
+            super().append(issue)
+
+
+def validate(table: Table, units: Mapping[str, str], *, unit: str | None, now: datetime, issues: Issues) -> Iterator[LedgerRow]:
+    """Check every row as the table streams; yields the rows ready to record, and puts every
+    problem in `issues` (a row with a problem is not yielded)."""
     present = set(table.headers.values())
     for column in (*REQUIRED, *(() if unit else (H_UNIT,))):
         if column not in present:
             issues.append(Issue(table.header_row, column, "column is missing from the header row"))
-    if issues:
-        return [], issues
+    if issues.total:
+        return
     unit_names = unit_lookup(units)
-    rows: list[LedgerRow] = []
-    first_seen: dict[str, int] = {}
+    # Each row's fingerprint by its SHA-256 only: a summary may be 8,000 characters long.
+    first_seen: dict[bytes, int] = {}
     for number, cells in table.rows:
         parsed = _validate_row(RowReader(number, cells, issues), unit_names, unit, now)
         if parsed is None:
             continue
-        if parsed.fingerprint in first_seen:
-            issues.append(Issue(number, None, f"repeats row {first_seen[parsed.fingerprint]} exactly: remove the duplicate"))
+        seen = hashlib.sha256(parsed.fingerprint.encode()).digest()
+        if seen in first_seen:
+            issues.append(Issue(number, None, f"repeats row {first_seen[seen]} exactly: remove the duplicate"))
             continue
-        first_seen[parsed.fingerprint] = number
-        rows.append(parsed)
-    return rows, issues
+        first_seen[seen] = number
+        yield parsed
 
 
 def _validate_row(r: RowReader, unit_names: Mapping[str, str], unit: str | None, now: datetime) -> LedgerRow | None:

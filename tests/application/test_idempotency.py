@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from application import commands as cmd
@@ -31,6 +32,11 @@ HANDLER_TAX_2 = Actor("handler-tax-2", Role.HANDLER, "tax")
 OTHER_BODY = IdempotencyKey(key="3f0c1d2e-retry", request_hash="sha256:bbbb")
 
 
+def replayed(first: cmd.CommandResult, again: cmd.CommandResult) -> bool:
+    """`again` is `first` given again, marked as a replay (Idempotent-Replayed: true)."""
+    return isinstance(again, cmd.ReplayedResult) and msgspec.to_builtins(again) == msgspec.to_builtins(first)
+
+
 def test_register_retry_with_same_key_and_body_replays_the_first_answer(make_app):
     app = make_app()
     first = register(app, idempotency=KEY)
@@ -41,7 +47,9 @@ def test_register_retry_with_same_key_and_body_replays_the_first_answer(make_app
     expected = cmd.CommandResult(
         id=str(dispute_id_for(CASE_1)), case_number=CASE_1, status="ACCEPTED", version=1, position=2
     )
-    assert first == again == from_other_instance == expected
+    assert first == expected
+    assert not isinstance(first, cmd.ReplayedResult)
+    assert replayed(first, again) and replayed(first, from_other_instance)
     assert app.recorder.max_notification_id() == 2
     assert register(app).case_number == "GP-2026-000002"
 
@@ -52,7 +60,7 @@ def test_command_retry_with_same_key_replays_even_after_the_case_moved_on(app):
     progress(app, CASE_1, "后续进展")
     again = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, KEY)
 
-    assert first == again
+    assert replayed(first, again)
     assert (first.status, first.version, first.position) == ("TRANSFERRED", 2, 3)
     assert app.recorder.max_notification_id() == 4
     assert app.get_dispute(CASE_1, AUDITOR).version == 3
@@ -77,8 +85,8 @@ def test_keys_are_scoped_per_caller(app):
     assert (first.case_number, second.case_number) == (CASE_1, "GP-2026-000002")
     assert app.recorder.max_notification_id() == 4
     # Each caller replays its own answer.
-    assert register(app, CLERK_TAX, idempotency=KEY) == first
-    assert register(app, CLERK_TAX_2, idempotency=KEY) == second
+    assert replayed(first, register(app, CLERK_TAX, idempotency=KEY))
+    assert replayed(second, register(app, CLERK_TAX_2, idempotency=KEY))
     # A handler using the same key string on a command runs it anew as well.
     transfer(app, CASE_1, "tax")
     r = progress(app, CASE_1, "进展", idempotency=KEY)
@@ -136,7 +144,7 @@ def test_a_request_still_running_answers_in_progress_only_to_the_same_caller(app
     assert (held.status, held.version) == ("TRANSFERRED", 4)
     assert held.position == app.recorder.max_notification_id() > 4
     # Its retry replays it.
-    assert progress(app, CASE_1, "进展", idempotency=KEY) == held
+    assert replayed(held, progress(app, CASE_1, "进展", idempotency=KEY))
     assert app.recorder.max_notification_id() == held.position
 
 
@@ -154,7 +162,7 @@ def test_a_request_still_running_then_finishing_is_replayed(app, monkeypatch):
 
     first = box["result"]
     assert (first.status, first.version, first.position) == ("TRANSFERRED", 3, 4)
-    assert progress(app, CASE_1, "进展", idempotency=KEY) == first
+    assert replayed(first, progress(app, CASE_1, "进展", idempotency=KEY))
     assert app.recorder.max_notification_id() == 4
 
 
@@ -170,12 +178,12 @@ def test_ten_concurrent_calls_with_one_key_record_one_event(app):
     assert all(isinstance(e, IdempotencyInProgress) for e in errors), errors
     assert len(results) + len(errors) == 10
     assert len(results) >= 1
-    assert all(r == results[0] for r in results)
+    assert all(msgspec.to_builtins(r) == msgspec.to_builtins(results[0]) for r in results)
     assert (results[0].status, results[0].version, results[0].position) == ("TRANSFERRED", 3, before + 1)
     assert app.recorder.max_notification_id() == before + 1
     assert len(app.dispute_events(CASE_1, AUDITOR)) == 3
     # Afterwards every retry replays.
-    assert progress(app, CASE_1, "进展", idempotency=KEY) == results[0]
+    assert replayed(results[0], progress(app, CASE_1, "进展", idempotency=KEY))
 
 
 def test_ten_concurrent_registrations_with_one_key_record_one_case(app):
@@ -186,7 +194,7 @@ def test_ten_concurrent_registrations_with_one_key_record_one_case(app):
     assert all(isinstance(e, IdempotencyInProgress) for e in errors), errors
     assert len(results) >= 1
     assert {r.case_number for r in results} == {CASE_1}
-    assert all(r == results[0] for r in results)
+    assert all(msgspec.to_builtins(r) == msgspec.to_builtins(results[0]) for r in results)
     assert app.recorder.max_notification_id() == 2
 
 
@@ -198,7 +206,7 @@ def test_a_command_retry_on_another_instance_replays_the_first_answer(make_app):
 
     again = progress(app2, CASE_1, "进展", idempotency=KEY)
 
-    assert again == first
+    assert replayed(first, again)
     # The retry's own attempt was rolled back with its key's insert: nothing more recorded.
     assert len(app1.dispute_events(CASE_1, AUDITOR)) == 3
     assert app2.get_dispute(CASE_1, AUDITOR).version == 3
@@ -211,7 +219,7 @@ def test_a_registration_retry_on_another_instance_replays_the_first_answer(make_
 
     again = register(app2, idempotency=KEY)
 
-    assert again == first
+    assert replayed(first, again)
     assert len(app1.recorder.select_notifications(start=1, limit=10)) == 2
     assert register(app2).case_number == "GP-2026-000002"
 
@@ -222,7 +230,7 @@ def test_keys_are_kept_at_least_7_days_and_purged_after_the_retention(app, clock
     stamped = datetime.now(UTC)
     clock.set(stamped + timedelta(days=7))
     app.purge_idempotency_keys()
-    assert register(app, idempotency=KEY) == first
+    assert replayed(first, register(app, idempotency=KEY))
     assert app.recorder.max_notification_id() == 2
 
     clock.set(stamped + timedelta(days=31))
@@ -248,7 +256,7 @@ def test_a_key_with_quotes_backslashes_and_sql_is_stored_and_replayed_as_given(a
     first = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, odd)
     again = app.transfer(CASE_1, command(cmd.Transfer, to_unit="tax"), CLERK_TAX, odd)
 
-    assert first == again
+    assert replayed(first, again)
     stored = app.recorder.lookup_idempotency(idempotency_scope(CLERK_TAX), odd.key)
     assert stored.request_hash == odd.request_hash
     assert stored.response["position"] == first.position

@@ -82,25 +82,25 @@ def test_missed_deadlines_of_an_unknown_case(app):
 # --- personal data ------------------------------------------------------------------------------
 
 
-def test_id_number_and_phone_are_stored_encrypted_and_decrypt_to_the_normalised_value(app):
+def test_name_id_number_and_phone_are_sealed_and_open_to_the_normalised_value(app):
     lower_x = FIRST17_X + "x"
     register(app, payer={"kind": "individual", "name": "张三丰", "id_number": f" {lower_x} ", "phone": "+86 138-1234-5678"})
 
     registered = app.dispute_events(CASE_1, LEGAL)[0]
     assert isinstance(registered, DisputeRegistered)
-    payer = registered.payer
-    assert payer.id_number.startswith("enc1:")
-    assert payer.phone.startswith("enc1:")
-    assert app.privacy.decrypt(payer.id_number) == ID_NUMBER_X  # trimmed, upper-case X
-    assert app.privacy.decrypt(payer.phone) == "13812345678"
+    payer, case_id = registered.payer, registered.originator_id
+    assert all(v.startswith("enc2:") for v in (payer.name, payer.id_number, payer.phone))
+    assert app.privacy.open(case_id, payer.id_number) == ID_NUMBER_X  # trimmed, upper-case X
+    assert app.privacy.open(case_id, payer.phone) == "13812345678"
+    assert app.privacy.open(case_id, payer.name) == "张三丰"
     assert payer.id_number_masked == "140581********000X"
     assert payer.phone_masked == "138****5678"
-    assert payer.name == "张三丰"
     assert payer.name_masked == "张**"
     assert payer.id_number_digest == app.privacy.digest(ID_NUMBER_X)
+    assert payer.name_digest == app.privacy.digest("张三丰")
 
 
-def test_raw_stored_events_do_not_contain_the_plain_id_number_or_phone(make_app):
+def test_raw_stored_events_do_not_contain_the_plain_name_id_number_or_phone(make_app):
     app = make_app()
     register(app, payer={"kind": "individual", "name": "张三", "id_number": ID_NUMBER_X, "phone": "13912345678"})
     transfer(app, CASE_1, "tax")
@@ -111,16 +111,17 @@ def test_raw_stored_events_do_not_contain_the_plain_id_number_or_phone(make_app)
     assert ID_NUMBER_X.encode() not in raw
     assert FIRST17_X.encode() not in raw  # not even without the check character
     assert b"13912345678" not in raw
-    assert b'"id_number":"enc1:' in raw
-    # A second instance with the same key reads it back.
+    assert '"name":"张三"'.encode() not in raw
+    assert b'"id_number":"enc2:' in raw
+    # A second instance with the same FENGQIAO_DATA_KEY unwraps the case's key from the store.
     other = make_app()
-    payer = other.dispute_events(CASE_1, LEGAL)[0].payer
-    assert other.privacy.decrypt(payer.id_number) == ID_NUMBER_X
+    registered = other.dispute_events(CASE_1, LEGAL)[0]
+    assert other.privacy.open(registered.originator_id, registered.payer.id_number) == ID_NUMBER_X
     # The ciphertext is fresh each time: equal ID numbers do not give equal bytes.
     register(app, payer={"kind": "individual", "name": "张三", "id_number": ID_NUMBER_X, "phone": "13912345678"})
     second = app.dispute_events("GP-2026-000002", LEGAL)[0].payer
-    assert second.id_number != payer.id_number
-    assert second.id_number_digest == payer.id_number_digest
+    assert second.id_number != registered.payer.id_number
+    assert second.id_number_digest == registered.payer.id_number_digest
 
 
 # --- snapshots ----------------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def test_masking_and_reach_follow_the_api(client: TestClient[Any], runtime: Any)
 
     legal = page(client, path, token(runtime, "legal"))
     assert ID_NUMBER in legal.text and PHONE in legal.text and 'data-unmasked="true"' in legal.text
-    log = runtime.reads.access_log(start=None, end=None, case_number=case["case_number"])
+    log = runtime.reads.access.entries(start=None, end=None, case_number=case["case_number"], limit=1000)
     assert any(e.subject == "legal-all" for e in log)
 
     clerk = page(client, path, token(runtime, "clerk", "tax"))

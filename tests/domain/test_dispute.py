@@ -281,6 +281,13 @@ def supervise(unit: str = "tax", content: str = "请于两个工作日内办结"
     return run
 
 
+def shred(archived_before: date = date(2100, 1, 1)) -> Step:
+    def run(d: Dispute, at: datetime, now: datetime) -> None:
+        d.shred_personal_data(archived_before=archived_before, actor=CLERK, now=now)
+
+    return run
+
+
 def satisfaction(party: PartyRole = PartyRole.PAYER, satisfied: bool = True) -> Step:
     def run(d: Dispute, at: datetime, now: datetime) -> None:
         d.record_satisfaction(party=party, satisfied=satisfied, note=None, actor=CLERK, at=at, now=now)
@@ -713,6 +720,7 @@ COMMANDS: dict[str, tuple[Step, frozenset[Status]]] = {
     "flag_risk": (flag_risk(), OPEN),
     "issue_supervision_notice": (supervise(), OPEN),
     "record_satisfaction": (satisfaction(), frozenset({Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED})),
+    "shred_personal_data": (shred(), frozenset({Status.ARCHIVED})),
 }
 
 # Allowed only once something else is on the record.
@@ -878,12 +886,12 @@ def test_a_risk_flag_with_no_people_involved_is_refused() -> None:
 
 
 # Every command that takes `at`, each in a status that allows it. hold_deliberation checks its
-# held_at against `at` first; it has its own tests below.
+# held_at against `at` first; it has its own tests below. Shredding takes no `at`: it is dated now.
 TIMED_COMMANDS = [
     pytest.param(name, status, id=name)
     for name, (_, allowed) in COMMANDS.items()
     for status in [min(allowed)]
-    if name != "hold_deliberation"
+    if name not in ("hold_deliberation", "shred_personal_data")
 ]
 
 
@@ -1603,3 +1611,46 @@ def test_a_lower_risk_flag_notifies_nobody(level: RiskLevel) -> None:
 
     then_recorded(events, ev.RiskFlagged, level=level, notified_units=())
     assert case.dispute.status == Status.TRANSFERRED
+
+
+# --- retention: crypto-shredding ------------------------------------------------------------------
+
+
+def test_shredding_an_archived_case_records_the_cut_off_and_when_it_was_archived() -> None:
+    case = given(*PATH_TO[Status.ARCHIVED])
+    archived = case.history[-1]
+
+    events = when(case, shred(date(2030, 1, 1)))
+
+    then_recorded(events, ev.PersonalDataShredded, archived_before=date(2030, 1, 1), archived_at=archived.at)
+    assert case.dispute.shredded
+
+
+def test_shredding_is_refused_for_a_case_archived_on_or_after_the_cut_off() -> None:
+    case = given(*PATH_TO[Status.ARCHIVED])
+    archived_on = case.history[-1].at.astimezone(SHANGHAI).date()
+
+    error = when_refused(case, shred(archived_on), CommandRejected)
+
+    assert "not before" in str(error)
+
+
+def test_shredding_is_refused_while_a_remedy_window_is_open_and_allowed_after_it() -> None:
+    case = given(transfer(), conclude(), *told_both(), objection(), guidance(), no_objection(PartyRole.OTHER_PARTY),
+                 archive())
+    last_day = case.dispute.remedy_open_until
+    assert last_day is not None
+
+    error = when_refused(case, shred(), CommandRejected)
+    assert "remedy window is open" in str(error)
+
+    after = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), SHANGHAI).astimezone(UTC)
+    then_recorded(when(case, shred(), at=after, now=after), ev.PersonalDataShredded)
+
+
+def test_shredding_twice_is_refused() -> None:
+    case = given(*PATH_TO[Status.ARCHIVED], shred())
+
+    error = when_refused(case, shred(), CommandRejected)
+
+    assert "already destroyed" in str(error)

@@ -32,6 +32,7 @@ from tests.dossier.conftest import AUDITOR, LEGAL, OTHER_CONTACT
 pytestmark = pytest.mark.usefixtures("cjk_font")
 
 FILES = {"events.jsonl", "checkpoint.json", "dossier.pdf", "verification.json", "README.txt"}
+LEGAL_FILES = FILES | {"personal_data.json"}
 EVENT_TYPES = [
     "DisputeRegistered",
     "DisputeTransferred",
@@ -74,7 +75,7 @@ def legal_bundle(runtime: Any, full_case: str, tmp_path: Path) -> Path:
 
 def test_bundle_holds_the_stored_bytes_the_chain_and_a_covering_signed_checkpoint(runtime, full_case, legal_bundle):
     assert legal_bundle.name == full_case
-    assert {p.name for p in legal_bundle.iterdir()} == FILES
+    assert {p.name for p in legal_bundle.iterdir()} == LEGAL_FILES
 
     case_id = dispute_id_for(full_case)
     stored = list(runtime.fengqiao.recorder.select_events(case_id))
@@ -198,7 +199,7 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
     assert fonts and all(fonts.values()), fonts  # every font embedded, no bare base font
 
     # The whole view was logged, as for the API.
-    entries = runtime.reads.access_log(start=None, end=None, case_number=full_case)
+    entries = runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000)
     assert [(e.subject, e.role, e.fields) for e in entries] == [
         ("legal-1", "legal", ["idNumber", "name", "phone"]),
         ("legal-1", "legal", ["otherParty.contact"]),
@@ -229,7 +230,7 @@ def test_auditor_dossier_masks_personal_data_and_logs_no_whole_view(runtime, ful
     assert ID_NUMBER not in compact and PHONE not in compact and "张三" not in compact
     assert mask_phone(OTHER_CONTACT) in compact and OTHER_CONTACT not in compact
     assert "脱敏显示" in compact
-    assert runtime.reads.access_log(start=None, end=None, case_number=full_case) == []
+    assert runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000) == []
     assert dossier.verification["valid"] is True
 
 
@@ -421,9 +422,9 @@ def test_cli_writes_the_dossier_with_the_default_legal_role(runtime, full_case, 
     printed = json.loads(capsys.readouterr().out)
     assert printed["valid"] is True
     assert printed["dossier"] == str(out / full_case)
-    assert {p.name for p in (out / full_case).iterdir()} == FILES
+    assert {p.name for p in (out / full_case).iterdir()} == LEGAL_FILES
     assert ID_NUMBER in flat(pdf_text(out / full_case / "dossier.pdf"))
-    entries = runtime.reads.access_log(start=None, end=None, case_number=full_case)
+    entries = runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000)
     assert [(e.subject, e.role) for e in entries] == [("cli", "legal"), ("cli", "legal")]
 
     assert cli.main(["dossier", full_case, "--out", str(tmp_path / "a"), "--as-role", "auditor", "--subject", "aud-7"]) == 0

@@ -51,7 +51,7 @@ def test_legal_downloads_a_zip_that_verifies_offline(runtime, client, full_case,
     assert report["valid"] is True, report["problems"]
     assert report["events"] == 13
     assert ID_NUMBER in pdf_of(answer.content, full_case)
-    entries = runtime.reads.access_log(start=None, end=None, case_number=full_case)
+    entries = runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000)
     assert [(e.subject, e.fields, e.reason) for e in entries] == [
         ("legal-9", ["idNumber", "name", "phone"], "dossier export (电子卷宗)"),
         ("legal-9", ["otherParty.contact"], "dossier export (电子卷宗)"),
@@ -65,7 +65,7 @@ def test_by_uuid_for_auditor_masked_with_reason_header_unused(runtime, client, f
     assert answer.status_code == 200, answer.text
     text = pdf_of(answer.content, full_case)
     assert mask_id_number(ID_NUMBER) in text and ID_NUMBER not in text
-    assert runtime.reads.access_log(start=None, end=None, case_number=full_case) == []
+    assert runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000) == []
 
 
 @pytest.mark.parametrize(

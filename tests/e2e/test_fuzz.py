@@ -29,18 +29,18 @@ MUTATIONS = 150
 # Who may use each operation (so that generated requests get past authentication).
 CLERK_OPS = {
     "registerDispute",
-    "resolveOnSpot",
+    "resolveOnSpotDispute",
     "transferDispute",
-    "giveFeedback",
-    "raiseObjection",
-    "confirmNoObjection",
+    "giveFeedbackDispute",
+    "raiseObjectionDispute",
+    "confirmNoObjectionDispute",
     "archiveDispute",
-    "flagRisk",
-    "recordSatisfaction",
+    "flagRiskDispute",
+    "recordSatisfactionDispute",
 }
-HANDLER_OPS = {"signForTransfer", "returnDispute", "recordProgress", "concludeDispute", "escalateDispute"}
-TASKFORCE_OPS = {"recordDeliberation", "issueSupervisionNotice", "addUnit", "listUnits"}
-LEGAL_OPS = {"giveRemedyGuidance"}
+HANDLER_OPS = {"signForDispute", "returnDispute", "recordProgressDispute", "concludeDispute", "escalateDispute"}
+TASKFORCE_OPS = {"recordDeliberationDispute", "issueSupervisionNoticeDispute", "addUnit", "listUnits"}
+LEGAL_OPS = {"giveRemedyGuidanceDispute"}
 
 
 def _settings(max_examples: int) -> settings:

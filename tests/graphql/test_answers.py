@@ -12,9 +12,10 @@ OTHER = {"name": "高平市某某煤业有限公司", "kind": "employer"}
 ANSWERS = """status feedbackPending noObjectionConfirmed objections
   archiveBasis { party basis toldAt quietUntil }
   remedyWindows { party kind startsOn lastDay body provisional derivation }"""
-NO_OBJECTION = """mutation($id: String!, $input: JSON!) { confirmNoObjection(id: $id, input: $input) {
+NO_OBJECTION = """mutation($n: String!, $input: ConfirmNoObjectionInput!) {
+  confirmNoObjectionDispute(caseNumber: $n, input: $input) {
   __typename ... on CommandSuccess { status version } ... on InvalidInput { field message }
-  ... on NotAllowed { status message } } }"""
+  ... on NotAllowed { caseStatus message } } }"""
 
 
 def concluded(api: Api, **registration: Any) -> str:
@@ -43,8 +44,8 @@ def test_the_payers_feedback_alone_leaves_the_case_concluded_and_feedback_pendin
 
     assert tell(api, "payer")["status"] == "CONCLUDED"
     assert answers(api)["feedbackPending"] == ["OTHER_PARTY"]
-    queue = api.data('{ queue(unit: "tax", kind: TO_FEEDBACK) { caseNumber } }', token=api.clerk("tax"))["queue"]
-    assert queue == [{"caseNumber": CASE}]
+    queue = api.data('{ queue(unit: "tax", kind: TO_FEEDBACK) { edges { node { caseNumber } } } }', token=api.clerk("tax"))["queue"]["edges"]
+    assert queue == [{"node": {"caseNumber": CASE}}]
 
     assert tell(api, "other_party")["status"] == "FEEDBACK_GIVEN"
     assert answers(api)["feedbackPending"] == []
@@ -69,7 +70,7 @@ def test_no_objection_over_rest_and_graphql_then_archive_records_the_basis(api: 
     tell(api, "other_party")
 
     api.act(CASE, "no-objection", tax, {"party": "payer", "note": "电话确认无异议"})
-    confirmed = api.data(NO_OBJECTION, {"id": CASE, "input": {"party": "other_party"}}, token=tax)["confirmNoObjection"]
+    confirmed = api.data(NO_OBJECTION, {"n": CASE, "input": {"party": "OTHER_PARTY"}}, token=tax)["confirmNoObjectionDispute"]
     assert confirmed == {"__typename": "CommandSuccess", "status": "FEEDBACK_GIVEN", "version": 7}
     assert api.act(CASE, "archive", tax)["status"] == "ARCHIVED"
 
@@ -102,8 +103,8 @@ def test_bad_no_objection_input_is_400_naming_the_field_and_refusals_are_409(api
     not_told = api.act(CASE, "no-objection", tax, {"party": "payer"}, expect=409)
     assert "not been told" in not_told["detail"]
     assert api.act(CASE, "no-objection", api.handler("tax"), {"party": "payer"}, expect=403)
-    answer = api.data(NO_OBJECTION, {"id": CASE, "input": {"party": "payer"}}, token=tax)["confirmNoObjection"]
-    assert (answer["__typename"], answer["status"]) == ("NotAllowed", "CONCLUDED")
+    answer = api.data(NO_OBJECTION, {"n": CASE, "input": {"party": "PAYER"}}, token=tax)["confirmNoObjectionDispute"]
+    assert (answer["__typename"], answer["caseStatus"]) == ("NotAllowed", "CONCLUDED")
     assert api.head() == head
 
 

@@ -118,3 +118,23 @@ def test_a_write_from_another_process_wakes_the_projections_through_listen(api: 
         other_process.close()
 
     assert woken.wait(1.0), "no NOTIFY reached the listener"
+
+
+def test_a_wait_that_times_out_says_so_in_a_header_and_the_extensions(api: Api, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("interfaces.graphql.controller.CONSISTENCY_WAIT", 0.2)
+    tax = api.clerk("tax")
+    r = api.register()  # the projections do not run in the background here: the read side stays behind
+    api.sync()
+    caught_up = api.client.post("/graphql", json={"query": "{ disputes { totalCount } }"},
+                                headers=api.headers(tax, position=r["position"]))
+    t = api.transfer(r["case_number"], "hrss")
+
+    behind = api.client.post("/graphql", json={"query": "{ disputes { totalCount } }"},
+                             headers=api.headers(tax, position=t["position"]))
+
+    assert caught_up.headers["X-Consistency-Reached"] == "true"
+    assert "extensions" not in caught_up.json() or "consistency" not in caught_up.json()["extensions"]
+    assert behind.status_code == 200
+    assert behind.headers["X-Consistency-Reached"] == "false"
+    assert behind.json()["extensions"]["consistency"] == {"requested": t["position"], "reached": r["position"]}
+    assert behind.json()["data"] == {"disputes": {"totalCount": 1}}

@@ -20,8 +20,8 @@ def test_a_new_case_reads_back_with_enums_in_upper_case_and_its_transfer_deadlin
         "caseNumber": CASE_1,
         "status": "ACCEPTED",
         "level": None,
-        "channel": "hotline_12366",
-        "category": "late_fee",
+        "channel": "HOTLINE_12366",
+        "category": "LATE_FEE",
         "acceptingUnit": "tax",
         "handlingUnit": None,
         "receivedAt": "2026-11-25T02:00:00+00:00",
@@ -137,12 +137,12 @@ def test_overdue_turns_true_when_the_clock_passes_the_deadline_without_any_comma
     head = api.head()
     tax = api.clerk("tax")
     overdue_q = "query { disputes(filter: {overdue: true}) { totalCount } }"
-    queue_q = 'query { queue(unit: "tax", kind: OVERDUE) { caseNumber } }'
+    queue_q = 'query { queue(unit: "tax", kind: OVERDUE) { edges { node { caseNumber } } } }'
 
     d = api.dispute(CASE_1, tax, "overdue version deadlines { overdue }")
     assert d == {"overdue": False, "version": 1, "deadlines": [{"overdue": False}]}
     assert api.data(overdue_q, token=tax)["disputes"]["totalCount"] == 0
-    assert api.data(queue_q, token=tax)["queue"] == []
+    assert api.data(queue_q, token=tax)["queue"]["edges"] == []
 
     api.at("2026-11-26T16:00:00Z")  # exactly the deadline: not yet late
     assert api.dispute(CASE_1, tax, "overdue")["overdue"] is False
@@ -151,7 +151,7 @@ def test_overdue_turns_true_when_the_clock_passes_the_deadline_without_any_comma
     d = api.dispute(CASE_1, tax, "overdue version deadlines { overdue metAt }")
     assert d == {"overdue": True, "version": 1, "deadlines": [{"overdue": True, "metAt": None}]}
     assert api.data(overdue_q, token=tax)["disputes"]["totalCount"] == 1
-    assert api.data(queue_q, token=tax)["queue"] == [{"caseNumber": CASE_1}]
+    assert api.data(queue_q, token=tax)["queue"]["edges"] == [{"node": {"caseNumber": CASE_1}}]
     assert api.head() == head, "nothing was recorded: the flip is computed at read time"
 
 

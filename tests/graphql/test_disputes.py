@@ -74,8 +74,8 @@ FILTERS = [
     ({"unit": "hrss"}, [C4, C2]),  # accepting or handling
     ({"unit": "tax"}, [C5, C3, C2, C1]),
     ({"unit": "police"}, []),
-    ({"category": "late_fee"}, [C5, C1]),
-    ({"channel": "hotline_12366"}, [C2]),
+    ({"category": "LATE_FEE"}, [C5, C1]),
+    ({"channel": "HOTLINE_12366"}, [C2]),
     ({"township": "140581101"}, [C3, C1]),
     ({"receivedFrom": "2026-11-23T10:00:00+08:00", "receivedTo": "2026-11-24T02:00:00Z"}, [C3, C2]),  # inclusive
     ({"receivedFrom": "2026-11-25T00:00:00Z"}, [C5, C4]),
@@ -85,7 +85,7 @@ FILTERS = [
     ({"externalRef": "WO-4"}, [C4]),
     ({"externalRef": "WO-404"}, []),
     ({"unit": "tax", "status": "ACCEPTED"}, [C1]),
-    ({"category": "late_fee", "overdue": False, "township": "140581103"}, [C5]),
+    ({"category": "LATE_FEE", "overdue": False, "township": "140581103"}, [C5]),
 ]
 
 
@@ -136,14 +136,14 @@ def test_a_cursor_not_from_this_api_is_bad_input(five: Api):
 
     assert answer["data"] is None
     [error] = answer["errors"]
-    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "after" in error["message"]
 
 
 def test_a_negative_page_size_is_bad_input(five: Api):
     answer = five.gql(QUERY, {"first": -1}, token=five.auditor())
 
-    assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 def test_filters_and_counts_respect_reach(five: Api):
@@ -152,7 +152,7 @@ def test_filters_and_counts_respect_reach(five: Api):
     assert cases(five, five.handler("tax"), {"status": "ACCEPTED"}) == [C1]
     assert cases(five, five.clerk("hrss")) == [C4, C2]
     assert cases(five, five.clerk("hrss"), {"unit": "tax"}) == [C2]
-    assert cases(five, five.clerk("hrss"), {"category": "late_fee"}) == []
+    assert cases(five, five.clerk("hrss"), {"category": "LATE_FEE"}) == []
     assert cases(five, five.clerk("police")) == []
     assert cases(five, five.integrator()) == []
     page = five.data(QUERY, {"first": 1}, token=five.clerk("hrss"))["disputes"]

@@ -3,14 +3,18 @@ handling units; every whole view in the access log; masked reads never logged.""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from application import registration
+from domain.values import Actor, Role
+from tests.application.test_privacy import delete_key
 from tests.graphql.support import ID_MASKED, ID_NUMBER, NAME, NAME_MASKED, PHONE, PHONE_MASKED, Api
 
 CASE = "GP-2026-000001"
 PAYER = "payer { kind name idNumber phone unmasked }"
-WHOLE = {"kind": "individual", "name": NAME, "idNumber": ID_NUMBER, "phone": PHONE, "unmasked": True}
-MASKED = {"kind": "individual", "name": NAME_MASKED, "idNumber": ID_MASKED, "phone": PHONE_MASKED, "unmasked": False}
+WHOLE = {"kind": "INDIVIDUAL", "name": NAME, "idNumber": ID_NUMBER, "phone": PHONE, "unmasked": True}
+MASKED = {"kind": "INDIVIDUAL", "name": NAME_MASKED, "idNumber": ID_MASKED, "phone": PHONE_MASKED, "unmasked": False}
 TIMELINE = 'query($n: String!) { timeline(caseNumber: $n) { events { type data } } }'
 
 
@@ -192,3 +196,62 @@ def test_the_other_partys_contact_follows_the_same_rule(api: Api):
         r = api.client.post("/graphql", json={"query": TIMELINE, "variables": {"n": CASE}}, headers=api.headers(token))
         assert "enc1:" not in r.text
         assert r.json()["data"]["timeline"]["events"][0]["data"]["other_party"]["contact"] == contact
+
+
+# --- sealed personal data (per-case keys) --------------------------------------------------------
+
+OTHER = "otherParty { name kind contact }"
+
+
+def test_an_individual_other_party_is_masked_like_the_payer_and_whole_views_are_logged(api: Api):
+    api.register(api.clerk("tax"), other_party={"name": "李四", "kind": "employee", "contact": "13912345678"})
+    api.sync()
+
+    assert api.dispute(CASE, api.auditor(), OTHER) == {"otherParty": {"name": "李*", "kind": "employee", "contact": "139****5678"}}
+    assert api.access_log() == []
+    assert api.dispute(CASE, api.clerk("tax"), OTHER) == {
+        "otherParty": {"name": "李四", "kind": "employee", "contact": "13912345678"}
+    }
+    [entry] = api.access_log(CASE)
+    assert sorted(entry["fields"]) == ["otherParty.contact", "otherParty.name"]
+
+
+def test_a_case_whose_key_is_gone_says_so_instead_of_answering_masked(api: Api):
+    api.register(api.clerk("tax"))
+    api.sync()
+    fengqiao = api.runtime.fengqiao
+    case_id = fengqiao.get_dispute(CASE, Actor("legal-1", Role.LEGAL)).id
+    query = "query($n: String!) { dispute(caseNumber: $n) { payer { name idNumber } } }"
+
+    fengqiao.privacy.destroy(case_id, api.clock())  # destroyed without the shredding's event
+    assert api.data(query, {"n": CASE}, token=api.legal())["dispute"]["payer"] == {"name": "已销毁", "idNumber": "已销毁"}
+
+    delete_key(fengqiao, case_id)  # gone altogether
+    answer = api.gql(query, {"n": CASE}, token=api.legal())
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert api.dispute(CASE, api.auditor(), PAYER)["payer"]["idNumber"] == ID_MASKED  # masked reads need no key
+
+
+def test_a_case_stored_before_sealing_reads_whole_masked_and_by_name_as_before(api: Api, monkeypatch: pytest.MonkeyPatch):
+    """Its registration as 1.0 stored it: name in clear, ID number and phone under the data key
+    itself ("enc1:"), no name digest."""
+    privacy = api.runtime.fengqiao.privacy
+
+    def as_before(_sealer, payer, other):
+        legacy = msgspec.structs.replace(
+            payer, id_number=privacy.encrypt(payer.id_number), phone=privacy.encrypt(payer.phone), name_digest=""
+        )
+        return legacy, other
+
+    monkeypatch.setattr(registration, "_sealed", as_before)
+    api.register(api.clerk("tax"))
+    api.sync()
+    stored = api.runtime.fengqiao.recorder.select_events(api.runtime.fengqiao.get_dispute(CASE, Actor("a", Role.AUDITOR)).id)
+    assert b'"id_number":"enc1:' in stored[0].state and NAME.encode() in stored[0].state
+
+    assert api.dispute(CASE, api.legal(), PAYER) == {"payer": WHOLE}
+    assert api.dispute(CASE, api.auditor(), PAYER) == {"payer": MASKED}
+    found = api.data('query($f: DisputeFilter) { disputes(filter: $f) { totalCount } }',
+                     {"f": {"payerName": NAME}}, token=api.legal())
+    assert found["disputes"]["totalCount"] == 1

@@ -9,7 +9,7 @@ from typing import Any
 from tests.graphql.support import Api
 
 Q = """query($u: String!, $k: QueueKind!) {
-  queue(unit: $u, kind: $k) { caseNumber status deadlines { kind dueAt metAt } }
+  queue(unit: $u, kind: $k) { edges { node { caseNumber status deadlines { kind dueAt metAt } } } }
 }"""
 
 
@@ -18,7 +18,7 @@ def n(i: int) -> str:
 
 
 def queue(api: Api, unit: str, kind: str, token: str) -> list[str]:
-    views = api.data(Q, {"u": unit, "k": kind}, token=token)["queue"]
+    views = [e["node"] for e in api.data(Q, {"u": unit, "k": kind}, token=token)["queue"]["edges"]]
     dues = [min((d["dueAt"] for d in v["deadlines"] if d["metAt"] is None), default="~") for v in views]
     assert dues == sorted(dues), f"not ordered by the earliest open deadline: {dues}"
     return [v["caseNumber"] for v in views]
@@ -79,7 +79,7 @@ def test_to_deliberate_lists_escalated_cases_for_the_task_force_office(api: Api)
     assert queue(api, "taskforce", "TO_DELIBERATE", api.taskforce()) == everything
     assert queue(api, "tax", "TO_DELIBERATE", api.taskforce()) == everything  # the office sits in the tax bureau
     assert queue(api, "hrss", "TO_DELIBERATE", api.handler("hrss")) == [n(2)]
-    views = api.data(Q, {"u": "taskforce", "k": "TO_DELIBERATE"}, token=api.taskforce())["queue"]
+    views = [e["node"] for e in api.data(Q, {"u": "taskforce", "k": "TO_DELIBERATE"}, token=api.taskforce())["queue"]["edges"]]
     assert [[d["kind"] for d in v["deadlines"] if d["metAt"] is None] for v in views] == [["DELIBERATION"]] * 2
     assert views[0]["deadlines"][-1]["dueAt"] == "2026-12-04T16:00:00+00:00"
     assert views[1]["deadlines"][-1]["dueAt"] == "2026-12-09T16:00:00+00:00"
@@ -143,3 +143,47 @@ def test_an_unknown_queue_kind_is_rejected_before_anything_runs(api: Api):
 
     assert answer.get("data") is None
     assert answer["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+PAGE = """query($first: Int, $after: String) {
+  queue(unit: "tax", kind: TO_TRANSFER, first: $first, after: $after) {
+    totalCount edges { cursor node { caseNumber } } pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}"""
+
+
+def test_a_queue_is_paged_and_says_its_total_nothing_left_out(api: Api):
+    api.at("2026-11-25T03:00:00Z")
+    for i in range(7):
+        api.register(received_at=f"2026-11-25T02:0{i}:00+00:00")
+    api.sync()
+    tax = api.clerk("tax")
+
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        page = api.data(PAGE, {"first": 3, "after": after}, token=tax)["queue"]
+        assert page["totalCount"] == 7
+        seen += [e["node"]["caseNumber"] for e in page["edges"]]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    everything = api.data(PAGE, {"first": 500}, token=tax)["queue"]
+
+    assert pages == 3
+    assert seen == [e["node"]["caseNumber"] for e in everything["edges"]] and len(set(seen)) == 7
+
+
+def test_first_above_the_maximum_is_bad_user_input_naming_it(api: Api):
+    tax = api.clerk("tax")
+    too_many = api.gql(PAGE, {"first": 501}, token=tax)
+    disputes = api.gql("{ disputes(first: 201) { totalCount } }", token=tax)
+    bad_cursor = api.gql(PAGE, {"after": "bm9wZQ=="}, token=tax)
+
+    for answer, maximum in ((too_many, "500"), (disputes, "200")):
+        (error,) = answer["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert f"at most {maximum}" in error["message"]
+    assert bad_cursor["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

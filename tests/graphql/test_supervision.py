@@ -128,4 +128,4 @@ def test_supervision_is_forbidden_to_units_and_integrators(cohort: Api):
 def test_a_period_ending_before_it_starts_is_bad_input(cohort: Api):
     answer = cohort.gql(Q, {"from": "2026-11-30", "to": "2026-11-01"}, token=cohort.taskforce())
 
-    assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

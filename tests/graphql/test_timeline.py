@@ -133,7 +133,7 @@ def test_as_of_without_an_offset_is_bad_input(api: Api):
 
     answer = api.gql(TIMELINE, {"n": CASE, "asOf": "2026-11-26T02:00:00"}, token=api.auditor())
 
-    assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "asOf" in answer["errors"][0]["message"]
 
 

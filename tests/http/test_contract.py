@@ -169,3 +169,32 @@ def test_control_characters_in_any_text_field_are_400_naming_it(client, auth, ru
 def test_tab_newline_and_crlf_are_text(client, auth):
     body = register_body(summary="第一行\r\n第二行\n\t缩进")
     assert client.post("/api/v1/disputes", json=body, headers=auth("clerk", "tax")).status_code == 201
+
+
+def test_a_registration_has_location_and_a_replay_says_so(client, auth):
+    body = register_body(received_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC).isoformat())
+    headers = {**auth("clerk", "tax"), "Idempotency-Key": "WO-77"}
+    first = client.post("/api/v1/disputes", json=body, headers=headers)
+    # The same request: its keys in another order and a default written out.
+    again = client.post("/api/v1/disputes", json={"people_involved": 1, **dict(reversed(list(body.items())))}, headers=headers)
+
+    assert first.status_code == again.status_code == 201
+    assert first.headers["Location"] == f"/api/v1/disputes/{first.json()['case_number']}"
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    located = client.get(first.headers["Location"], headers=auth("clerk", "tax"))
+    assert located.status_code == 200
+    assert {k: located.json()[k] for k in ("id", "case_number", "status", "version")} == {
+        "id": first.json()["id"], "case_number": first.json()["case_number"], "status": "ACCEPTED", "version": 1}
+    assert client.get(first.headers["Location"], headers=auth("clerk", "hrss")).status_code == 404
+
+
+def test_an_unknown_enum_value_lists_the_allowed_ones(client, auth):
+    body = {**register_body(), "payer": {**register_body()["payer"], "kind": "company"}}
+    answer = client.post("/api/v1/disputes", json=body, headers=auth("clerk", "tax"))
+    channel = client.post("/api/v1/disputes", json={**register_body(), "channel": "carrier_pigeon"}, headers=auth("clerk", "tax"))
+
+    assert (answer.status_code, answer.json()["field"]) == (400, "payer.kind")
+    assert "allowed: individual, employer" in answer.json()["detail"]
+    assert channel.json()["field"] == "channel" and "hotline_12366" in channel.json()["detail"]

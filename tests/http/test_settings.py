@@ -54,3 +54,35 @@ def test_cors_origins_are_parsed_and_checked(tmp_path):
         load_settings({"FENGQIAO_VAR_DIR": str(tmp_path), "FENGQIAO_CORS_ORIGINS": "https://a.example/path"})
     with pytest.raises(ConfigurationError, match="FENGQIAO_CORS_ORIGINS"):
         load_settings(_production(tmp_path, FENGQIAO_CORS_ORIGINS="*"))
+
+
+def test_searches_per_minute_is_a_bounded_number(tmp_path):
+    base = {"FENGQIAO_VAR_DIR": str(tmp_path)}
+    assert load_settings(base).searches_per_minute == 30
+    assert load_settings({**base, "FENGQIAO_SEARCHES_PER_MINUTE": "5"}).searches_per_minute == 5
+    for bad in ("0", "601", "many"):
+        with pytest.raises(ConfigurationError, match="FENGQIAO_SEARCHES_PER_MINUTE"):
+            load_settings({**base, "FENGQIAO_SEARCHES_PER_MINUTE": bad})
+
+
+@pytest.mark.parametrize("key", ["a", "abcd" * 16, "<unset>"], ids=["one letter", "a pattern repeated", "unset"])
+def test_a_weak_or_missing_data_key_is_refused_in_production(tmp_path, key):
+    with pytest.raises(ConfigurationError, match="FENGQIAO_DATA_KEY"):
+        load_settings(_production(tmp_path, FENGQIAO_DATA_KEY=key))
+
+
+def test_previous_data_keys_and_ledger_limits_are_read(tmp_path):
+    env = {"FENGQIAO_VAR_DIR": str(tmp_path), "FENGQIAO_DATA_KEY": "new-key", "FENGQIAO_DATA_KEY_PREVIOUS": " old-2 , old-1 ",
+           "FENGQIAO_LEDGER_MAX_BYTES": "1048576", "FENGQIAO_LEDGER_MAX_ROWS": "100"}
+    settings = load_settings(env)
+    assert settings.previous_data_keys == (b"old-2", b"old-1")
+    assert (settings.ledger_max_bytes, settings.ledger_max_rows) == (1048576, 100)
+    with pytest.raises(ConfigurationError, match="FENGQIAO_LEDGER_MAX_ROWS"):
+        load_settings({**env, "FENGQIAO_LEDGER_MAX_ROWS": "0"})
+
+
+def test_the_development_data_key_is_made_once_owner_only(tmp_path):
+    first = load_settings({"FENGQIAO_VAR_DIR": str(tmp_path / "var")})
+    assert (tmp_path / "var" / "data.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+    assert load_settings({"FENGQIAO_VAR_DIR": str(tmp_path / "var")}).data_key == first.data_key

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,8 @@ def test_the_demo_loads_about_120_cases_covering_everything_once_then_refuses(ap
     assert all(e.actor == Actor(f"demo-clerk-{e.accepting_unit}", Role.CLERK, e.accepting_unit) for e in intake)
     # Personal data is stored encrypted, masked beside it.
     individual = next(e.payer for e in intake if e.payer.kind == PayerKind.INDIVIDUAL)
-    assert individual.id_number.startswith("enc1:") and individual.id_number_masked.startswith("140581********")
+    assert individual.id_number.startswith("enc2:") and individual.id_number_masked.startswith("140581********")
+    assert individual.name.startswith("enc2:")
 
     # A second load is refused and records nothing.
     with pytest.raises(DemoRefused, match="already holds cases"):
@@ -175,7 +178,8 @@ def test_the_same_seed_and_clock_give_the_same_cases(app: Any, clock: FakeClock,
 
         def content(store: Any) -> list[tuple[Any, ...]]:
             return [
-                (n, e.summary, e.payer.name, e.payer.id_number_masked, [x.at for x in events])
+                (n, e.summary, store.privacy.open(e.originator_id, e.payer.name), e.payer.id_number_masked,
+                 [x.at for x in events])
                 for n, events in events_by_case(store, first).items()
                 for e in events[:1]
             ]
@@ -194,13 +198,24 @@ DECIDED = (
 )  # fmt: skip
 
 
-def _without_ciphertext(value: Any) -> Any:
+# Fields added when names were sealed per case (derived from what the demo decided): the payer's
+# name digest, and the other party's (it has a contact_masked) masked name.
+def _added_by_sealing(key: str, fields: dict[str, Any]) -> bool:
+    return key == "name_digest" or (key == "name_masked" and "contact_masked" in fields)
+
+
+def _without_ciphertext(value: Any, opened: Callable[[str], str]) -> Any:
     # Encryption draws a fresh nonce each time; the masked forms beside the ciphertext stay in.
+    # Names were stored in clear before they were sealed: they are compared opened.
     if isinstance(value, dict):
-        return {k: _without_ciphertext(v) for k, v in value.items()}
+        return {
+            k: opened(v) if k == "name" and isinstance(v, str) else _without_ciphertext(v, opened)
+            for k, v in value.items()
+            if not _added_by_sealing(k, value)
+        }
     if isinstance(value, list):
-        return [_without_ciphertext(v) for v in value]
-    return None if isinstance(value, str) and value.startswith("enc1:") else value
+        return [_without_ciphertext(v, opened) for v in value]
+    return None if isinstance(value, str) and value.startswith(("enc1:", "enc2:")) else value
 
 
 def fingerprints(app: Any, summary: dict[str, Any]) -> tuple[str, str]:
@@ -211,7 +226,8 @@ def fingerprints(app: Any, summary: dict[str, Any]) -> tuple[str, str]:
         dispute = app.get_dispute(number, READER)
         events = app.dispute_events(number, READER)
         shape.append([number, dispute.status.value, dispute.version, [[type(e).__name__, e.at.isoformat()] for e in events]])
-        content.append([_without_ciphertext(msgspec.to_builtins({f: getattr(e, f) for f in DECIDED if hasattr(e, f)}))
+        content.append([_without_ciphertext(msgspec.to_builtins({f: getattr(e, f) for f in DECIDED if hasattr(e, f)}),
+                                            partial(app.privacy.open, dispute.id))
                         for e in events])
 
     def digest(value: Any) -> str:

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -54,21 +55,21 @@ def export(runtime: Any, path: Path, actor: Any = LEGAL) -> dict[str, Any]:
 
 def all_views(runtime: Any) -> list[CaseView]:
     runtime.reads.runner.catch_up()
-    page = runtime.reads.query(q.list_cases, q.CaseFilter(), q.Reach(everything=True), first=200, after=None,
+    page = runtime.reads.query(q.list_cases, q.CaseFilter(), q.EVERYTHING, first=200, after=None,
                                now=runtime.fengqiao.clock())
     return page.views
 
 
 def view_of(runtime: Any, case_number: str) -> CaseView:
     runtime.reads.runner.catch_up()
-    found = runtime.reads.query(q.find_case, case_number=case_number, reach=q.Reach(everything=True))
+    found = runtime.reads.query(q.find_case, case_number=case_number, reach=q.EVERYTHING)
     assert found is not None, case_number
     return found
 
 
 def plain_payer(runtime: Any, view: CaseView) -> tuple[str, str, str, str]:
-    privacy = runtime.fengqiao.privacy
-    return view.payer.kind, view.payer.name, privacy.decrypt(view.payer.id_number), privacy.decrypt(view.payer.phone)
+    privacy, case_id, payer = runtime.fengqiao.privacy, UUID(view.id), view.payer
+    return payer.kind, privacy.open(case_id, payer.name), privacy.open(case_id, payer.id_number), privacy.open(case_id, payer.phone)
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -167,14 +168,14 @@ def test_imported_events_are_marked_and_dated_at_the_ledger_times(source, seeded
 def test_legal_export_logs_each_whole_view_and_auditor_export_is_masked(source, seeded, tmp_path):
     legal, masked = tmp_path / "legal.csv", tmp_path / "masked.xlsx"
     export(source, legal, LEGAL)
-    logged = source.reads.access_log(start=None, end=None, case_number=None)
+    logged = source.reads.access.entries(start=None, end=None, case_number=None, limit=1000)
     assert sorted(e.case_number for e in logged) == sorted(seeded[n] for n in IN_PERIOD)
     assert {e.reason for e in logged} == {"ledger export"}
 
     summary = export(source, masked, AUDITOR)
 
     assert summary["personal_data"] == "masked"
-    assert len(source.reads.access_log(start=None, end=None, case_number=None)) == len(logged)  # nothing more
+    assert len(source.reads.access.entries(start=None, end=None, case_number=None, limit=1000)) == len(logged)  # nothing more
     header, *rows = read_rows(masked)
     assert header == list(COLUMNS)
     row = {h: v for h, v in zip(header, rows[0], strict=True)}
@@ -191,7 +192,7 @@ def test_taskforce_export_is_masked_too(source, seeded, tmp_path):
     export(source, tmp_path / "tf.csv", TASKFORCE)
     rows = read_rows(tmp_path / "tf.csv")
     assert rows[1][COLUMNS.index(H_ID)] == "140581********1231"
-    assert source.reads.access_log(start=None, end=None, case_number=None) == []
+    assert source.reads.access.entries(start=None, end=None, case_number=None, limit=1000) == []
 
 
 def test_export_writes_chinese_names_and_the_period_only(source, seeded, tmp_path):

@@ -71,11 +71,14 @@ class Operation(SchemaExtension):
         context.validation_rules = context.validation_rules + self.documents.rules
         context.parse_options["max_tokens"] = self.documents.max_tokens
         yield
-        mark_errors(self.execution_context.result, mask=self.mask)
+        mark_errors(self.execution_context, mask=self.mask)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        context.graphql_document = self.documents.parse(context.query, **context.parse_options)
+        try:
+            context.graphql_document = self.documents.parse(context.query, **context.parse_options)
+        except GraphQLError:
+            pass  # strawberry parses it again and answers the error as the operation's, coded like the rest
         yield
 
     def on_validate(self) -> Iterator[None]:
