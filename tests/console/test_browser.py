@@ -164,8 +164,10 @@ def test_clerk_of_one_unit_sees_only_its_cases(browser: Browser, console_server:
     for kind in ("TO_TRANSFER", "IN_HANDLING", "OVERDUE"):
         browser.open(f"/console/queues/hrss/{kind}")
         shown = [r.get_attribute("data-case") for r in browser.all("table.cases tbody tr")]
-        truth = console_server.gql("clerk", f'query {{ queue(unit: "hrss", kind: {kind}) {{ caseNumber }} }}', unit="hrss")
-        assert shown == [c["caseNumber"] for c in truth["queue"]], kind
+        truth = console_server.gql(
+            "clerk", f'query {{ queue(unit: "hrss", kind: {kind}) {{ edges {{ node {{ caseNumber }} }} }} }}', unit="hrss"
+        )
+        assert shown == [e["node"]["caseNumber"] for e in truth["queue"]["edges"]], kind
     browser.open("/console/queues/hrss/IN_HANDLING")
     browser.screenshot("clerk-hrss-queue")
 
