@@ -494,7 +494,8 @@ class Dispute(msgspec.Struct, dict=True):
                 "archive needs every told party's no objection (confirmed, or its quiet period passed) and "
                 "remedy guidance for every objection; still open: " + "; ".join(still_open),
             )
-        self._trigger(ev.DisputeArchived, actor, at, now, basis=tuple(basis))
+        reopen_until = max(self.reopen_window(p, calendar).last_day for p in self.parties())
+        self._trigger(ev.DisputeArchived, actor, at, now, basis=tuple(basis), reopen_until=reopen_until)
 
     def _must_be_told(self, party: PartyRole, action: str) -> None:
         if party not in self.told:
@@ -780,6 +781,9 @@ def _on_remedy(d: Dispute, e: Any) -> None:
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
     d.archived_at = e.at
+    if e.reopen_until is not None:
+        last = e.reopen_until
+        d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_shredded(d: Dispute, e: Any) -> None:

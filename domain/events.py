@@ -166,6 +166,9 @@ class DisputeArchived(DisputeEvent, frozen=True, kw_only=True):
     """案卷归档, with the no-objection basis of every told party (empty for events before 1.1)."""
 
     basis: tuple[ArchiveBasis, ...] = ()
+    # The last day an objection of a told party could still reopen the case (6 months after its
+    # feedback, a rest day moved on); personal data is kept at least until then.
+    reopen_until: date | None = None
 
 
 class RiskFlagged(DisputeEvent, frozen=True, kw_only=True):

@@ -31,6 +31,7 @@ from tests.domain.test_dispute import (
     on,
     resolve,
     satisfaction,
+    shred,
     then_recorded,
     told_both,
     transfer,
@@ -305,3 +306,14 @@ def test_a_state_snapshotted_before_the_change_counts_its_parties_as_told_at_its
     assert restored.answers_tracked
     restored.archive(actor=case.history[1].actor, at=QUIET_OVER, now=QUIET_OVER, calendar=CAL)
     assert restored.status == Status.ARCHIVED
+
+
+def test_personal_data_is_kept_while_an_objection_could_still_reopen_the_case() -> None:
+    case = given(transfer(), conclude(), *told_both(), *confirmed_both(), archive())
+    archived = case.history[-1]
+    assert isinstance(archived, ev.DisputeArchived) and archived.reopen_until == date(2025, 3, 31)
+
+    error = when_refused(case, on(local(2025, 3, 31, 12), shred()), CommandRejected)
+
+    assert "2025-03-31" in error.message
+    then_recorded(when(case, on(local(2025, 4, 1, 9), shred())), ev.PersonalDataShredded)

@@ -309,6 +309,9 @@ def recompute(calendar: OfficialCalendar) -> Step:
     return run
 
 
+AFTER_REOPENING = datetime(2025, 6, 1, 2, tzinfo=UTC)  # past 6 months after the parties were told (30 Sep 2024)
+
+
 # --- given / when / then ----------------------------------------------------------------------
 
 
@@ -720,7 +723,8 @@ COMMANDS: dict[str, tuple[Step, frozenset[Status]]] = {
     "flag_risk": (flag_risk(), OPEN),
     "issue_supervision_notice": (supervise(), OPEN),
     "record_satisfaction": (satisfaction(), frozenset({Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED})),
-    "shred_personal_data": (shred(), frozenset({Status.ARCHIVED})),
+    # Once no objection could reopen the archived case (6 months after the parties were told).
+    "shred_personal_data": (on(AFTER_REOPENING, shred()), frozenset({Status.ARCHIVED})),
 }
 
 # Allowed only once something else is on the record.
@@ -1620,7 +1624,7 @@ def test_shredding_an_archived_case_records_the_cut_off_and_when_it_was_archived
     case = given(*PATH_TO[Status.ARCHIVED])
     archived = case.history[-1]
 
-    events = when(case, shred(date(2030, 1, 1)))
+    events = when(case, on(AFTER_REOPENING, shred(date(2030, 1, 1))))
 
     then_recorded(events, ev.PersonalDataShredded, archived_before=date(2030, 1, 1), archived_at=archived.at)
     assert case.dispute.shredded
@@ -1649,7 +1653,7 @@ def test_shredding_is_refused_while_a_remedy_window_is_open_and_allowed_after_it
 
 
 def test_shredding_twice_is_refused() -> None:
-    case = given(*PATH_TO[Status.ARCHIVED], shred())
+    case = given(*PATH_TO[Status.ARCHIVED], on(AFTER_REOPENING, shred()))
 
     error = when_refused(case, shred(), CommandRejected)
 
