@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from application.errors import DisputeNotFound, Forbidden
 from application.registry import ACCEPTING, BY_NAME, HANDLING, commands_of
-from domain.values import Actor, Role
+from domain.values import DESIGNATING_UNIT, Actor, Role
 
 # command -> roles that may issue it, and which unit relation the role needs (application/registry.py)
 CLERK_COMMANDS = commands_of(Role.CLERK, ACCEPTING) - {"risk_flag"}
@@ -96,7 +96,10 @@ def check_case(
         accepting_unit=accepting_unit,
     ):
         raise DisputeNotFound(case_ref)
-    if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"}:
+    # gov_office designates the handling unit of a case returned twice (指定承办): the aggregate
+    # decides whether the case awaits a designation.
+    designating = command == "transfer" and actor.unit == DESIGNATING_UNIT
+    if actor.role == Role.CLERK and command in CLERK_COMMANDS | {"risk_flag"} and not designating:
         if actor.unit != accepting_unit:
             raise Forbidden(f"only the accepting unit ({accepting_unit}) may {command.replace('_', ' ')} this case")
     if actor.role == Role.HANDLER and command in HANDLER_COMMANDS | {"risk_flag"}:

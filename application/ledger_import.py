@@ -31,7 +31,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Literal
 
@@ -39,6 +39,7 @@ import msgspec
 
 from application import commands as cmd
 from application.disputes import Fengqiao, IdempotencyKey, idempotency_scope
+from domain.calendar import SHANGHAI, deemed_acceptance
 from domain.values import Actor, Channel, FeedbackMethod, Outcome, PartyRole, Role, Status
 
 IMPORT_SUBJECT = "ledger-import"
@@ -107,10 +108,11 @@ class Shortfall:
 
     reason: `no_handling_unit` (TRANSFERRED without a handling unit), `not_rebuildable` (a status
     whose acts the ledger does not keep), `missing` (a settled status lacking the `missing`
-    LedgerRow fields), `told_on_the_spot` (CONCLUDED, but settling on the spot tells the payer at once).
+    LedgerRow fields), `told_on_the_spot` (CONCLUDED, but settling on the spot tells the payer at once),
+    `not_on_the_spot` (marked settled on the spot, but settled after the day of receipt: a general case).
     """
 
-    reason: Literal["no_handling_unit", "not_rebuildable", "missing", "told_on_the_spot"]
+    reason: Literal["no_handling_unit", "not_rebuildable", "missing", "told_on_the_spot", "not_on_the_spot"]
     imported_as: Status
     on_spot: bool = False
     missing: tuple[str, ...] = ()
@@ -134,9 +136,10 @@ class Recorded:
     shortfall: Shortfall | None = None
 
 
-def plan(row: LedgerRow) -> tuple[list[Step], Shortfall | None]:
+def plan(row: LedgerRow, accepted_on: date | None = None) -> tuple[list[Step], Shortfall | None]:
     """The acts after registration that bring the case to its ledger status, and a shortfall when
-    the ledger does not allow it (the case then stays ACCEPTED)."""
+    the ledger does not allow it (the case then stays ACCEPTED). `accepted_on`: the deemed day of
+    acceptance, the last day a case may be settled on the spot."""
     if row.status == Status.ACCEPTED:
         return [], None
     if row.status == Status.TRANSFERRED:
@@ -146,7 +149,7 @@ def plan(row: LedgerRow) -> tuple[list[Step], Shortfall | None]:
     if row.status not in _SETTLED:
         return [], Shortfall("not_rebuildable", Status.ACCEPTED)
     if row.on_spot or (row.outcome is None and row.handling_unit is None):
-        return _settled_on_the_spot(row)
+        return _settled_on_the_spot(row, accepted_on)
     return _settled_by_the_handling_unit(row)
 
 
@@ -162,10 +165,14 @@ def _missing(row: LedgerRow, *fields: str) -> tuple[str, ...]:
     return tuple(f for f in fields if getattr(row, f) is None)
 
 
-def _settled_on_the_spot(row: LedgerRow) -> tuple[list[Step], Shortfall | None]:
+def _settled_on_the_spot(row: LedgerRow, accepted_on: date | None) -> tuple[list[Step], Shortfall | None]:
     missing = _missing(row, "result", "settled_at")
     if row.result is None or row.settled_at is None:
         return [], Shortfall("missing", Status.ACCEPTED, on_spot=True, missing=missing)
+    if accepted_on is not None and row.settled_at.astimezone(SHANGHAI).date() > accepted_on:
+        # 当场处理 is that visit or call (domain.md, "On the spot"): settled later, it was a
+        # general case, whose transfer and handling the ledger does not keep.
+        return [], Shortfall("not_on_the_spot", Status.ACCEPTED, on_spot=True)
     clerk = _clerk(row)
     method = FEEDBACK_BY_CHANNEL[row.register.channel]
     steps = [Step("resolve_on_spot", clerk, cmd.ResolveOnSpot(result=row.result, feedback_method=method, at=row.settled_at))]
@@ -232,7 +239,7 @@ def record(app: Fengqiao, row: LedgerRow, find_existing: Callable[[LedgerRow], K
         if existing is not None:
             return Recorded("existing", existing.case_number, existing.status.upper())
     result = app.import_case(row.register, clerk, _key(base, row.fingerprint, "register"))
-    steps, shortfall = plan(row)
+    steps, shortfall = plan(row, deemed_acceptance(row.register.received_at, app.calendar()).accepted_on)
     for step in steps:
         use_case: Callable[..., cmd.CommandResult] = getattr(app, step.name)
         result = use_case(result.case_number, step.command, step.actor,

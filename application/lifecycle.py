@@ -50,7 +50,7 @@ class LifecycleCommands:
 
     def return_case(self, ref: str, c: cmd.Return, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "return", c, actor, idem, lambda d, at, now, cal: d.return_to_accepting_unit(
-            reason=c.reason, actor=actor, at=at, now=now))
+            reason=c.reason, actor=actor, at=at, now=now, calendar=cal))
 
     def record_progress(self, ref: str, c: cmd.RecordProgress, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "progress", c, actor, idem, lambda d, at, now, cal: d.record_progress(

@@ -80,6 +80,18 @@ class Reach:
         return "1 = 0", []
 
 
+RISK_UNIT = "police"  # sees every case flagged MEDIUM or higher in the risk queue (三(二)8)
+
+
+def queue_reach_of(actor: Actor, kind: str) -> Reach:
+    """A queue's reach: the caller's, except that the risk queue shows the police unit every case
+    flagged MEDIUM or higher (domain.md, "Risk"); reading such a case still needs the usual reach
+    (a HIGH flag gives it)."""
+    if kind == "RISK" and actor.role in (Role.CLERK, Role.HANDLER) and actor.unit == RISK_UNIT:
+        return Reach(everything=True)
+    return reach_of(actor)
+
+
 def reach_of(actor: Actor) -> Reach:
     if actor.role in READ_ALL_ROLES:
         return Reach(everything=True)

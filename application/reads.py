@@ -26,7 +26,7 @@ from application.bounds import query_day
 from application.errors import DisputeNotFound, Forbidden
 from application.event_codec import decode_event
 from application.privacy import DESTROYED, CaseKeyDestroyed, Privacy
-from application.read_gates import GATE_ROLES, Reach, ReadGate, reach_of, refusal, whole_view_of
+from application.read_gates import GATE_ROLES, Reach, ReadGate, queue_reach_of, reach_of, refusal, whole_view_of
 from application.read_limits import ConsistencyWaits, SearchBudget
 from domain.identifiers import mask_name
 from domain.values import Actor, OtherParty, Payer, Role, is_individual
@@ -253,7 +253,7 @@ class ReadSide:
     def queue(self, actor: Actor, unit: str, kind: str, now: datetime, **page: Any) -> Any:
         """A unit's queue within the caller's reach (`page`: the projection's paging arguments)."""
         self.admit(actor, ReadGate.QUEUE)
-        return self.query(q.queue, unit, kind, reach_of(actor), now, **page)
+        return self.query(q.queue, unit, kind, queue_reach_of(actor, kind), now, **page)
 
     def supervision(self, actor: Actor, start: date, end: date, now: datetime) -> q.SupervisionReport:
         self.admit(actor, ReadGate.SUPERVISION)

@@ -27,6 +27,7 @@ MAX_KEY_LENGTH = 200  # an Idempotency-Key's length, in characters
 
 # How a role relates to the case it acts on (the role table's second column).
 ACCEPTING, HANDLING, ANY = "accepting unit", "handling unit", "any case in reach"
+DESIGNATION = "a case returned twice, as a designation"  # gov_office's clerks and the task force
 
 
 @dataclass(frozen=True)
@@ -73,21 +74,24 @@ HANDLER = ((Role.HANDLER, HANDLING),)
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("register", "", "registerDispute", cmd.RegisterDispute,
           ((Role.CLERK, "its own unit as accepting unit"), (Role.INTEGRATOR, "its own unit as accepting unit")),
-          "Register a dispute (受理): the intake ledger entry", ("DisputeRegistered",), "register"),
+          "Register a dispute (受理): the intake ledger entry", ("DisputeRegistered", "RiskFlagged"), "register"),
     _spec("resolve_on_spot", "resolve-on-spot", "resolveOnSpotDispute", cmd.ResolveOnSpot, CLERK,
           "Settle a simple case on the spot (简易事项)", ("ResolvedOnSpot",), "resolve_on_spot", "resolveOnSpot"),
-    _spec("transfer", "transfer", "transferDispute", cmd.Transfer, CLERK,
-          "Transfer to the handling unit (转交), within 1 working day", ("DisputeTransferred",), "transfer"),
+    _spec("transfer", "transfer", "transferDispute", cmd.Transfer,
+          (*CLERK, (Role.CLERK, "gov_office: " + DESIGNATION), (Role.TASKFORCE, DESIGNATION)),
+          "Transfer to the handling unit (转交), within 1 working day; after a second return, a designation "
+          "(指定承办) by gov_office or the task force", ("DisputeTransferred",), "transfer"),
     _spec("sign_for", "sign-for", "signForDispute", cmd.SignFor, HANDLER,
           "The handling unit acknowledges a transferred case", ("TransferSignedFor",), "sign_for", "signForTransfer"),
     _spec("return", "return", "returnDispute", cmd.Return, HANDLER,
-          "Give the case back as not this unit's responsibility", ("DisputeReturned",), "return_case"),
+          "Give the case back as not this unit's responsibility", ("DeadlineMissed", "DisputeReturned"), "return_case"),
     _spec("progress", "progress", "recordProgressDispute", cmd.RecordProgress, HANDLER,
           "Record handling progress", ("ProgressRecorded",), "record_progress", "recordProgress"),
     _spec("conclude", "conclude", "concludeDispute", cmd.Conclude, HANDLER,
           "Conclude handling (办结)", ("HandlingConcluded",), "conclude"),
-    _spec("escalate", "escalate", "escalateDispute", cmd.Escalate, HANDLER,
-          "Escalate to the task force (提请工作专班研判)", ("DisputeEscalated",), "escalate"),
+    _spec("escalate", "escalate", "escalateDispute", cmd.Escalate, (*HANDLER, *CLERK),
+          "Escalate to the task force (提请工作专班研判); the accepting clerk sends a special matter straight "
+          "there before any transfer", ("DisputeEscalated", "DeadlineMissed"), "escalate"),
     _spec("deliberation", "deliberation", "recordDeliberationDispute", cmd.HoldDeliberation, ((Role.TASKFORCE, ANY),),
           "Record the task force's collective deliberation (集体商议)", ("DeliberationHeld",), "hold_deliberation",
           "recordDeliberation"),

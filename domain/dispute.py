@@ -25,10 +25,13 @@ from domain.calendar import (
     period_in_months,
     working_day_deadline,
 )
+from domain.deadlines import is_late
 from domain.errors import CommandRejected, InvalidCommand
 from domain.remedies import competent_body
 from domain.values import (
     DEFAULT_HANDLING_UNIT,
+    DESIGNATING_UNIT,
+    RETURNS_BEFORE_DESIGNATION,
     Actor,
     Attendee,
     Category,
@@ -44,7 +47,9 @@ from domain.values import (
     Payer,
     RemedyKind,
     RiskLevel,
+    Role,
     Status,
+    suggest_handling_unit,
 )
 
 TRANSFER_DAYS = 1  # 四(二)2: transfer within 1 working day after acceptance
@@ -56,6 +61,10 @@ AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
 OBJECTION_QUIET_DAYS = 5  # decided: no objection presumed 5 working days after a party was told
 REOPEN_MONTHS = 6  # decided: an objection within 6 months of the party's feedback reopens the case
 CLOCK_SKEW = timedelta(seconds=5)
+TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
+GROUP_RISK_PEOPLE = 5  # registrations with this many people involved carry a group-risk flag
+GROUP_RISK_KIND = "group"
+MIN_DELIBERATION_UNITS = 2  # 集体商议 (三(二)): attendees from at least two distinct member units
 # Nothing this mechanism handles came in before 2000 (a year 0999 would sort as anything but).
 EARLIEST_INTAKE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 
@@ -68,6 +77,7 @@ class Clock(msgspec.Struct):
     deadline: WorkingDayDeadline
     met_at: datetime | None = None
     missed_recorded: bool = False
+    unit: str | None = None  # who answers for it (None in states kept before it was named)
 
 
 class Dispute(msgspec.Struct, dict=True):
@@ -88,6 +98,10 @@ class Dispute(msgspec.Struct, dict=True):
     signed_for: bool = False
     remedy_guided: bool = False
     transferred_at: datetime | None = None
+    returned_at: datetime | None = None  # the last return: the day its transfer clock counts from
+    returns: int = 0
+    designated: bool = False  # the handling unit was designated (指定承办): it may not return the case
+    suggested_unit: str | None = None  # the routing suggestion (None in states kept before it was)
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
     # Both parties answered (domain.md "Feedback, archive, objection"): when each was first told,
@@ -145,6 +159,7 @@ class Dispute(msgspec.Struct, dict=True):
         transfer_due = working_day_deadline(
             acceptance.accepted_on, TRANSFER_DAYS, calendar, start_label="the day of acceptance"
         )
+        suggested, rule = suggest_handling_unit(category, insurance_types)
         event = ev.DisputeRegistered(
             originator_id=dispute_id,
             originator_version=1,
@@ -163,14 +178,30 @@ class Dispute(msgspec.Struct, dict=True):
             insurance_types=insurance_types,
             people_involved=people_involved,
             township=township,
-            suggested_unit=DEFAULT_HANDLING_UNIT[category],
+            suggested_unit=suggested,
             acceptance=acceptance,
             transfer_deadline=transfer_due,
             imported=imported,
+            routing_rule=rule,
             command_id=command_id,
         )
         dispute = cls._from_registered(event)
         dispute._pending.append(event)
+        if people_involved >= GROUP_RISK_PEOPLE:
+            # Many people involved can turn into a group incident (三(二)8): flagged with the
+            # registration itself, so the police unit and the task force see it at once.
+            dispute._command_id = command_id
+            dispute._trigger(
+                ev.RiskFlagged,
+                actor,
+                at,
+                now,
+                kind=GROUP_RISK_KIND,
+                level=RiskLevel.MEDIUM,
+                people_involved=people_involved,
+                note=None,
+                notified_units=(),
+            )
         return dispute
 
     @classmethod
@@ -190,7 +221,8 @@ class Dispute(msgspec.Struct, dict=True):
             last_at=event.at,
             has_other_party=event.other_party is not None,
             units_involved=[event.accepting_unit],
-            clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline)},
+            suggested_unit=event.suggested_unit,
+            clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline, unit=event.accepting_unit)},
             answers_tracked=True,
         )
         dispute._start_work()
@@ -216,6 +248,19 @@ class Dispute(msgspec.Struct, dict=True):
                 self.status, "a case that was already transferred can no longer be settled on the spot"
             )
         self._non_empty("result", result)
+        self._check_at(at, now)
+        # 当场处理: at that visit or call. A rest-day intake may be settled up to its deemed day of
+        # acceptance; anything later is a general case.
+        day = at.astimezone(SHANGHAI).date()
+        if day > self.acceptance.accepted_on:
+            received = self.acceptance.received_on.isoformat()
+            latest = self.acceptance.accepted_on.isoformat()
+            raise CommandRejected(
+                self.status,
+                f"a case is settled on the spot only on the day of receipt ({received}"
+                + (f", or by its deemed acceptance day {latest}" if latest != received else "")
+                + f"), not on {day.isoformat()}: transfer it or conclude it as a general case",
+            )
         self._trigger(ev.ResolvedOnSpot, actor, at, now, result=result, feedback_method=feedback_method)
 
     def transfer(
@@ -229,8 +274,15 @@ class Dispute(msgspec.Struct, dict=True):
         calendar: OfficialCalendar,
     ) -> None:
         self._require("transfer", Status.ACCEPTED)
+        designation = self.awaits_designation()
+        self._check_transferrer(actor, designation)
         self._check_at(at, now)
-        suggested = DEFAULT_HANDLING_UNIT[self.category]
+        suggested = self.suggested_unit or DEFAULT_HANDLING_UNIT[self.category]
+        if to_unit != suggested and (note is None or not note.strip()):
+            # An override of the routing suggestion is recorded with its reason (item 三(三)).
+            raise InvalidCommand(
+                "note", f"a transfer to {to_unit} instead of the suggested unit {suggested} needs a note saying why"
+            )
         handling_due = self._deadline_from_act(at, HANDLING_DAYS, calendar, "the day of the transfer")
         self._trigger(
             ev.DisputeTransferred,
@@ -242,7 +294,31 @@ class Dispute(msgspec.Struct, dict=True):
             suggested_unit=suggested,
             routing_override=to_unit != suggested,
             handling_deadline=handling_due,
+            designation=designation,
         )
+
+    def awaits_designation(self) -> bool:
+        """After its second return the case waits for gov_office or the task force (指定承办)."""
+        return self.status == Status.ACCEPTED and self.returns >= RETURNS_BEFORE_DESIGNATION
+
+    def _check_transferrer(self, actor: Actor, designation: bool) -> None:
+        designator = actor.role == Role.TASKFORCE or (actor.role == Role.CLERK and actor.unit == DESIGNATING_UNIT)
+        if designation and not designator:
+            raise CommandRejected(
+                self.status,
+                f"the case was returned {self.returns} times and awaits designation (指定承办): only "
+                f"{DESIGNATING_UNIT} or the task force may transfer it now",
+            )
+        if not designation and actor.role == Role.TASKFORCE:
+            raise CommandRejected(
+                self.status, "the task force designates a handling unit only after a case's second return"
+            )
+        if not designation and actor.role == Role.CLERK and actor.unit != self.accepting_unit:
+            raise CommandRejected(
+                self.status,
+                f"{actor.unit} designates a handling unit only after a case's second return; "
+                f"until then the accepting unit ({self.accepting_unit}) transfers it",
+            )
 
     def sign_for(self, *, actor: Actor, at: datetime, now: datetime) -> None:
         self._require("sign for", Status.TRANSFERRED)
@@ -250,10 +326,34 @@ class Dispute(msgspec.Struct, dict=True):
             raise CommandRejected(self.status, f"the transfer was already signed for by {self.handling_unit}")
         self._trigger(ev.TransferSignedFor, actor, at, now, unit=self.handling_unit or "")
 
-    def return_to_accepting_unit(self, *, reason: str, actor: Actor, at: datetime, now: datetime) -> None:
+    def return_to_accepting_unit(
+        self, *, reason: str, actor: Actor, at: datetime, now: datetime, calendar: OfficialCalendar
+    ) -> None:
         self._require("return", Status.TRANSFERRED)
+        if self.designated:
+            raise CommandRejected(
+                self.status,
+                f"the case was designated to {self.handling_unit} (指定承办): a designated unit may not "
+                "return it; conclude or escalate it",
+            )
         self._non_empty("reason", reason)
-        self._trigger(ev.DisputeReturned, actor, at, now, from_unit=self.handling_unit or "", reason=reason)
+        self._check_at(at, now)
+        awaits = self.returns + 1 >= RETURNS_BEFORE_DESIGNATION
+        transfer_due = self._deadline_from_act(at, TRANSFER_DAYS, calendar, "the day of the return")
+        # The handling clock closes unmet: a miss it already carries is put on the record first,
+        # against the unit that held the case, so the return cannot wipe it out.
+        self._record_passed(DeadlineKind.HANDLING, actor, at, now)
+        self._trigger(
+            ev.DisputeReturned,
+            actor,
+            at,
+            now,
+            from_unit=self.handling_unit or "",
+            reason=reason,
+            transfer_deadline=transfer_due,
+            transfer_unit=DESIGNATING_UNIT if awaits else self.accepting_unit,
+            awaits_designation=awaits,
+        )
 
     def record_progress(self, *, note: str, actor: Actor, at: datetime, now: datetime) -> None:
         self._require("record progress", Status.TRANSFERRED, Status.ESCALATED, Status.DELIBERATED)
@@ -272,21 +372,45 @@ class Dispute(msgspec.Struct, dict=True):
     def escalate(
         self, *, reason: str, actor: Actor, at: datetime, now: datetime, calendar: OfficialCalendar
     ) -> None:
-        self._require("escalate", Status.TRANSFERRED)
+        self._require("escalate", Status.TRANSFERRED, Status.ACCEPTED)
+        direct = self.status == Status.ACCEPTED
+        self._check_escalator(actor, direct)
         self._non_empty("reason", reason)
         self._check_at(at, now)
         deliberation_due = working_day_deadline(
             self.acceptance.accepted_on, DELIBERATION_DAYS, calendar, start_label="the day of acceptance"
         )
+        from_unit = self.accepting_unit if direct else self.handling_unit or ""
         self._trigger(
             ev.DisputeEscalated,
             actor,
             at,
             now,
             reason=reason,
-            from_unit=self.handling_unit or "",
+            from_unit=from_unit,
             deliberation_deadline=deliberation_due,
+            direct=direct,
         )
+        # A deliberation deadline already passed when the case reached the task force is the
+        # escalating unit's miss, not the task force's.
+        self._record_passed(DeadlineKind.DELIBERATION, actor, at, now, unit=from_unit)
+
+    def _check_escalator(self, actor: Actor, direct: bool) -> None:
+        if direct and actor.role != Role.CLERK:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} as a handler: "
+                "a special matter goes straight to the task force from the accepting unit's clerk"
+            )
+        if direct and self.ever_transferred:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} that was already "
+                "transferred: transfer it again, and its handling unit escalates it"
+            )
+        if not direct and actor.role == Role.CLERK:
+            raise CommandRejected(
+                self.status, f"cannot escalate a case in status {self.status.upper()} as a clerk: "
+                "after a transfer the handling unit escalates it"
+            )
 
     def hold_deliberation(
         self,
@@ -307,8 +431,12 @@ class Dispute(msgspec.Struct, dict=True):
             raise InvalidCommand("held_at", "is after the time the deliberation is recorded as done (at)")
         if held_at < self.last_at:
             raise InvalidCommand("held_at", "is before the case's previous event: the meeting follows the escalation")
-        if not attendees:
-            raise InvalidCommand("attendees", "at least one attending unit is required for a collective deliberation")
+        if len({a.unit for a in attendees}) < MIN_DELIBERATION_UNITS:
+            # 集体商议: a meeting of the member units, not one unit's own decision.
+            raise InvalidCommand(
+                "attendees",
+                f"a collective deliberation needs attendees from at least {MIN_DELIBERATION_UNITS} distinct member units",
+            )
         self._non_empty("minutes", minutes)
         self._non_empty("written_opinion", written_opinion)
         self._trigger(
@@ -568,19 +696,45 @@ class Dispute(msgspec.Struct, dict=True):
 
     def overdue_clocks(self, now: datetime) -> list[DeadlineKind]:
         """Open deadlines that have passed and whose miss is not yet on the record."""
-        return [
-            kind
-            for kind, clock in self.clocks.items()
-            if clock.met_at is None and not clock.missed_recorded and clock.deadline.due_at <= now
-        ]
+        return [kind for kind in self.clocks if self._unrecorded_miss(kind, now)]
 
     def record_missed_deadline(self, *, kind: DeadlineKind, actor: Actor, now: datetime) -> None:
-        clock = self.clocks.get(kind)
-        if clock is None or clock.met_at is not None or clock.missed_recorded or clock.deadline.due_at > now:
+        if not self._unrecorded_miss(kind, now):
             raise CommandRejected(self.status, f"the {kind.value} deadline is not missed")
-        # The miss happened at the deadline itself, even if the scheduler notices later.
-        at = max(clock.deadline.due_at, self.last_at)
-        self._trigger(ev.DeadlineMissed, actor, at, now, kind=kind, due_at=clock.deadline.due_at)
+        self._record_passed(kind, actor, now, now)
+
+    def responsible_unit(self, kind: DeadlineKind) -> str:
+        """Who answers for the case's clock of this kind (the unit named on its miss)."""
+        clock = self.clocks.get(kind)
+        if clock is not None and clock.unit is not None:
+            return clock.unit
+        if kind == DeadlineKind.TRANSFER:
+            return self.accepting_unit
+        if kind == DeadlineKind.HANDLING:
+            return self.handling_unit or self.accepting_unit
+        return TASKFORCE_OFFICE
+
+    def _unrecorded_miss(self, kind: DeadlineKind, at: datetime) -> bool:
+        clock = self.clocks.get(kind)
+        return (
+            clock is not None
+            and clock.met_at is None
+            and not clock.missed_recorded
+            and is_late(clock.deadline.due_at, at)
+        )
+
+    def _record_passed(
+        self, kind: DeadlineKind, actor: Actor, at: datetime, now: datetime, unit: str | None = None
+    ) -> None:
+        """Put an open clock's miss on the record if its end had passed by `at`."""
+        if not self._unrecorded_miss(kind, at):
+            return
+        due_at = self.clocks[kind].deadline.due_at
+        # The miss happened at the deadline itself, even if noticed later.
+        when = max(due_at, self.last_at)
+        self._trigger(
+            ev.DeadlineMissed, actor, when, now, kind=kind, due_at=due_at, unit=unit or self.responsible_unit(kind)
+        )
 
     def recompute_deadlines(self, *, calendar: OfficialCalendar, actor: Actor, now: datetime) -> bool:
         """Recompute provisional deadlines against a newly loaded calendar; True if recorded."""
@@ -600,6 +754,8 @@ class Dispute(msgspec.Struct, dict=True):
                 if self.transferred_at is None:
                     continue
                 new = self._deadline_from_act(self.transferred_at, HANDLING_DAYS, calendar, "the day of the transfer")
+            elif kind == DeadlineKind.TRANSFER and self.returned_at is not None:
+                new = self._deadline_from_act(self.returned_at, TRANSFER_DAYS, calendar, "the day of the return")
             else:
                 new = working_day_deadline(
                     acceptance.accepted_on, old.days, calendar, start_label="the day of acceptance"
@@ -706,10 +862,11 @@ def _on_transferred(d: Dispute, e: Any) -> None:
     d.ever_transferred = True
     d.transferred_at = e.at
     d.signed_for = False
+    d.designated = e.designation
     if e.to_unit not in d.units_involved:
         d.units_involved.append(e.to_unit)
     _meet(d, DeadlineKind.TRANSFER, e.at)
-    d.clocks[DeadlineKind.HANDLING] = Clock(e.handling_deadline)
+    d.clocks[DeadlineKind.HANDLING] = Clock(e.handling_deadline, unit=e.to_unit)
 
 
 def _on_signed_for(d: Dispute, e: Any) -> None:
@@ -720,8 +877,17 @@ def _on_returned(d: Dispute, e: Any) -> None:
     d.status = Status.ACCEPTED
     d.handling_unit = None
     d.transferred_at = None
-    # The returned unit's handling clock is void; a new transfer starts a new one.
+    d.returns += 1
+    # The returned unit's handling clock is closed (its miss, if any, was recorded before); the
+    # case waits on a transfer again, with a clock of its own for the unit that answers for it.
     d.clocks.pop(DeadlineKind.HANDLING, None)
+    if e.transfer_deadline is not None:
+        d.returned_at = e.at
+        d.clocks[DeadlineKind.TRANSFER] = Clock(e.transfer_deadline, unit=e.transfer_unit or d.accepting_unit)
+    # Returned twice (also by returns recorded before the rule): gov_office designates, so it
+    # may read the case.
+    if d.returns >= RETURNS_BEFORE_DESIGNATION and DESIGNATING_UNIT not in d.units_involved:
+        d.units_involved.append(DESIGNATING_UNIT)
 
 
 def _on_concluded(d: Dispute, e: Any) -> None:
@@ -732,8 +898,8 @@ def _on_concluded(d: Dispute, e: Any) -> None:
 def _on_escalated(d: Dispute, e: Any) -> None:
     d.status = Status.ESCALATED
     d.level = Level.SPECIAL
-    _meet(d, DeadlineKind.HANDLING, e.at)
-    d.clocks[DeadlineKind.DELIBERATION] = Clock(e.deliberation_deadline)
+    _meet(d, DeadlineKind.TRANSFER if e.direct else DeadlineKind.HANDLING, e.at)
+    d.clocks[DeadlineKind.DELIBERATION] = Clock(e.deliberation_deadline, unit=TASKFORCE_OFFICE)
 
 
 def _on_deliberated(d: Dispute, e: Any) -> None:

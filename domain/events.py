@@ -58,6 +58,7 @@ class DisputeRegistered(DisputeEvent, frozen=True, kw_only=True):
     acceptance: Acceptance
     transfer_deadline: WorkingDayDeadline
     imported: bool = False
+    routing_rule: str | None = None  # which rule suggested the unit (None: recorded before it was named)
 
 
 class ResolvedOnSpot(DisputeEvent, frozen=True, kw_only=True):
@@ -75,6 +76,8 @@ class DisputeTransferred(DisputeEvent, frozen=True, kw_only=True):
     suggested_unit: str
     routing_override: bool
     handling_deadline: WorkingDayDeadline
+    # 指定承办: after a second return, gov_office or the task force names the handling unit.
+    designation: bool = False
 
 
 class TransferSignedFor(DisputeEvent, frozen=True, kw_only=True):
@@ -84,10 +87,17 @@ class TransferSignedFor(DisputeEvent, frozen=True, kw_only=True):
 
 
 class DisputeReturned(DisputeEvent, frozen=True, kw_only=True):
-    """The handling unit gives the case back as not its responsibility."""
+    """The handling unit gives the case back as not its responsibility.
+
+    The return closes the handling clock (not met) and opens a new transfer clock for
+    `transfer_unit`: the accepting unit, or gov_office once the case awaits designation.
+    Returns recorded before that rule carry neither (None: no new clock)."""
 
     from_unit: str
     reason: str
+    transfer_deadline: WorkingDayDeadline | None = None
+    transfer_unit: str | None = None
+    awaits_designation: bool = False
 
 
 class ProgressRecorded(DisputeEvent, frozen=True, kw_only=True):
@@ -103,11 +113,13 @@ class HandlingConcluded(DisputeEvent, frozen=True, kw_only=True):
 
 
 class DisputeEscalated(DisputeEvent, frozen=True, kw_only=True):
-    """提请工作专班研判: the handling unit cannot settle it alone."""
+    """提请工作专班研判: the handling unit cannot settle it alone, or (`direct`) the accepting unit
+    sends a special matter straight to the task force before any transfer (三(二))."""
 
     reason: str
     from_unit: str
     deliberation_deadline: WorkingDayDeadline
+    direct: bool = False
 
 
 class DeliberationHeld(DisputeEvent, frozen=True, kw_only=True):
@@ -195,10 +207,15 @@ class SatisfactionRecorded(DisputeEvent, frozen=True, kw_only=True):
 
 
 class DeadlineMissed(DisputeEvent, frozen=True, kw_only=True):
-    """A deadline passed unmet; recorded by the service's scheduler."""
+    """A deadline passed unmet; recorded by the service's scheduler, or with the act that closes
+    the clock unmet (a return) or finds it already passed (an escalation). Never undone.
+
+    `unit` answers for the miss; None on misses recorded before it was named (then the unit that
+    held the clock: see the readers)."""
 
     kind: DeadlineKind
     due_at: datetime
+    unit: str | None = None
 
 
 class PersonalDataShredded(DisputeEvent, frozen=True, kw_only=True):

@@ -133,6 +133,11 @@ BUILTIN_UNITS: dict[str, str] = {
     "medical_insurance": "市医保局",
 }
 
+# 不推诿: after a case's second return the accepting unit no longer transfers it; the government
+# office (which the notice charges with 及时转交承办单位) or the task force designates its unit.
+DESIGNATING_UNIT = "gov_office"
+RETURNS_BEFORE_DESIGNATION = 2
+
 # Our routing rule for item 三(三): a suggestion the accepting clerk may override.
 DEFAULT_HANDLING_UNIT: dict[Category, str] = {
     Category.REGISTRATION_TRANSFER: "hrss",
@@ -145,6 +150,19 @@ DEFAULT_HANDLING_UNIT: dict[Category, str] = {
     Category.COLLECTION_ENFORCEMENT: "tax",
     Category.OTHER: "gov_office",
 }
+
+# Why a unit was suggested (the rule's code, stored with the registration).
+ROUTING_BY_CATEGORY = "category"  # the category's default handling unit
+ROUTING_MEDICAL_ONLY = "special_assessment_medical_only"  # category 4 with medical insurance alone
+
+
+def suggest_handling_unit(category: Category, insurance_types: tuple[InsuranceType, ...]) -> tuple[str, str]:
+    """The routing rule of item 三(三): (the suggested unit, the rule that suggested it). Special
+    amounts assessed for medical insurance alone are the medical-insurance bureau's."""
+    if category == Category.SPECIAL_ASSESSMENT and insurance_types and set(insurance_types) == {InsuranceType.MEDICAL}:
+        return "medical_insurance", ROUTING_MEDICAL_ONLY
+    return DEFAULT_HANDLING_UNIT[category], ROUTING_BY_CATEGORY
+
 
 CATEGORY_NAMES_ZH: dict[Category, str] = {
     Category.REGISTRATION_TRANSFER: "社会保险登记和关系转移",

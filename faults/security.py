@@ -51,10 +51,13 @@ from interfaces.graphql.inputs import variables_for
 
 NAME = "security"
 
-CLERK_COMMANDS = {"resolve-on-spot", "transfer", "feedback", "objection", "no-objection", "archive", "satisfaction",
-                  "risk-flag"}
+# A clerk may escalate a special matter (the case's state decides when: ACCEPTED, never transferred)
+# and the task force may transfer (a designation, after a second return): both pass the access
+# checks and are answered by the case's state (409) when it does not allow them.
+CLERK_COMMANDS = {"resolve-on-spot", "transfer", "feedback", "objection", "archive", "satisfaction", "risk-flag",
+                  "escalate", "no-objection"}
 HANDLER_COMMANDS = {"sign-for", "return", "progress", "conclude", "escalate", "risk-flag"}
-TASKFORCE_COMMANDS = {"deliberation", "supervision-notice", "risk-flag"}
+TASKFORCE_COMMANDS = {"deliberation", "supervision-notice", "risk-flag", "transfer"}
 LEGAL_COMMANDS = {"remedy-guidance"}
 READ_ALL = {"taskforce", "legal", "auditor"}
 ACCESS_LOG_ROLES = {"auditor", "taskforce", "legal"}
@@ -75,7 +78,7 @@ CALLERS = [
     Actor("taskforce", None, "m-taskforce"), Actor("legal", None, "m-legal"), Actor("auditor", None, "m-auditor"),
     Actor("integrator", "tax", "m-int-a"), Actor("integrator", "tax", "m-int-b"), Actor("integrator", "hrss", "m-int-c"),
 ]
-QUEUE_KINDS = ["TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE"]
+QUEUE_KINDS = ["TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE", "TO_DESIGNATE", "RISK"]
 
 
 @dataclass

@@ -12,13 +12,17 @@ from typing import Any
 import msgspec
 
 from domain import events as ev
+from domain.deadlines import deadline_overdue, is_late, open_and_passed, was_missed
 from domain.remedies import RemedyWindow, remedy_windows
-from domain.values import OtherParty, Payer
+from domain.values import DESIGNATING_UNIT, RETURNS_BEFORE_DESIGNATION, ROUTING_BY_CATEGORY, OtherParty, Payer
 
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline (the task-force office)
 
 
 class DeadlineView(msgspec.Struct):
+    """One clock of the case. A case keeps every clock it ever had: a return closes the handling
+    clock (`closed_by` "return", not met) and opens a new transfer clock beside the old one."""
+
     kind: str
     due_at: datetime
     due_on: date
@@ -27,14 +31,44 @@ class DeadlineView(msgspec.Struct):
     unit: str
     met_at: datetime | None = None
     missed_recorded: bool = False
+    closed_at: datetime | None = None  # closed without being met
+    closed_by: str | None = None  # what closed it: "return"
+    missed_unit: str | None = None  # whom its recorded miss counts against, when not `unit`
 
     def overdue(self, now: datetime) -> bool:
-        if self.met_at is not None:
-            return self.met_at > self.due_at
-        return now > self.due_at
+        """Open and past its end, or met or closed after it (domain.deadlines)."""
+        return deadline_overdue(self.due_at, self.ended_at, now)
+
+    def open_and_passed(self, now: datetime) -> bool:
+        """What makes the case overdue (domain.deadlines)."""
+        return open_and_passed(self.due_at, self.ended_at, now)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.met_at or self.closed_at
+
+    def missed(self, now: datetime) -> bool:
+        """A miss on the record, or met or closed late, or open past its end: never undone."""
+        return was_missed(self.due_at, self.ended_at, now, recorded=self.missed_recorded)
+
+    def met_late(self) -> bool:
+        return self.met_at is not None and is_late(self.due_at, self.met_at)
+
+    def answerable(self) -> str:
+        """The unit a miss of this clock counts against."""
+        return self.missed_unit or self.unit
 
     def is_open(self) -> bool:
-        return self.met_at is None
+        return self.met_at is None and self.closed_at is None
+
+
+class RoutingOverrideView(msgspec.Struct):
+    """A transfer to another unit than the suggested one: who chose it and why."""
+
+    to_unit: str
+    by: str
+    reason: str
+    at: datetime
 
 
 class CaseView(msgspec.Struct):
@@ -67,12 +101,14 @@ class CaseView(msgspec.Struct):
     recorded_at: datetime
     units_involved: list[str] = msgspec.field(default_factory=list)
     deadlines: list[DeadlineView] = msgspec.field(default_factory=list)
-    # Deadlines that left the case missed (replaced by a new transfer's, dropped by a return): a
-    # miss is never undone and stays with the unit that held the deadline (五, 通报).
-    past_misses: list[DeadlineView] = msgspec.field(default_factory=list)
     transfers: int = 0
     returns: int = 0
+    returned_by: list[str] = msgspec.field(default_factory=list)  # the unit of each return, in order
+    designated_to: list[str] = msgspec.field(default_factory=list)  # units designated (指定承办)
+    awaits_designation: bool = False
     routing_override: bool = False
+    routing_rule: str = ROUTING_BY_CATEGORY
+    routing_overrides: list[RoutingOverrideView] = msgspec.field(default_factory=list)
     resolved_on_spot: bool = False
     escalated: bool = False
     deliberated_at: datetime | None = None
@@ -91,12 +127,18 @@ class CaseView(msgspec.Struct):
     archive_basis: list[ev.ArchiveBasis] = msgspec.field(default_factory=list)
     remedy_windows: list[RemedyWindow] = msgspec.field(default_factory=list)
     risk_level: str | None = None
+    risk_kind: str | None = None  # the kind of the highest flag (group: 群体性风险)
     supervision_notices: int = 0
     satisfied: bool | None = None
     shredded: bool = False  # its key was destroyed: its personal data reads 已销毁
 
     def overdue(self, now: datetime) -> bool:
-        return any(d.overdue(now) for d in self.deadlines)
+        """An open deadline has passed (now, or at an asOf): the one meaning of a case overdue."""
+        return any(d.open_and_passed(now) for d in self.deadlines)
+
+    def missed_deadlines(self, now: datetime) -> int:
+        """The case's history of misses (met or closed late, recorded, or open and passed)."""
+        return sum(1 for d in self.deadlines if d.missed(now))
 
     def earliest_open_due(self) -> datetime | None:
         open_dues = [d.due_at for d in self.deadlines if d.is_open()]
@@ -110,10 +152,11 @@ class CaseView(msgspec.Struct):
         return self.acceptance_provisional or any(d.provisional for d in self.deadlines)
 
     def met_late(self) -> bool:
-        return any(d.met_at is not None and d.met_at > d.due_at for d in self.deadlines)
+        return any(d.met_late() for d in self.deadlines)
 
     def deadline(self, kind: str) -> DeadlineView | None:
-        return next((d for d in self.deadlines if d.kind == kind), None)
+        """The case's latest clock of this kind."""
+        return next((d for d in reversed(self.deadlines) if d.kind == kind), None)
 
     def feedback_pending(self) -> list[str]:
         """Once the case is settled, the registered parties not yet told the result."""
@@ -136,17 +179,11 @@ def _deadline(kind: str, value: Any, unit: str) -> DeadlineView:
     )
 
 
-def _set_deadline(view: CaseView, deadline: DeadlineView, at: datetime) -> None:
-    _retire(view, deadline.kind, at)
-    view.deadlines.append(deadline)
-
-
-def _retire(view: CaseView, kind: str, at: datetime) -> None:
-    """Take the `kind` deadline off the case at `at`, keeping it on record if it was missed."""
-    for d in view.deadlines:
-        if d.kind == kind and (d.missed_recorded or d.overdue(at)):
-            view.past_misses.append(d)
-    view.deadlines = [d for d in view.deadlines if d.kind != kind]
+def _set_deadline(view: CaseView, deadline: DeadlineView) -> None:
+    """A new clock of its kind: the latest one replaces an earlier one that is still open; a
+    clock met, closed or missed stays in the case's history."""
+    kept = [d for d in view.deadlines if d.kind != deadline.kind or not d.is_open() or d.missed_recorded]
+    view.deadlines = [*kept, deadline]
 
 
 def _meet(view: CaseView, kind: str, at: datetime) -> None:
@@ -185,6 +222,7 @@ def start(event: ev.DisputeRegistered) -> CaseView:
         registered_by_subject=event.actor.subject,
         registered_by_role=event.actor.role.value,
         suggested_unit=event.suggested_unit,
+        routing_rule=event.routing_rule or ROUTING_BY_CATEGORY,
         imported=event.imported,
         version=1,
         registered_at=event.at,
@@ -225,17 +263,31 @@ def _transferred(v: CaseView, e: ev.DisputeTransferred) -> None:
     v.status, v.level = "transferred", "general"
     v.handling_unit = e.to_unit
     v.transfers += 1
+    v.awaits_designation = False
+    if e.designation:
+        v.designated_to.append(e.to_unit)
     v.routing_override = v.routing_override or e.routing_override
+    if e.routing_override:
+        v.routing_overrides.append(RoutingOverrideView(e.to_unit, e.actor.subject, e.note or "", e.at))
     _involve(v, e.to_unit)
     _meet(v, "transfer", e.at)
-    _set_deadline(v, _deadline("handling", e.handling_deadline, e.to_unit), e.at)
+    _set_deadline(v, _deadline("handling", e.handling_deadline, e.to_unit))
 
 
 def _returned(v: CaseView, e: ev.DisputeReturned) -> None:
     v.status = "accepted"
+    v.returned_by.append(v.handling_unit or e.from_unit)
     v.handling_unit = None
     v.returns += 1
-    _retire(v, "handling", e.at)
+    handling = v.deadline("handling")
+    if handling is not None and handling.is_open():
+        handling.closed_at, handling.closed_by = e.at, "return"
+    if e.transfer_deadline is not None:
+        _set_deadline(v, _deadline("transfer", e.transfer_deadline, e.transfer_unit or v.accepting_unit))
+    # Returned twice (also by returns recorded before the rule): it waits for a designation.
+    v.awaits_designation = v.returns >= RETURNS_BEFORE_DESIGNATION
+    if v.awaits_designation:
+        _involve(v, DESIGNATING_UNIT)
 
 
 def _concluded(v: CaseView, e: ev.HandlingConcluded) -> None:
@@ -248,8 +300,8 @@ def _concluded(v: CaseView, e: ev.HandlingConcluded) -> None:
 def _escalated(v: CaseView, e: ev.DisputeEscalated) -> None:
     v.status, v.level = "escalated", "special"
     v.escalated = True
-    _meet(v, "handling", e.at)
-    _set_deadline(v, _deadline("deliberation", e.deliberation_deadline, TASKFORCE_OFFICE), e.at)
+    _meet(v, "transfer" if e.direct else "handling", e.at)
+    _set_deadline(v, _deadline("deliberation", e.deliberation_deadline, TASKFORCE_OFFICE))
 
 
 def _deliberated(v: CaseView, e: ev.DeliberationHeld) -> None:
@@ -311,7 +363,7 @@ def _archived(v: CaseView, e: ev.DisputeArchived) -> None:
 def _risk(v: CaseView, e: ev.RiskFlagged) -> None:
     order = ("low", "medium", "high")
     if v.risk_level is None or order.index(e.level.value) > order.index(v.risk_level):
-        v.risk_level = e.level.value
+        v.risk_level, v.risk_kind = e.level.value, e.kind
     _involve(v, *e.notified_units)
 
 
@@ -328,6 +380,8 @@ def _missed(v: CaseView, e: ev.DeadlineMissed) -> None:
     d = v.deadline(e.kind.value)
     if d is not None:
         d.missed_recorded = True
+        if e.unit is not None and e.unit != d.unit:
+            d.missed_unit = e.unit
 
 
 def _recomputed(v: CaseView, e: ev.DeadlinesRecomputed) -> None:

@@ -42,6 +42,7 @@ DDL = [
         id_digest TEXT,
         payer_name TEXT,
         provisional INTEGER NOT NULL,
+        risk TEXT,
         version INTEGER NOT NULL,
         doc BYTEA NOT NULL
     )""",
@@ -53,20 +54,21 @@ DDL = [
     "CREATE INDEX IF NOT EXISTS rm_cases_external_ref ON rm_cases (external_ref)",
     "CREATE INDEX IF NOT EXISTS rm_cases_digest ON rm_cases (id_digest)",
     "CREATE INDEX IF NOT EXISTS rm_cases_provisional ON rm_cases (provisional)",
+    "CREATE INDEX IF NOT EXISTS rm_cases_risk ON rm_cases (risk)",
 ]
 
 COLUMNS = (
     "id, case_number, status, level, channel, category, accepting_unit, handling_unit, township, external_ref, "
     "received_at, open_due, unrecorded_due, met_late, units, registered_by, registered_role, id_digest, "
-    "payer_name, provisional, version, doc"
+    "payer_name, provisional, risk, version, doc"
 )
 _UPSERT = (
-    f"INSERT INTO rm_cases ({COLUMNS}) VALUES ({', '.join('?' * 22)}) "
+    f"INSERT INTO rm_cases ({COLUMNS}) VALUES ({', '.join('?' * 23)}) "
     "ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in COLUMNS.split(",")[1:])
 )
 # PostgreSQL: the same upsert for a whole batch in one statement, each column sent as one array.
-_PG_TYPES = ("text",) * 13 + ("int",) + ("text",) * 5 + ("int", "int", "bytea")
+_PG_TYPES = ("text",) * 13 + ("int",) + ("text",) * 5 + ("int", "text", "int", "bytea")
 _UPSERT_PG = (
     f"INSERT INTO rm_cases ({COLUMNS}) SELECT * FROM unnest({', '.join(f'?::{t}[]' for t in _PG_TYPES)}) "
     + _UPSERT[_UPSERT.index("ON CONFLICT") :]
@@ -110,6 +112,7 @@ def row_of(view: CaseView) -> tuple[Any, ...]:
         None if view.shredded else (view.payer.id_number_digest or None),
         None if view.shredded else (view.payer.name_digest or view.payer.name),
         1 if view.has_provisional() else 0,
+        view.risk_level,
         view.version,
         _encoder.encode(view),
     )
@@ -127,7 +130,10 @@ class CasesProjection:
         self._recent: LastBatch[CaseView] = LastBatch()  # the case views of the last apply_fresh
 
     def create(self, cursor: Any, dialect: str) -> None:
-        for statement in ddl(dialect):
+        table, *indexes = ddl(dialect)
+        cursor.execute(table)
+        _add_risk_column(cursor, dialect)
+        for statement in indexes:
             cursor.execute(statement)
 
     def clear(self, cursor: Any) -> None:
@@ -181,6 +187,31 @@ class CasesProjection:
         if rows:
             write_rows(cursor, _UPSERT, _UPSERT_PG, rows)
         return views
+
+
+def _add_risk_column(cursor: Any, dialect: str) -> None:
+    """A table written before the `risk` column (1.1) gets it, filled from the stored case views,
+    so the risk queue needs no rebuild. Checked and done in one statement on PostgreSQL."""
+    if dialect == "postgresql":
+        cursor.execute(_ADD_RISK_PG)
+        return
+    cursor.execute("PRAGMA table_info(rm_cases)")
+    if any(row[1] == "risk" for row in cursor.fetchall()):
+        return
+    cursor.execute("ALTER TABLE rm_cases ADD COLUMN risk TEXT")
+    cursor.execute("SELECT id, doc FROM rm_cases")
+    flagged = [(v.risk_level, case_id) for case_id, v in ((r[0], decode(r[1])) for r in cursor.fetchall()) if v.risk_level]
+    if flagged:
+        cursor.executemany("UPDATE rm_cases SET risk = ? WHERE id = ?", flagged)
+
+
+_ADD_RISK_PG = """DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'rm_cases' AND column_name = 'risk') THEN
+        ALTER TABLE rm_cases ADD COLUMN risk TEXT;
+        UPDATE rm_cases SET risk = convert_from(doc, 'UTF8')::jsonb ->> 'risk_level';
+    END IF;
+END $$"""
 
 
 def views(rows: Iterable[tuple[Any, ...]]) -> list[CaseView]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from domain.values import DESIGNATING_UNIT
 from projections.case_view import TASKFORCE_OFFICE, CaseView
 from projections.cases import COLUMNS, decode, ts
 
@@ -139,7 +140,9 @@ def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[A
         clauses.append("received_at <= ?")
         args.append(ts(f.received_to))
     if f.overdue is not None:
-        test = "(met_late = 1 OR (open_due IS NOT NULL AND open_due < ?))"
+        # One meaning of overdue (domain.deadlines): an open deadline whose end has passed; the
+        # end itself (24:00:00) is already late.
+        test = "(open_due IS NOT NULL AND open_due <= ?)"
         clauses.append(test if f.overdue else f"NOT {test}")
         args.append(ts(now))
     return " AND ".join(clauses), args
@@ -175,7 +178,8 @@ def list_cases(cur: Any, f: CaseFilter, reach: Scope, *, first: int, after: str 
     )
 
 
-QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE")
+QUEUE_KINDS = ("TO_TRANSFER", "IN_HANDLING", "TO_DELIBERATE", "TO_FEEDBACK", "OBJECTED", "OVERDUE", "TO_DESIGNATE", "RISK")
+RISK_UNITS = ("police", TASKFORCE_HOST, TASKFORCE_OFFICE)  # see every case flagged MEDIUM or higher
 
 
 def queue(cur: Any, unit: str, kind: str, reach: Scope, now: datetime, *, first: int, offset: int = 0) -> tuple[list[CaseView], int]:
@@ -187,6 +191,10 @@ def queue(cur: Any, unit: str, kind: str, reach: Scope, now: datetime, *, first:
     cargs: list[Any]
     if kind == "TO_TRANSFER":
         cond, cargs = "status = 'accepted' AND accepting_unit = ?", [unit]
+    elif kind == "TO_DESIGNATE":
+        # Cases returned twice wait for gov_office (or the task force) to designate their unit.
+        office = unit in (DESIGNATING_UNIT, TASKFORCE_HOST, TASKFORCE_OFFICE)
+        cond, cargs = ("status = 'accepted' AND units LIKE ? ESCAPE '\\'", [unit_pattern(DESIGNATING_UNIT)]) if office else ("1 = 0", [])
     elif kind == "IN_HANDLING":
         cond, cargs = "status IN ('transferred', 'deliberated') AND handling_unit = ?", [unit]
     elif kind == "TO_DELIBERATE":
@@ -200,9 +208,11 @@ def queue(cur: Any, unit: str, kind: str, reach: Scope, now: datetime, *, first:
         cond, cargs = "status = 'concluded' AND accepting_unit = ?", [unit]
     elif kind == "OBJECTED":
         cond, cargs = "status = 'objected' AND (accepting_unit = ? OR handling_unit = ?)", [unit, unit]
+    elif kind == "RISK":
+        cond, cargs = ("risk IN ('medium', 'high')", []) if unit in RISK_UNITS else ("1 = 0", [])
     elif kind == "OVERDUE":
         office = unit in (TASKFORCE_HOST, TASKFORCE_OFFICE)
-        cond = "open_due IS NOT NULL AND open_due < ? AND (units LIKE ? ESCAPE '\\'" + (
+        cond = "open_due IS NOT NULL AND open_due <= ? AND (units LIKE ? ESCAPE '\\'" + (
             " OR status = 'escalated')" if office else ")"
         )
         cargs = [ts(now), unit_pattern(unit)]
@@ -214,16 +224,19 @@ def queue(cur: Any, unit: str, kind: str, reach: Scope, now: datetime, *, first:
         [*cargs, *args],
     )
     views = [decode(r[0]) for r in cur.fetchall()]
+    if kind in ("TO_TRANSFER", "TO_DESIGNATE"):
+        # A case awaiting designation is no longer the accepting unit's to transfer.
+        views = [v for v in views if v.awaits_designation == (kind == "TO_DESIGNATE")]
     if kind == "OVERDUE":
         # Only deadlines this unit answers for.
         answers = {unit, TASKFORCE_OFFICE} if unit in (TASKFORCE_HOST, TASKFORCE_OFFICE) else {unit}
-        views = [v for v in views if any(d.is_open() and d.overdue(now) and d.unit in answers for d in v.deadlines)]
+        views = [v for v in views if any(d.open_and_passed(now) and d.unit in answers for d in v.deadlines)]
     return views[offset:offset + first], len(views)
 
 
 def due_for_miss_recording(cur: Any, now: datetime, limit: int = 200) -> list[str]:
     cur.execute(
-        "SELECT case_number FROM rm_cases WHERE unrecorded_due IS NOT NULL AND unrecorded_due < ? "
+        "SELECT case_number FROM rm_cases WHERE unrecorded_due IS NOT NULL AND unrecorded_due <= ? "
         "ORDER BY unrecorded_due LIMIT ?",
         [ts(now), limit],
     )
@@ -288,6 +301,8 @@ class Stats:
     missed: int = 0
     met_on_time: int = 0
     decided: int = 0
+    returned: int = 0  # cases the unit gave back as not its own (a case once, however often)
+    designated: int = 0  # cases designated to the unit (指定承办)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -367,18 +382,35 @@ def _count(
             units[str(unit)].handled += 1
     if settled and view.concluded_by:
         units[view.concluded_by].concluded += 1
-    # A deadline that left the case missed (a return, a new transfer) still counts: a miss is never
-    # undone, and stays with the unit that held the deadline.
-    for d in [*view.deadlines, *view.past_misses]:
+    for unit in set(view.returned_by):
+        units[unit].returned += 1
+    for unit in set(view.designated_to):
+        units[unit].designated += 1
+    _count_deadlines(units, dims, missed_by_unit, view, now)
+    if settled:
+        report.settled += 1
+        report.settled_on_spot += int(view.resolved_on_spot)
+        report.settled_without_escalation += int(not view.escalated)
+        # "At most one trip": settled with nothing sent back and nothing objected to.
+        report.settled_in_one_visit += int(view.returns == 0 and not view.objected and not view.escalated)
+    report.objected += int(view.objected)
+
+
+def _count_deadlines(
+    units: dict[str, Stats], dims: list[Stats], missed_by_unit: Counter[str], view: CaseView, now: datetime
+) -> None:
+    for d in view.deadlines:
         stats = units[d.unit]
-        late = d.overdue(now) or d.missed_recorded
-        if d.is_open() and late:
+        late = d.overdue(now)
+        if d.open_and_passed(now):
             stats.overdue_now += 1
             for s in dims:
                 s.overdue_now += 1
-        if late:
-            stats.missed += 1
-            missed_by_unit[d.unit] += 1
+        if d.missed(now):
+            # A miss stays with the unit that held the case (or the escalating unit, item 9).
+            answerable = d.answerable()
+            units[answerable].missed += 1
+            missed_by_unit[answerable] += 1
             for s in dims:
                 s.missed += 1
         if d.met_at is not None or late:
@@ -387,10 +419,4 @@ def _count(
             for s in dims:
                 s.decided += 1
                 s.met_on_time += int(not late)
-    if settled:
-        report.settled += 1
-        report.settled_on_spot += int(view.resolved_on_spot)
-        report.settled_without_escalation += int(not view.escalated)
-        # "At most one trip": settled with nothing sent back and nothing objected to.
-        report.settled_in_one_visit += int(view.returns == 0 and not view.objected and not view.escalated)
-    report.objected += int(view.objected)
+

@@ -16,8 +16,20 @@ from infrastructure import settings as configuration
 KEEP_ALIVE = 75
 
 
+def _banner(host: str, port: int) -> str:
+    """Where to go next, said once at start: the console, the API's descriptions, a token."""
+    base = f"http://{host}:{port}"
+    return (f"fengqiao: serving {base}\n"
+            f"  console   {base}/console/\n"
+            f"  REST      {base}/api/v1 (OpenAPI: {base}/schema)\n"
+            f"  GraphQL   {base}/graphql\n"
+            "  a token   fengqiao token issue --subject NAME --role ROLE [--unit UNIT]")
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    print(_banner(args.host, args.port), file=sys.stderr, flush=True)
 
     from interfaces.runtime import build_runtime
     from interfaces.server import QuietServer

@@ -11,12 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.calendar import OfficialCalendar
+from domain.deadlines import is_late
 from interfaces.spreadsheet import neutralised
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Deadline states, most urgent first. The colour classes are in static/console.css.
 OVERDUE, TODAY, SOON, OPEN, MET, MET_LATE = "overdue", "today", "soon", "open", "met", "met_late"
+CLOSED = "closed"  # closed unmet by a return (退回); a new transfer clock follows it
 URGENCY_ORDER = (OVERDUE, TODAY, SOON, OPEN)
 
 
@@ -83,8 +85,10 @@ def deadline_state(deadline: dict[str, Any], now: datetime, calendar: OfficialCa
     met_at = parse_instant(deadline.get("metAt"))
     assert due_at is not None
     if met_at is not None:
-        return MET_LATE if met_at > due_at else MET
-    if now > due_at:
+        return MET_LATE if is_late(due_at, met_at) else MET
+    if deadline.get("closedAt"):
+        return CLOSED
+    if is_late(due_at, now):
         return OVERDUE
     today = now.astimezone(SHANGHAI).date()
     due_on = parse_day(deadline["dueOn"]) or due_at.astimezone(SHANGHAI).date()
@@ -97,7 +101,7 @@ def deadline_state(deadline: dict[str, Any], now: datetime, calendar: OfficialCa
 
 def most_urgent(deadlines: Iterable[dict[str, Any]], now: datetime, calendar: OfficialCalendar) -> tuple[dict[str, Any] | None, str | None]:
     """The open deadline to show for a case in a list: the earliest one due, and its state."""
-    open_ones = [d for d in deadlines if not d.get("metAt")]
+    open_ones = [d for d in deadlines if not d.get("metAt") and not d.get("closedAt")]
     if not open_ones:
         return None, None
     first = min(open_ones, key=lambda d: d["dueAt"])

@@ -17,23 +17,20 @@ from domain.values import Actor
 from interfaces.graphql.context import Context, request_context
 from interfaces.graphql.errors import code_of
 from interfaces.graphql.schema import FAST, build_schema
+from projections.queries import QUEUE_KINDS
 
-DEADLINE_FIELDS = "kind dueAt dueOn metAt overdue provisional derivation unit"
+DEADLINE_FIELDS = "kind dueAt dueOn metAt closedAt closedBy overdue provisional derivation unit"
 LIST_FIELDS = f"""
     caseNumber status level category channel acceptingUnit handlingUnit receivedAt acceptedOn summary overdue
     deadlines {{ {DEADLINE_FIELDS} }}
 """
 
-QUEUE_COUNTS = """
-query Counts($unit: String!) {
-  TO_TRANSFER: queue(unit: $unit, kind: TO_TRANSFER, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-  IN_HANDLING: queue(unit: $unit, kind: IN_HANDLING, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-  TO_DELIBERATE: queue(unit: $unit, kind: TO_DELIBERATE, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-  TO_FEEDBACK: queue(unit: $unit, kind: TO_FEEDBACK, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-  OBJECTED: queue(unit: $unit, kind: OBJECTED, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-  OVERDUE: queue(unit: $unit, kind: OVERDUE, first: 500) { totalCount edges { node { caseNumber deadlines { dueAt dueOn metAt } } } }
-}
-"""
+# Every queue kind of the read model, each under its own name.
+QUEUE_COUNTS = "query Counts($unit: String!) {\n" + "".join(
+    f"  {kind}: queue(unit: $unit, kind: {kind}, first: 500) {{ totalCount edges {{ node {{ caseNumber "
+    "deadlines { dueAt dueOn metAt closedAt } } } }\n"
+    for kind in QUEUE_KINDS
+) + "}\n"
 
 QUEUE = f"""
 query Queue($unit: String!, $kind: QueueKind!) {{
@@ -86,7 +83,7 @@ query Supervision($from: Date!, $to: Date!) {
     periodFrom periodTo received settled objected
     settledOnSpotShare settledWithoutEscalationShare settledInOneVisitShare
     unitsWithMissedDeadlines
-    units { unit received handled concluded overdueNow missedDeadlines onTimeRate }
+    units { unit received handled concluded overdueNow missedDeadlines onTimeRate returned designated }
     byCategory { key received settled overdueNow missedDeadlines onTimeRate }
     byChannel { key received settled overdueNow missedDeadlines onTimeRate }
   }

@@ -30,7 +30,7 @@ log = logging.getLogger("fengqiao.console")
 
 TEMPLATES = Path(__file__).parent / "templates"
 DATA_KEYS = ("to_unit", "unit", "executing_unit", "outcome", "result", "reason", "note", "party", "method", "content",
-             "remedy", "kind", "level", "satisfied")
+             "remedy", "kind", "level", "satisfied", "designation")
 UNIT_KEYS = frozenset({"to_unit", "unit", "executing_unit"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -65,6 +65,8 @@ def _value_text(t: Words, event_type: str, key: str, value: Any) -> str:
         return t.deadline(str(value))
     if key == "level" and event_type == "RiskFlagged":
         return t.risk(str(value))
+    if key == "kind" and event_type == "RiskFlagged":
+        return t.risk_kind(str(value))
     if isinstance(value, bool):
         return t.yes_no(value)
     return str(value)
@@ -75,7 +77,7 @@ def event_lines(t: Words, event_type: str, data: dict[str, Any]) -> list[tuple[s
     lines = []
     for key in DATA_KEYS:
         value = data.get(key)
-        if value is None or isinstance(value, (dict, list)):
+        if value is None or isinstance(value, (dict, list)) or (key == "designation" and not value):
             continue
         lines.append((t.data_field(key), _value_text(t, event_type, key, value)))
     return lines

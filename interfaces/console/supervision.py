@@ -79,11 +79,12 @@ def weekly_table(t: Words, span: str, trend: list[dict[str, Any]]) -> tuple[list
 def units_table(t: Words, span: str, report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     late = report["unitsWithMissedDeadlines"]
     header = [t("csv_period"), t("csv_unit_code"), t("csv_unit_name"), t("received"), t("handled"), t("concluded"),
-              t("overdue_now"), t("missed_deadlines"), t("on_time_rate"), t("notice_basis"), t("rank")]
+              t("overdue_now"), t("missed_deadlines"), t("on_time_rate"), t("notice_basis"), t("rank"),
+              t.data_field("returned"), t.data_field("designation")]
     rows = [
         [span, u["unit"], t.unit(u["unit"]), u["received"], u["handled"], u["concluded"], u["overdueNow"],
          u["missedDeadlines"], p.percent(u["onTimeRate"]), t.yes_no(u["unit"] in late),
-         late.index(u["unit"]) + 1 if u["unit"] in late else ""]
+         late.index(u["unit"]) + 1 if u["unit"] in late else "", u["returned"], u["designated"]]
         for u in report["units"]
     ]
     return header, rows

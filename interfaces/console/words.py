@@ -129,12 +129,18 @@ class Words:
     def risk(self, code: str | None) -> str:
         return self._name(v.RISK_LEVEL, code)
 
+    def risk_kind(self, code: str | None) -> str:
+        return self._name(v.RISK_KIND, code)
+
     def event(self, code: str) -> str:
         return self._name(v.EVENT, code)
 
     def data_field(self, key: str) -> str:
         names = DATA_FIELDS.get(key)
-        return key if names is None else names[self.lang == v.EN]
+        if names is None:
+            # Acts named by the vocabulary's steps (designation: 指定承办) label their own flag.
+            return v.STEP.name(key, self.lang) if key in v.STEP else key
+        return names[self.lang == v.EN]
 
     def township(self, code: str | None) -> str:
         return self._name(v.TOWNSHIP, code)

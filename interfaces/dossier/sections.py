@@ -19,21 +19,24 @@ from interfaces.dossier.layout import Flow, coloured, day, deadline_name, due_te
 from projections.case_view import DeadlineView
 
 ALERT, OK = "#b00020", "#1b6e2d"
-DEADLINE_ORDER = {"transfer": 0, "handling": 1, "deliberation": 2}
 TRANSLATED = "推算依据按系统记录（events.jsonl 中的原始事件）逐条译出。"
 
 
 def _verdict(d: DeadlineView, now: datetime) -> str:
+    # domain.deadlines decides late (24:00:00 exactly is late), through the view's own methods.
     if d.met_at is not None:
-        return coloured(ALERT, "是（超期完成）") if d.met_at > d.due_at else coloured(OK, "否（按期完成）")
-    if now > d.due_at:
+        return coloured(ALERT, "是（超期完成）") if d.met_late() else coloured(OK, "否（按期完成）")
+    if d.closed_at is not None:
+        verdict = f"因{v.STEP.name('returned')}终止（{local(d.closed_at)}）"
+        return coloured(ALERT, f"是（{verdict}时已超期）") if d.overdue(now) else f"否（{verdict}）"
+    if d.overdue(now):
         return coloured(ALERT, "是（已超期，尚未完成）")
     return "否（尚未到期）"
 
 
 def deadlines(f: Flow, views: Sequence[DeadlineView], now: datetime) -> None:
     f.heading("办理期限")
-    ordered = sorted(views, key=lambda d: DEADLINE_ORDER.get(d.kind, 9))
+    ordered = list(views)  # in the order the clocks started: a return opens a second transfer clock
     if not ordered:
         f.add(f.p("无。"))
         return
@@ -44,7 +47,7 @@ def deadlines(f: Flow, views: Sequence[DeadlineView], now: datetime) -> None:
             f.p(text(deadline_name(d.kind)), cell),
             f.p(text(f.unit(d.unit)), cell),
             f.p(text(due_text(d.due_on, d.provisional)), cell),
-            f.p(text(local(d.met_at) if d.met_at else "尚未完成"), cell),
+            f.p(text(local(d.met_at) if d.met_at else ("—" if d.closed_at else "尚未完成")), cell),
             f.p(_verdict(d, now), cell),
         ])
     f.table(rows, [48 * mm, 30 * mm, 36 * mm, 28 * mm])

@@ -24,7 +24,11 @@ def _resolved(e: ev.ResolvedOnSpot, unit: Unit) -> str:
 
 
 def _transferred(e: ev.DisputeTransferred, unit: Unit) -> str:
-    bits = [f"转交{unit(e.to_unit)}办理"]
+    if e.designation:
+        bits = [f"{v.STEP.name('designation')}：由{unit(e.actor.unit) if e.actor.unit else v.ROLE.name(e.actor.role)}"
+                f"指定{unit(e.to_unit)}承办（不得退回）"]
+    else:
+        bits = [f"转交{unit(e.to_unit)}办理"]
     if e.routing_override:
         bits.append(f"未采用建议承办单位（{unit(e.suggested_unit)}）")
     bits.append(f"办理期限：{due_text(e.handling_deadline.due_on, e.handling_deadline.provisional)}")
@@ -33,13 +37,28 @@ def _transferred(e: ev.DisputeTransferred, unit: Unit) -> str:
     return "；".join(bits)
 
 
+def _returned(e: ev.DisputeReturned, unit: Unit) -> str:
+    text = f"{unit(e.from_unit)}{v.STEP.name('returned')}，理由：{e.reason}"
+    if e.transfer_deadline is not None:
+        text += f"；重新转交期限：{due_text(e.transfer_deadline.due_on, e.transfer_deadline.provisional)}"
+    if e.awaits_designation:
+        text += f"；第二次退回，待{unit(e.transfer_unit)}或工作专班{v.STEP.name('designation')}"
+    return text
+
+
+def _missed(e: ev.DeadlineMissed, unit: Unit) -> str:
+    text = f"{deadline_name(e.kind)}已于 {due_local(e.due_at)} 届满而未完成"
+    return text if e.unit is None else f"{text}（责任单位：{unit(e.unit)}）"
+
+
 def _concluded(e: ev.HandlingConcluded, unit: Unit) -> str:
     return f"{unit(e.unit)}办结，处理结果类别：{v.OUTCOME.name(e.outcome)}；处理结果：{e.result}"
 
 
 def _escalated(e: ev.DisputeEscalated, unit: Unit) -> str:
     deadline = e.deliberation_deadline
-    return (f"{unit(e.from_unit)}提请工作专班研判，理由：{e.reason}；"
+    how = "作为特殊事项直接提交工作专班" if e.direct else "提请工作专班研判"
+    return (f"{unit(e.from_unit)}{how}，理由：{e.reason}；"
             f"集体商议期限：{due_text(deadline.due_on, deadline.provisional)}")
 
 
@@ -107,7 +126,7 @@ SAY: dict[type[Any], Callable[[Any, Unit], str]] = {
     ev.ResolvedOnSpot: _resolved,
     ev.DisputeTransferred: _transferred,
     ev.TransferSignedFor: lambda e, unit: f"{unit(e.unit)}签收",
-    ev.DisputeReturned: lambda e, unit: f"{unit(e.from_unit)}退回，理由：{e.reason}",
+    ev.DisputeReturned: _returned,
     ev.ProgressRecorded: lambda e, unit: str(e.note),
     ev.HandlingConcluded: _concluded,
     ev.DisputeEscalated: _escalated,
@@ -120,7 +139,7 @@ SAY: dict[type[Any], Callable[[Any, Unit], str]] = {
     ev.RiskFlagged: _risk,
     ev.SupervisionNoticeIssued: lambda e, unit: f"督办{unit(e.unit)}：{e.content}",
     ev.SatisfactionRecorded: _satisfaction,
-    ev.DeadlineMissed: lambda e, unit: f"{deadline_name(e.kind)}已于 {due_local(e.due_at)} 届满而未完成",
+    ev.DeadlineMissed: _missed,
     ev.DeadlinesRecomputed: _recomputed,
     ev.PersonalDataShredded: lambda e, unit: (
         f"保存期满（{day(e.archived_before)}前归档），销毁本案数据密钥：个人信息已销毁，事件链仍可验证"

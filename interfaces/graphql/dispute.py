@@ -93,6 +93,24 @@ class ArchiveBasis:
 
 
 @strawberry.type
+class RoutingOverride:
+    to_unit: str
+    by: str = strawberry.field(description="Who chose another unit than the suggested one (the token's subject)")
+    reason: str
+    at: dt.datetime
+
+
+@strawberry.type
+class Routing:
+    suggested_unit: str
+    rule: str = strawberry.field(
+        description="The rule that suggested the unit: category (the category's default handling unit) or "
+        "special_assessment_medical_only (category 4 with medical insurance alone)"
+    )
+    overrides: list[RoutingOverride]
+
+
+@strawberry.type
 class Party:
     kind: PayerKind
     name: str
@@ -114,10 +132,21 @@ class Deadline:
     due_at: dt.datetime
     due_on: dt.date = strawberry.field(description="The last day (Asia/Shanghai); dueAt is 24:00 of it")
     met_at: dt.datetime | None
-    overdue: bool
+    overdue: bool = strawberry.field(description="Open and past its end, or met or closed after it")
     provisional: bool
     derivation: list[str]
-    unit: str = strawberry.field(description="Who answers for it: the accepting unit, the handling unit, or taskforce")
+    unit: str = strawberry.field(
+        description="Who answers for it: the accepting unit (gov_office once a case awaits designation), "
+        "the handling unit, or taskforce"
+    )
+    closed_at: dt.datetime | None = strawberry.field(
+        description="When it was closed without being met (a return closes the handling clock)"
+    )
+    closed_by: str | None = strawberry.field(description="What closed it unmet: return")
+    missed_unit: str | None = strawberry.field(
+        description="Whom its recorded miss counts against when not `unit` (the escalating unit, for a "
+        "deliberation deadline already passed at the escalation)"
+    )
 
 
 class DeadlineRecord(msgspec.Struct, gc=False):
@@ -133,6 +162,9 @@ class DeadlineRecord(msgspec.Struct, gc=False):
     provisional: bool
     derivation: list[str]
     unit: str
+    closed_at: dt.datetime | None
+    closed_by: str | None
+    missed_unit: str | None
 
 
 def _members(enum: type[Enum]) -> dict[Any, Any]:
@@ -143,6 +175,10 @@ def _members(enum: type[Enum]) -> dict[Any, Any]:
 _DEADLINE_KINDS = _members(DeadlineKind)
 _STATUSES = _members(DisputeStatus)
 _LEVELS = _members(Level)
+# A queue page reads these for every case: a dict lookup rather than an Enum call each.
+_CHANNELS = _members(Channel)
+_CATEGORIES = _members(Category)
+_INSURANCE_TYPES = _members(InsuranceType)
 
 
 def deadline_of(d: DeadlineView, now: dt.datetime) -> DeadlineRecord:
@@ -156,14 +192,10 @@ def deadline_of(d: DeadlineView, now: dt.datetime) -> DeadlineRecord:
         d.provisional,
         list(d.derivation),
         d.unit,
+        d.closed_at,
+        d.closed_by,
+        d.missed_unit,
     )
-
-
-_DEADLINE_ORDER = {"transfer": 0, "handling": 1, "deliberation": 2}
-
-
-def _deadline_order(d: DeadlineView) -> int:
-    return _DEADLINE_ORDER[d.kind]
 
 
 def selected_names(info: Info) -> set[str]:
@@ -207,11 +239,11 @@ class Dispute:
 
     @strawberry.field
     def channel(self) -> Channel:
-        return Channel(self.view.channel)
+        return _CHANNELS.get(self.view.channel) or Channel(self.view.channel)
 
     @strawberry.field
     def category(self) -> Category:
-        return Category(self.view.category)
+        return _CATEGORIES.get(self.view.category) or Category(self.view.category)
 
     @strawberry.field
     def accepting_unit(self) -> str:
@@ -260,7 +292,7 @@ class Dispute:
 
     @strawberry.field
     def insurance_types(self) -> list[InsuranceType]:
-        return [InsuranceType(t) for t in self.view.insurance_types]
+        return [_INSURANCE_TYPES.get(t) or InsuranceType(t) for t in self.view.insurance_types]
 
     @strawberry.field
     def people_involved(self) -> int:
@@ -274,14 +306,22 @@ class Dispute:
     def version(self) -> int:
         return self.view.version
 
-    @strawberry.field
+    @described("Every clock the case had, in the order they started (a return opens a new transfer clock)")
     def deadlines(self) -> list[Deadline]:
         now = self.now
-        return [deadline_of(d, now) for d in sorted(self.view.deadlines, key=_deadline_order)]  # type: ignore[misc]
+        return [deadline_of(d, now) for d in self.view.deadlines]  # type: ignore[misc]
 
-    @described("Overdue as of now (or of asOf in a timeline)")
+    @described("An open deadline has passed, now (or at asOf in a timeline); history is missedDeadlines")
     def overdue(self) -> bool:
         return self.view.overdue(self.now)
+
+    @described("How many of its deadlines were missed: recorded misses (never undone), met or closed late")
+    def missed_deadlines(self) -> int:
+        return self.view.missed_deadlines(self.now)
+
+    @described("Returned twice: waits for gov_office or the task force to designate its unit (指定承办)")
+    def awaits_designation(self) -> bool:
+        return self.view.awaits_designation
 
     @strawberry.field
     def outcome(self) -> Outcome | None:
@@ -298,6 +338,12 @@ class Dispute:
     @strawberry.field
     def routing_override(self) -> bool:
         return self.view.routing_override
+
+    @described("The suggested handling unit, the rule that suggested it, and each override with who and why")
+    def routing(self) -> Routing:
+        v = self.view
+        overrides = [RoutingOverride(to_unit=o.to_unit, by=o.by, reason=o.reason, at=o.at) for o in v.routing_overrides]
+        return Routing(suggested_unit=v.suggested_unit, rule=v.routing_rule, overrides=overrides)
 
     @strawberry.field
     def executing_unit(self) -> str | None:

@@ -117,9 +117,8 @@ async def _run(info: Info, spec: registry.CommandSpec, ref: str | None, command:
     replayed = isinstance(result, cmd.ReplayedResult)
     if replayed:
         ctx.response_headers["Idempotent-Replayed"] = "true"
-    status = _status(result.status)
-    assert status is not None  # noqa: S101 - a command answers with one of the case's statuses
-    return CommandSuccess(id=result.id, case_number=result.case_number, status=status, version=result.version,
+    return CommandSuccess(id=result.id, case_number=result.case_number, status=DisputeStatus[result.status],
+                          version=result.version,
                           position=result.position, replayed=replayed)
 
 

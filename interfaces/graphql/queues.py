@@ -41,6 +41,8 @@ class QueueKind(Enum):
     TO_FEEDBACK = "TO_FEEDBACK"
     OBJECTED = "OBJECTED"
     OVERDUE = "OVERDUE"
+    TO_DESIGNATE = "TO_DESIGNATE"
+    RISK = "RISK"
 
 
 async def resolve_queue(

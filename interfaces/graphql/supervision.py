@@ -23,6 +23,8 @@ class UnitStats:
     overdue_now: int
     missed_deadlines: int
     on_time_rate: float | None
+    returned: int = strawberry.field(description="Cases this unit returned as not its own (退回), each case once")
+    designated: int = strawberry.field(description="Cases designated to this unit (指定承办)")
 
 
 @strawberry.type
@@ -103,6 +105,8 @@ def _supervision(report: q.SupervisionReport, units: dict[str, str]) -> Supervis
                 overdue_now=s.overdue_now,
                 missed_deadlines=s.missed,
                 on_time_rate=s.on_time_rate,
+                returned=s.returned,
+                designated=s.designated,
             )
             for u, s in report.units.items()
         ],

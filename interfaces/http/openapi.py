@@ -110,8 +110,9 @@ _RESPONSE_HEADERS = {
     "Location": {"description": "The registered case (GET it for its status).", "schema": {"type": "string"}},
     "Idempotent-Replayed": {"description": "`true` when this is the first answer given again to a retry.",
                             "schema": {"type": "string", "enum": ["true"]}},
-    "X-Consistency-Reached": {"description": "`false` when the wait for X-Consistency-Position timed out: "
-                              "the answer may not include that write.", "schema": {"type": "string", "enum": ["false"]}},
+    "X-Consistency-Reached": {"description": "With X-Consistency-Position: `true` when the answer includes that "
+                              "write, `false` when the wait timed out and it may not.",
+                              "schema": {"type": "string", "enum": ["true", "false"]}},
 }
 _OPERATION_IDS = {("/graphql", "get"): "queryGraphql", ("/graphql", "post"): "executeGraphql"}
 
@@ -153,7 +154,11 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
         "description": "A token from `fengqiao token issue --subject NAME --role ROLE [--unit UNIT]`.",
     }
     doc["security"] = [{SCHEME: []}]
-    components.setdefault("schemas", {}).update(GRAPHQL_SCHEMAS)
+    schemas = components.setdefault("schemas", {})
+    schemas.pop("GraphQLResource", None)  # strawberry's answer type, replaced by GraphQL's own shapes below
+    schemas.update(GRAPHQL_SCHEMAS)
+    for schema in schemas.values():
+        _portable_patterns(schema)
     examples = {spec.operation: EXAMPLES.get(spec.name) for spec in registry.COMMANDS}
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
@@ -161,6 +166,20 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
                 continue
             _operation(path, method, operation, examples)
     return doc
+
+
+def _portable_patterns(node: Any) -> None:
+    """Patterns as ECMA-262 (what OpenAPI 3.1 and most generated clients use) reads them: ours use
+    possessive quantifiers (`++`, `*+`) against backtracking, which match the same texts greedily."""
+    if isinstance(node, dict):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            node["pattern"] = pattern.replace("++", "+").replace("*+", "*").replace("?+", "?")
+        for value in node.values():
+            _portable_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _portable_patterns(value)
 
 
 def _operation(path: str, method: str, operation: dict[str, Any], examples: dict[str, Any]) -> None:
@@ -172,7 +191,7 @@ def _operation(path: str, method: str, operation: dict[str, Any], examples: dict
         parameters.append(_header("X-Consistency-Position"))
         _graphql(method, operation, parameters)
         return
-    if method == "post" and path.startswith("/api/v1/"):
+    if operation.get("operationId") in examples:  # the registry's commands take a key; addUnit does not
         parameters.append(_header("Idempotency-Key"))
     responses = operation.setdefault("responses", {})
     if path in PUBLIC_PATHS:

@@ -29,6 +29,7 @@ from domain.values import (
     PayerKind,
     Status,
 )
+from domain.vocabulary import RISK_KIND, RISK_LEVEL
 from interfaces.ledger import files
 from interfaces.ledger.columns import (
     COLUMNS,
@@ -36,6 +37,7 @@ from interfaces.ledger.columns import (
     H_ANSWERED,
     H_CATEGORY,
     H_CHANNEL,
+    H_DESIGNATED,
     H_EXTERNAL,
     H_HANDLING,
     H_ID,
@@ -50,6 +52,8 @@ from interfaces.ledger.columns import (
     H_PHONE,
     H_RECEIVED,
     H_RESULT,
+    H_RETURNS,
+    H_RISK,
     H_SETTLED,
     H_STATUS,
     H_SUMMARY,
@@ -147,11 +151,21 @@ def _ledger_row(view: CaseView, party: PartyValues, units: Mapping[str, str], no
         H_SETTLED: view.settled_at,
         H_OVERDUE: YES if view.overdue(now) else NO,
         H_IMPORTED: YES if view.imported else NO,
+        H_RETURNS: view.returns,
+        H_DESIGNATED: units.get(view.designated_to[-1], view.designated_to[-1]) if view.designated_to else "",
+        H_RISK: _risk(view),
         H_ANSWERED: "；".join(
             f"{v.PARTY.name(b.party)}：{v.ARCHIVE_BASIS.name(b.basis)}" for b in view.archive_basis
         ),
     }
     return [values[h] for h in COLUMNS]
+
+
+def _risk(view: CaseView) -> str:
+    """群体性风险（中）: the case's highest flag, by the vocabulary's labels."""
+    if view.risk_level is None:
+        return ""
+    return f"{RISK_KIND.name(view.risk_kind or '')}（{RISK_LEVEL.name(view.risk_level)}）"
 
 
 def parse_day(text: str) -> date:

@@ -116,6 +116,8 @@ def note(status: Status, shortfall: Shortfall) -> str:
         said = f"{shown} cannot be rebuilt from the ledger (no escalation, minutes or objection on it)"
     elif shortfall.reason == "told_on_the_spot":
         said = f"{shown} as settled on the spot"
+    elif shortfall.reason == "not_on_the_spot":
+        said = f"{shown} settled on the spot, but after the day of receipt (a general case: transfer it)"
     elif shortfall.on_spot:
         said = f"{shown} settled on the spot needs {missing}"
     else:

@@ -64,8 +64,14 @@ def register_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+TRANSFER_NOTE = "按职责转交"  # a transfer to another unit than the suggested one needs a note
+
+
 def command(cls: type[cmd.Command], **fields: Any) -> Any:
-    """Build a command struct from a JSON-like dict, as the HTTP layer will."""
+    """Build a command struct from a JSON-like dict, as the HTTP layer will. A transfer gets a
+    note unless the test gives one (or `note=None`), so it may go to any unit."""
+    if cls is cmd.Transfer:
+        fields.setdefault("note", TRANSFER_NOTE)
     return msgspec.convert(fields, cls)
 
 

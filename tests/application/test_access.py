@@ -152,8 +152,11 @@ def test_clerk_of_the_handling_unit_may_read_but_not_act_as_the_accepting_unit(t
 
 def test_clerk_issues_no_handler_taskforce_or_legal_command(transferred_to_hrss):
     app = transferred_to_hrss
-    for name in HANDLER_ONLY + ["deliberation", "remedy_guidance"]:
+    for name in [n for n in HANDLER_ONLY if n != "escalate"] + ["deliberation", "remedy_guidance"]:
         _refused(app, Forbidden, lambda name=name: COMMANDS[name](app, CASE_1, CLERK_TAX))
+    # A clerk escalates a special matter only while the case is ACCEPTED, before any transfer (409).
+    error = _refused(app, CommandRejected, lambda: COMMANDS["escalate"](app, CASE_1, CLERK_TAX))
+    assert "after a transfer the handling unit escalates it" in str(error)
 
 
 # --- handler ------------------------------------------------------------------------------------
@@ -221,8 +224,12 @@ def test_taskforce_records_the_deliberation(transferred_to_hrss):
 
 def test_taskforce_issues_no_other_command(transferred_to_hrss):
     app = transferred_to_hrss
-    for name in CLERK_ONLY + HANDLER_ONLY + ["remedy_guidance"]:
+    for name in [n for n in CLERK_ONLY if n != "transfer"] + HANDLER_ONLY + ["remedy_guidance"]:
         _refused(app, Forbidden, lambda name=name: COMMANDS[name](app, CASE_1, TASKFORCE))
+    # The task force transfers only as a designation, after a case's second return (409 before).
+    COMMANDS["return"](app, CASE_1, HANDLER_HRSS)
+    error = _refused(app, CommandRejected, lambda: COMMANDS["transfer"](app, CASE_1, TASKFORCE))
+    assert "second return" in str(error)
 
 
 def test_legal_records_remedy_guidance(transferred_to_hrss):

@@ -58,7 +58,8 @@ def test_register_answers_case_number_id_status_version_and_position(app):
     assert transfer_clock.met_at is None
 
 
-def test_simple_path_resolve_on_spot_then_archive(app):
+def test_simple_path_resolve_on_spot_then_archive(app, clock):
+    clock.set(utc("2026-11-25T03:00:00"))  # the day of receipt (received 2026-11-25T02:00:00Z)
     r1 = register(app)
     # ref as the UUID
     r2 = app.resolve_on_spot(
@@ -77,8 +78,22 @@ def test_simple_path_resolve_on_spot_then_archive(app):
     dispute = app.get_dispute(ID_1, AUDITOR)
     assert dispute.status == Status.ARCHIVED
     assert dispute.level == Level.SIMPLE
-    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-26T02:00:00")
+    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-25T03:00:00")
     assert event_types(app, CASE_1) == ["DisputeRegistered", "ResolvedOnSpot", "NoObjectionConfirmed", "DisputeArchived"]
+
+
+def test_resolve_on_spot_after_the_day_of_receipt_is_refused_and_records_nothing(app, clock):
+    clock.set(utc("2026-11-25T03:00:00"))
+    register(app)
+    clock.set(utc("2026-11-25T16:00:00"))  # 24:00 of the day of receipt in Gaoping: the next day
+
+    with pytest.raises(CommandRejected) as rejected:
+        app.resolve_on_spot(CASE_1, command(cmd.ResolveOnSpot, result="x", feedback_method="sms"), CLERK_TAX)
+
+    assert rejected.value.status == Status.ACCEPTED
+    assert "day of receipt (2026-11-25)" in rejected.value.message
+    assert "transfer it or conclude it as a general case" in rejected.value.message
+    assert event_types(app, CASE_1) == ["DisputeRegistered"]
 
 
 def test_general_path_transfer_conclude_feedback_archive(app, clock):
@@ -146,7 +161,7 @@ def test_general_path_transfer_conclude_feedback_archive(app, clock):
     assert transferred.actor == CLERK_TAX
 
 
-def test_returned_case_is_transferred_again_and_restarts_only_the_handling_clock(app, clock):
+def test_returned_case_is_transferred_again_meeting_the_transfer_clock_of_the_return(app, clock):
     clock.set(utc("2026-11-23T03:00:00"))  # Monday
     register(app, received_at="2026-11-23T02:00:00Z", category="contribution_amount")
     clock.set(utc("2026-11-23T04:00:00"))
@@ -176,9 +191,12 @@ def test_returned_case_is_transferred_again_and_restarts_only_the_handling_clock
     dispute = app.get_dispute(CASE_1, AUDITOR)
     assert dispute.handling_unit == "tax"
     assert dispute.units_involved == ["tax", "hrss"]
-    # The 1-day transfer clock stays met by the first transfer ...
-    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-23T04:00:00")
-    # ... the handling clock restarts from the second: Wed 25 Nov + 5 working days = Wed 2 Dec.
+    # The return opened a 1-day transfer clock (Tue 24 Nov: due at the end of Wed 25 Nov), met by
+    # the second transfer ...
+    assert dispute.clocks[DeadlineKind.TRANSFER].deadline.start == date(2026, 11, 24)
+    assert dispute.clocks[DeadlineKind.TRANSFER].deadline.due_at == utc("2026-11-25T16:00:00")
+    assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-25T02:00:00")
+    # ... and the handling clock restarts from the second: Wed 25 Nov + 5 working days = Wed 2 Dec.
     assert dispute.clocks[DeadlineKind.HANDLING].deadline.start == date(2026, 11, 25)
     assert dispute.clocks[DeadlineKind.HANDLING].deadline.due_at == utc("2026-12-02T16:00:00")
     assert event_types(app, CASE_1) == [
@@ -417,7 +435,7 @@ def test_unknown_units_in_a_deliberation_name_the_field(app):
     before = app.recorder.max_notification_id()
     body = {
         "held_at": "2026-11-26T02:00:00Z",
-        "attendees": [{"unit": "tax", "name": "李四"}],
+        "attendees": [{"unit": "tax", "name": "李四"}, {"unit": "hrss", "name": "王五"}],
         "minutes": "纪要",
         "written_opinion": "意见",
         "executing_unit": "atlantis",
@@ -429,6 +447,12 @@ def test_unknown_units_in_a_deliberation_name_the_field(app):
     with pytest.raises(InvalidCommand) as invalid:
         app.hold_deliberation(CASE_1, msgspec.convert(body, cmd.HoldDeliberation), TASKFORCE)
     assert invalid.value.field == "attendees[1].unit"
+    # 集体商议: two people of one unit are not a collective deliberation.
+    body.update(attendees=[{"unit": "tax", "name": "李四"}, {"unit": "tax", "name": "王五"}])
+    with pytest.raises(InvalidCommand) as invalid:
+        app.hold_deliberation(CASE_1, msgspec.convert(body, cmd.HoldDeliberation), TASKFORCE)
+    assert invalid.value.field == "attendees"
+    assert "at least 2 distinct member units" in invalid.value.message
     assert app.recorder.max_notification_id() == before
 
 
@@ -491,7 +515,7 @@ def test_deliberation_held_at_is_a_date_or_an_instant(app, held_at, expected):
     app.escalate(CASE_1, command(cmd.Escalate, reason="多部门", at="2026-11-24T03:30:00Z"), HANDLER_TAX)
     body = {
         "held_at": held_at,
-        "attendees": [{"unit": "tax", "name": "李四"}],
+        "attendees": [{"unit": "tax", "name": "李四"}, {"unit": "hrss", "name": "王五"}],
         "minutes": "纪要",
         "written_opinion": "意见",
         "executing_unit": "tax",
@@ -508,7 +532,7 @@ def test_bad_deliberation_held_at_names_the_field(app, held_at):
     app.escalate(CASE_1, command(cmd.Escalate, reason="多部门"), HANDLER_TAX)
     body = {
         "held_at": held_at,
-        "attendees": [{"unit": "tax", "name": "李四"}],
+        "attendees": [{"unit": "tax", "name": "李四"}, {"unit": "hrss", "name": "王五"}],
         "minutes": "纪要",
         "written_opinion": "意见",
         "executing_unit": "tax",

@@ -195,7 +195,7 @@ def test_masking_and_reach_follow_the_api(client: TestClient[Any], runtime: Any)
 def test_time_travel_shows_the_case_as_it_stood(client: TestClient[Any], runtime: Any, clock: FakeClock) -> None:
     case = register(client, runtime, "tax")
     clock.set(datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
-    r = client.post(f"/api/v1/disputes/{case['id']}/transfer", json={"to_unit": "hrss"}, headers=bearer(token(runtime, "clerk", "tax")))
+    r = client.post(f"/api/v1/disputes/{case['id']}/transfer", json={"to_unit": "hrss", "note": "属人社局职责"}, headers=bearer(token(runtime, "clerk", "tax")))
     assert r.status_code == 200, r.text
     runtime.reads.runner.catch_up()
     value = token(runtime, "auditor")
@@ -222,6 +222,8 @@ def test_supervision_is_for_the_roles_the_api_allows(client: TestClient[Any], ru
     text = csv.content.decode("utf-8")
     assert text.startswith("\ufeff统计期间,单位代码,单位名称,受理")
     assert "2026-11-01~2026-11-30,tax,国家税务总局高平市税务局,1," in text
+    assert text.splitlines()[0].endswith(",退回,指定承办")  # issue 12: returns and designations per unit
+    assert '<th scope="col" class="num">退回</th><th scope="col" class="num">指定承办</th>' in ok.text
     weekly = page(client, "/console/supervision/csv?from=2026-11-01&to=2026-11-30&table=weekly&lang=en", token(runtime, "auditor"))
     assert weekly.content.decode("utf-8").splitlines()[0] == "\ufeffPeriod,Week starting,To,Received,Settled,Missed deadlines,Overdue now"
     assert len(weekly.content.decode("utf-8").splitlines()) == 1 + 6  # 1 Nov 2026 is a Sunday: 6 weeks touch November
@@ -332,7 +334,8 @@ def test_time_travel_offers_both_axes_and_a_back_dated_case_shows_as_it_stood_by
 ) -> None:
     # Called in on Mon 23 Nov 2026 (10:00 in Gaoping) and transferred that day; all recorded on Thu 26 Nov.
     case = register(client, runtime, "tax", received_at="2026-11-23T02:00:00+00:00", at="2026-11-23T02:10:00+00:00")
-    act(client, runtime, case["case_number"], "transfer", "clerk", "tax", to_unit="hrss", at="2026-11-23T05:00:00+00:00")
+    act(client, runtime, case["case_number"], "transfer", "clerk", "tax", to_unit="hrss", note="属人社局职责",
+        at="2026-11-23T05:00:00+00:00")
     auditor = token(runtime, "auditor")
     path = f"/console/cases/{case['case_number']}"
 

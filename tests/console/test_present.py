@@ -47,6 +47,17 @@ def test_met_deadlines_are_judged_by_when_they_were_met() -> None:
     assert p.deadline_state(deadline(date(2026, 11, 25), at("2026-11-26 08:00")), at("2026-11-26 09:00"), CALENDAR) == p.MET_LATE
 
 
+def test_met_at_24_00_exactly_is_late_and_the_case_is_red_from_that_instant() -> None:
+    assert p.deadline_state(deadline(date(2026, 11, 25), at("2026-11-26 00:00")), at("2026-11-26 09:00"), CALENDAR) == p.MET_LATE
+    assert p.deadline_state(deadline(date(2026, 11, 25)), at("2026-11-26 00:00"), CALENDAR) == p.OVERDUE
+
+
+def test_a_clock_closed_by_a_return_is_neither_open_nor_red_and_is_never_the_one_shown() -> None:
+    closed = {**deadline(date(2026, 11, 20)), "closedAt": at("2026-11-19 10:00").isoformat()}
+    assert p.deadline_state(closed, at("2026-11-26 10:00"), CALENDAR) == p.CLOSED
+    assert p.most_urgent([closed, deadline(date(2026, 11, 27))], at("2026-11-26 10:00"), CALENDAR)[1] == p.SOON
+
+
 def test_the_earliest_open_deadline_is_the_one_shown() -> None:
     deadlines = [deadline(date(2026, 11, 20), at("2026-11-19 10:00")), deadline(date(2026, 12, 3)), deadline(date(2026, 11, 27))]
     first, state = p.most_urgent(deadlines, at("2026-11-26 10:00"), CALENDAR)

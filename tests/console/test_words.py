@@ -51,3 +51,15 @@ def test_the_answering_facts_read_in_either_language() -> None:
     assert zh.window(window) == "缴费人申请行政诉讼：2026-11-24起至2027-05-24（暂定），向高平市人民法院"
     assert en.axis("acted") == "By act time" and zh.axis("RECORDED") == "按记录时间"
     assert zh.parties(["PAYER", "OTHER_PARTY"]) == "缴费人、争议对方"
+
+
+def test_a_designation_a_return_and_a_group_risk_are_said_in_the_notices_words() -> None:
+    t = Words("zh", UNITS)
+    assert event_lines(t, "DisputeTransferred", {"to_unit": "hrss", "note": "指定", "designation": True}) == [
+        ("转交至", "市人社局"), ("说明", "指定"), ("指定承办", "是")]
+    assert event_lines(t, "DisputeTransferred", {"to_unit": "hrss", "designation": False}) == [("转交至", "市人社局")]
+    assert event_lines(t, "RiskFlagged", {"kind": "group", "level": "medium"}) == [("类别", "群体性风险"), ("等级", "中")]
+    assert event_lines(t, "DeadlineMissed", {"kind": "handling", "unit": "hrss"}) == [
+        ("单位", "市人社局"), ("类别", "办理期限（转交后5个工作日内）")]
+    assert t.event("DisputeReturned").startswith("退回")
+    assert t.queue("TO_DESIGNATE") == "待指定承办" and t.queue("RISK") == "风险案件"

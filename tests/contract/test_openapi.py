@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,6 +74,7 @@ def test_every_command_is_documented_from_the_registry(doc: dict[str, Any]) -> N
         for role, _ in spec.roles:
             assert f"`{role.value}`" in operation["description"], (spec.operation, role)
         assert operation["requestBody"]["content"]["application/json"].get("example") is not None, spec.operation
+    assert not [p for p in by_id["addUnit"][1].get("parameters", []) if p["name"] == "Idempotency-Key"]
     register = by_id["registerDispute"][1]
     assert "Location" in register["responses"]["201"]["headers"]
     example = register["requestBody"]["content"]["application/json"]["example"]
@@ -94,3 +96,27 @@ def test_graphql_documents_its_headers_and_enums_are_typed(doc: dict[str, Any]) 
     schemas = doc["components"]["schemas"]
     channel = next(s for name, s in schemas.items() if name.endswith("Channel"))
     assert "hotline_12366" in channel["enum"]
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+def test_patterns_are_portable_and_every_component_is_used(doc: dict[str, Any]) -> None:
+    import re
+
+    patterns = list(_patterns(doc))
+    assert patterns, "the text rules are described"
+    for pattern in patterns:
+        re.compile(pattern)
+        assert "++" not in pattern and "*+" not in pattern, f"a possessive quantifier is no ECMA-262 regex: {pattern}"
+    text = json.dumps(doc["paths"]) + json.dumps(doc["components"])
+    for name in doc["components"]["schemas"]:
+        assert f'"#/components/schemas/{name}"' in text, f"unused component {name}"

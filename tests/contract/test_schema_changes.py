@@ -17,29 +17,37 @@ _TYPE = re.compile(r"\b(?:Type|type|Enum|enum|Union|union|Interface|interface|In
 _NAMED = re.compile(r"`([A-Za-z_][\w.]*)")
 
 
-def breaking_names(changelog: str) -> set[str]:
-    """The schema names (`Type.field`, `field`, `Type`) that the changelog's **Breaking** entries name."""
-    entries = re.split(r"\n(?=- )", changelog)
-    names: set[str] = set()
-    for entry in entries:
-        if "**Breaking" in entry:
-            names |= set(_NAMED.findall(entry))
-    return names
+ROOTS = {"Query", "Mutation", "Subscription"}  # a root field is named by itself (`queue`, `transferDispute`)
+
+
+def breaking_entries(changelog: str) -> list[tuple[set[str], str]]:
+    """Per **Breaking** entry of the changelog: the schema names it puts in backticks, and its text."""
+    return [(set(_NAMED.findall(entry)), entry) for entry in re.split(r"\n(?=- )", changelog) if "**Breaking" in entry]
+
+
+def _named(type_name: str, field: str | None, entries: list[tuple[set[str], str]]) -> bool:
+    """`Type.field` in one entry, or `field` in an entry that also says which type (or a root field)."""
+    for names, text in entries:
+        if field is None:
+            if type_name in names:
+                return True
+        elif f"{type_name}.{field}" in names or (field in names and (type_name in ROOTS or type_name in text)):
+            return True
+    return False
 
 
 def unnamed(old_sdl: str, new_sdl: str, changelog: str) -> list[str]:
     """The breaking changes from old to new that no **Breaking** entry names."""
-    named = breaking_names(changelog)
+    entries = breaking_entries(changelog)
     missing = []
     for change in graphql.find_breaking_changes(graphql.build_schema(old_sdl), graphql.build_schema(new_sdl)):
         coordinate = _COORDINATE.search(change.description)
+        found = _TYPE.search(change.description)
         if coordinate is not None:
-            type_name, field = coordinate.groups()
-            candidates = {f"{type_name}.{field}", field}
+            named = _named(coordinate.group(1), coordinate.group(2), entries)
         else:
-            found = _TYPE.search(change.description)
-            candidates = {found.group(1)} if found else set()
-        if not candidates & named:
+            named = found is not None and _named(found.group(1), None, entries)
+        if not named:
             missing.append(change.description)
     return missing
 
@@ -58,3 +66,6 @@ def test_a_breaking_change_the_changelog_does_not_name_fails() -> None:
     assert unnamed(released, without_summary, "- **Breaking:** `queue` is paged.") == ["Field Dispute.summary was removed."]
     assert unnamed(released, without_summary, "- **Breaking:** `Dispute.summary` is withdrawn.") == []
     assert unnamed(released, without_summary, "- `Dispute.summary` is withdrawn (not marked breaking).") != []
+    # A field name alone names it only beside its type: `summary` of some other type is not enough.
+    assert unnamed(released, without_summary, "- **Breaking:** `Timeline.summary` and `summary` go.") != []
+    assert unnamed(released, without_summary, "- **Breaking:** Dispute's `summary` goes.") == []

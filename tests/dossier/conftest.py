@@ -60,6 +60,8 @@ def cjk_font() -> None:
 
 
 def _c(struct: type, **fields: Any) -> Any:
+    if struct is cmd.Transfer:
+        fields.setdefault("note", "按职责转交")  # an override of the suggested unit needs one
     return msgspec.convert(fields, struct)
 
 

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -445,6 +446,7 @@ def test_a_simple_case_with_long_texts_and_markup_characters_renders(runtime, cl
     from tests.dossier.conftest import CLERK_TAX, _c
 
     long_text = ("<b>不&是</b>标记；" + "缴费人反映滞纳金计算有误，要求核实。" * 500)[:8000]
+    clock.set(datetime(2026, 11, 25, 3, tzinfo=UTC))  # settled on the day of receipt
     registered = runtime.fengqiao.register(_c(cmd.RegisterDispute, **register_body(summary=long_text)), CLERK_TAX, None)
     runtime.fengqiao.resolve_on_spot(
         registered.case_number, _c(cmd.ResolveOnSpot, result=long_text, feedback_method="in_person"), CLERK_TAX
@@ -478,3 +480,32 @@ def test_the_inclusion_proof_walks_up_a_tree_of_many_cases(runtime, full_case, t
     assert sides == {"L", "R"}
     # All five came from one checkpoint signed after the last registration.
     assert len(runtime.checkpoints.manifests()) == 1
+
+
+def test_a_returned_and_designated_case_shows_every_clock_and_says_so_in_chinese(runtime, clock, tmp_path):
+    from application import commands as cmd
+    from domain.values import Actor, Role
+    from tests.application._support import register_body
+    from tests.dossier.conftest import CLERK_TAX, _c
+
+    app = runtime.fengqiao
+    hrss = Actor("handler-hrss", Role.HANDLER, "hrss")
+    gov = Actor("clerk-gov", Role.CLERK, "gov_office")
+    clock.set(datetime(2026, 11, 25, 3, tzinfo=UTC))
+    case = app.register(_c(cmd.RegisterDispute, **register_body(people_involved=6)), CLERK_TAX, None).case_number
+    for hour in (4, 6):
+        clock.set(datetime(2026, 11, 25, hour, tzinfo=UTC))
+        app.transfer(case, _c(cmd.Transfer, to_unit="hrss", note="属人社局职责"), CLERK_TAX)
+        clock.set(datetime(2026, 11, 25, hour + 1, tzinfo=UTC))
+        app.return_case(case, _c(cmd.Return, reason="非本单位职责"), hrss)
+    clock.set(datetime(2026, 11, 26, 2, tzinfo=UTC))
+    app.transfer(case, _c(cmd.Transfer, to_unit="hrss", note="指定人社局承办"), gov)
+
+    dossier = write_dossier(app, runtime.reads, runtime.checkpoints, case, LEGAL, tmp_path)
+    compact = flat(pdf_text(dossier.directory / "dossier.pdf"))
+
+    assert "市人社局退回，理由：非本单位职责" in compact
+    assert "第二次退回，待市政府办公室或工作专班指定承办" in compact
+    assert "指定承办：由市政府办公室指定市人社局承办（不得退回）" in compact
+    assert "风险类型：群体性风险；风险等级：中" in compact
+    assert compact.count("因退回终止") == 2

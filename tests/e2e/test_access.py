@@ -154,6 +154,13 @@ def test_expired_token_is_401(server: Server) -> None:
 # --- roles --------------------------------------------------------------------------------
 
 
+def test_the_task_force_transfers_only_as_a_designation_after_a_second_return(server: Server) -> None:
+    last = case_in(server, "ACCEPTED")
+    answer = s.expect_error(server.caller("taskforce", None).command(last["id"], "transfer", s.transfer_body()), 409,
+                            status="ACCEPTED")
+    assert "second return" in answer["detail"]
+
+
 @pytest.mark.parametrize(
     ("role", "unit", "command", "body"),
     [
@@ -161,7 +168,6 @@ def test_expired_token_is_401(server: Server) -> None:
         ("auditor", None, "archive", dict),
         ("auditor", None, "progress", s.progress_body),
         ("legal", None, "transfer", s.transfer_body),
-        ("taskforce", None, "transfer", s.transfer_body),
         ("handler", "tax", "transfer", s.transfer_body),
         ("integrator", "tax", "transfer", s.transfer_body),
     ],
@@ -210,10 +216,11 @@ def test_clerk_cannot_do_handler_work_and_handler_cannot_do_clerk_work(server: S
     for command, body in [
         ("progress", s.progress_body()),
         ("conclude", s.conclude_body()),
-        ("escalate", s.escalate_body()),
         ("return", s.return_body()),
     ]:
         s.expect_error(clerk.command(last["id"], command, body), 403)
+    # A clerk escalates a special matter only before any transfer: after one, the status answers.
+    s.expect_error(clerk.command(last["id"], "escalate", s.escalate_body()), 409, status="TRANSFERRED")
     handler = server.caller("handler", "hrss")
     s.expect_error(handler.command(last["id"], "transfer", s.transfer_body("tax")), 403)
     # The handler of the accepting unit is in reach but does not handle the case.

@@ -114,7 +114,8 @@ class Api:
         return self.post(f"/disputes/{case}/{action}", data or {}, token, expect)
 
     def transfer(self, case: str, to_unit: str, token: str | None = None, **extra: Any) -> dict[str, Any]:
-        return self.act(case, "transfer", token or self.clerk("tax"), {"to_unit": to_unit, **extra})
+        """A transfer with a note (an override of the suggested unit needs one) unless `extra` says."""
+        return self.act(case, "transfer", token or self.clerk("tax"), {"to_unit": to_unit, "note": "按职责转交", **extra})
 
     def head(self) -> int:
         return int(self.runtime.fengqiao.recorder.max_notification_id() or 0)

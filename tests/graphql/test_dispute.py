@@ -144,10 +144,11 @@ def test_overdue_turns_true_when_the_clock_passes_the_deadline_without_any_comma
     assert api.data(overdue_q, token=tax)["disputes"]["totalCount"] == 0
     assert api.data(queue_q, token=tax)["queue"]["edges"] == []
 
-    api.at("2026-11-26T16:00:00Z")  # exactly the deadline: not yet late
+    api.at("2026-11-26T15:59:59.999999Z")  # the last instant of the last day: not yet late
     assert api.dispute(CASE_1, tax, "overdue")["overdue"] is False
+    assert api.data(overdue_q, token=tax)["disputes"]["totalCount"] == 0
 
-    api.at("2026-11-26T16:00:01Z")
+    api.at("2026-11-26T16:00:00Z")  # 24:00:00 exactly: late (domain.md, "Overdue")
     d = api.dispute(CASE_1, tax, "overdue version deadlines { overdue metAt }")
     assert d == {"overdue": True, "version": 1, "deadlines": [{"overdue": True, "metAt": None}]}
     assert api.data(overdue_q, token=tax)["disputes"]["totalCount"] == 1
@@ -155,17 +156,21 @@ def test_overdue_turns_true_when_the_clock_passes_the_deadline_without_any_comma
     assert api.head() == head, "nothing was recorded: the flip is computed at read time"
 
 
-def test_a_deadline_met_late_stays_overdue(api: Api):
+def test_a_deadline_met_late_stays_overdue_but_the_case_is_overdue_only_while_a_deadline_is_open(api: Api):
     api.register()
     api.at("2026-11-27T02:00:00Z")
     api.transfer(CASE_1, "hrss")  # a day after the transfer deadline
     api.sync()
+    tax = api.clerk("tax")
 
-    d = api.dispute(CASE_1, api.clerk("tax"), "overdue deadlines { kind overdue metAt }")
+    d = api.dispute(CASE_1, tax, "overdue missedDeadlines deadlines { kind overdue metAt }")
 
-    assert d["overdue"] is True
+    # One meaning of overdue: the case has no open deadline past its end; its history keeps the miss.
+    assert (d["overdue"], d["missedDeadlines"]) == (False, 1)
     assert d["deadlines"][0] == {"kind": "TRANSFER", "overdue": True, "metAt": "2026-11-27T02:00:00+00:00"}
     assert d["deadlines"][1]["overdue"] is False
+    assert api.data("query { disputes(filter: {overdue: true}) { totalCount } }", token=tax)["disputes"]["totalCount"] == 0
+    assert api.data('query { queue(unit: "tax", kind: OVERDUE) { totalCount } }', token=tax)["queue"]["totalCount"] == 0
 
 
 def test_a_unit_code_with_an_underscore_reaches_only_its_own_cases(api: Api):

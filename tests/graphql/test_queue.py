@@ -56,7 +56,7 @@ def test_in_handling_lists_transferred_and_deliberated_cases_of_the_handling_uni
     api.transfer(n(4), "tax", at="2026-11-19T03:00:00+00:00")
     api.act(n(4), "escalate", api.handler("tax"), {"reason": "需专班研判", "at": "2026-11-25T02:00:00+00:00"})
     api.act(n(4), "deliberation", api.taskforce(), {
-        "held_at": "2026-11-26T01:00:00+00:00", "attendees": [{"unit": "hrss", "name": "李四"}],
+        "held_at": "2026-11-26T01:00:00+00:00", "attendees": [{"unit": "hrss", "name": "李四"}, {"unit": "tax", "name": "王五"}],
         "minutes": "会议纪要", "written_opinion": "由人社局办理", "executing_unit": "hrss"})
     api.sync()
 

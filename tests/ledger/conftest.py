@@ -61,6 +61,8 @@ def register(app: Any, unit: str, **body: Any) -> str:
 
 
 def act(app: Any, use_case: str, ref: str, actor: Actor, cls: type[cmd.Command], **fields: Any) -> None:
+    if cls is cmd.Transfer:
+        fields.setdefault("note", "按职责转交")  # an override of the suggested unit needs one
     getattr(app, use_case)(ref, msgspec.convert(fields, cls), actor)
 
 

@@ -149,19 +149,21 @@ def test_imported_events_are_marked_and_dated_at_the_ledger_times(source, seeded
 
     events = target.fengqiao.dispute_events(number, AUDITOR)
 
+    # 12 people involved: the group-risk flag is recorded with the registration (issue 12 item 8).
     assert [type(e).__name__ for e in events] == [
-        "DisputeRegistered", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "NoObjectionConfirmed",
-        "DisputeArchived",
+        "DisputeRegistered", "RiskFlagged", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven",
+        "NoObjectionConfirmed", "DisputeArchived",
     ]  # fmt: skip
-    assert events[4].note.startswith("台账导入")  # an archived ledger row says there was no objection
+    assert events[5].note.startswith("台账导入")  # an archived ledger row says there was no objection
     registered = events[0]
     assert isinstance(registered, ev.DisputeRegistered) and registered.imported is True
     assert registered.at == registered.received_at == datetime(2026, 11, 4, 6, 20, tzinfo=UTC)
     assert registered.actor.subject == "ledger-import" and registered.actor.role == Role.CLERK
     assert registered.actor.unit == "gov_office"
-    assert events[1].at == registered.received_at and events[1].to_unit == "tax"
-    assert events[2].actor.role == Role.HANDLER and events[2].actor.unit == "tax"
-    assert all(e.at == datetime(2026, 11, 9, 8, 30, tzinfo=UTC) for e in events[2:])
+    assert events[1].at == registered.at and (events[1].kind, events[1].level) == ("group", "medium")
+    assert events[2].at == registered.received_at and events[2].to_unit == "tax"
+    assert events[3].actor.role == Role.HANDLER and events[3].actor.unit == "tax"
+    assert all(e.at == datetime(2026, 11, 9, 8, 30, tzinfo=UTC) for e in events[3:])
     assert all(e.timestamp == clock.now for e in events)  # recorded now, dated in the past
 
 
@@ -214,6 +216,9 @@ def test_export_writes_chinese_names_and_the_period_only(source, seeded, tmp_pat
     assert on_spot[col["反映的主要内容"]].startswith("=")  # text, not a formula
     assert sheet.cell(row=3, column=col["反映的主要内容"] + 1).data_type == "s"
     assert (general[col["处理结果类别"]], general[col["当前状态"]]) == ("更正处理", "已归档")
+    # 12 people involved: the group-risk flag of the registration, in the vocabulary's words.
+    assert (general[col["风险标记"]], general[col["退回次数"]], general[col["指定承办单位"]]) == ("群体性风险（中）", 0, None)
+    assert (first[col["风险标记"]], first[col["退回次数"]]) == (None, 0)
     assert general[col["涉及险种"]] == "养老、医疗、失业、工伤、生育"
     assert general[col[H_ID]] == CREDIT_A  # whole for legal, kept as text
     # Why each archived case could be archived (issue 12): its told parties' no-objection basis.
@@ -385,6 +390,27 @@ def test_settled_rows_lacking_facts_are_imported_as_accepted_with_a_note(fresh_s
     assert [c["status"] for c in report["cases"]] == ["ACCEPTED"] * 3
     assert "处理结果类别" in report["cases"][0]["note"] and "办结时间" in report["cases"][0]["note"]
     assert all("imported as 已受理" in c["note"] for c in report["cases"])
+
+
+def test_a_row_settled_on_the_spot_after_the_day_of_receipt_is_imported_as_accepted_with_a_note(fresh_store, tmp_path):
+    on_spot = {"当前状态": "已归档", "处理结果类别": "当场化解", "处理结果": "当场解释"}
+    rows = [
+        list(COLUMNS),
+        ledger_row(**on_spot, **{"办结时间": "2024-10-11 17:00"}),  # Fri 11 Oct 2024: that day
+        ledger_row(**on_spot, **{"来访/来电时间": "2024-10-12 09:00", "办结时间": "2024-10-14 10:00"}),  # make-up Sat
+        # Sun 13 Oct 2024: a rest day, deemed accepted Mon 14 Oct: settled by then is on the spot.
+        ledger_row(**on_spot, **{"来访/来电时间": "2024-10-13 09:00", "办结时间": "2024-10-14 10:00"}),
+    ]  # fmt: skip
+    path = tmp_path / "on-spot.xlsx"
+    write_rows(path, rows)
+    target = fresh_store()
+
+    report = import_ledger(target, path)
+
+    assert report["errors"] == []
+    assert [c["status"] for c in report["cases"]] == ["ARCHIVED", "ACCEPTED", "ARCHIVED"]
+    assert "after the day of receipt" in report["cases"][1]["note"]
+    assert "imported as 已受理" in report["cases"][1]["note"]
 
 
 # --- idempotency ------------------------------------------------------------------------------

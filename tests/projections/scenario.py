@@ -45,6 +45,8 @@ def populate(runtime: Any, clock: Any) -> None:
         app.register(msgspec.convert(register_body(**overrides), cmd.RegisterDispute), actor)
 
     def c(cls: type, **fields: Any) -> Any:
+        if cls is cmd.Transfer:
+            fields.setdefault("note", "按职责转交")  # an override of the suggested unit needs one
         return msgspec.convert(fields, cls)
 
     at("2026-11-18T02:00:00")

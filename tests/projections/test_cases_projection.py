@@ -60,11 +60,16 @@ def test_each_case_row_holds_the_folded_case(history: Any):
     assert c1.version == 11
     assert (c1.no_objection, [(b.party, b.basis) for b in c1.archive_basis]) == (["payer"], [("payer", "confirmed")])
     assert c1.feedback_pending() == []
-    assert [(d.kind, d.unit, d.due_at, d.met_at) for d in c1.deadlines] == [
-        ("transfer", "tax", utc("2026-11-19T16:00:00"), utc("2026-11-18T04:00:00")),
+    assert [(d.kind, d.unit, d.due_at, d.met_at, d.closed_at, d.closed_by) for d in c1.deadlines] == [
+        ("transfer", "tax", utc("2026-11-19T16:00:00"), utc("2026-11-18T04:00:00"), None, None),
+        # The return (Thu 19 Nov) closes hrss's handling clock, not met, and opens a transfer clock
+        # for the accepting unit: due at the end of Fri 20 Nov.
+        ("handling", "hrss", utc("2026-11-25T16:00:00"), None, utc("2026-11-19T02:00:00"), "return"),
+        ("transfer", "tax", utc("2026-11-20T16:00:00"), utc("2026-11-19T03:00:00"), None, None),
         # The handling clock restarts with the second transfer (Thu 19 Nov): due Thu 26 Nov.
-        ("handling", "tax", utc("2026-11-26T16:00:00"), utc("2026-11-20T02:00:00")),
+        ("handling", "tax", utc("2026-11-26T16:00:00"), utc("2026-11-20T02:00:00"), None, None),
     ]
+    assert (c1.returned_by, c1.designated_to, c1.missed_deadlines(utc("2027-06-01T00:00:00"))) == (["hrss"], [], 0)
 
     assert (c2.status, c2.level, c2.units_involved, c2.risk_level, c2.supervision_notices) == (
         "accepted", None, ["tax", "police"], "high", 1)
@@ -259,3 +264,28 @@ def test_recomputed_deadlines_replace_the_provisional_ones(runtime: Any, clock: 
     live = dump(runtime.reads.store)
     runtime.reads.runner.rebuild()
     assert dump(runtime.reads.store) == live
+
+
+# --- a table written before the risk column (1.1) -------------------------------------------------
+
+
+def test_a_cases_table_from_before_the_risk_column_gets_it_filled_from_the_stored_views(history: Any, read_store: Any):
+    from projections.cases import COLUMNS, ddl
+
+    old_columns = COLUMNS.replace("risk, ", "")
+    dialect = history.reads.store.dialect
+    with history.reads.store.transaction(readonly=True) as cur:
+        cur.execute(f"SELECT {old_columns} FROM rm_cases")  # noqa: S608
+        old_rows = [tuple(r) for r in cur.fetchall()]
+    store = read_store()
+    with store.transaction() as cur:
+        cur.execute("\n".join(line for line in ddl(dialect)[0].splitlines() if "risk" not in line))
+        marks = ", ".join("?" * len(old_rows[0]))
+        cur.executemany(f"INSERT INTO rm_cases ({old_columns}) VALUES ({marks})", old_rows)  # noqa: S608
+        CasesProjection().create(cur, dialect)
+        CasesProjection().create(cur, dialect)  # a second start finds the column there
+    with store.transaction(readonly=True) as cur:
+        cur.execute("SELECT case_number, risk FROM rm_cases ORDER BY case_number")
+        risks = dict(cur.fetchall())
+
+    assert risks == {C1: None, C2: "high", C3: None, C4: None, C5: None}
