@@ -44,9 +44,9 @@ demo: $(STAMP) ## Load the sample cases into an empty store
 	$(BIN)/fengqiao demo
 
 .PHONY: test
-test: $(STAMP) $(TEST_TOOLS) ## Run the whole test suite (PostgreSQL tests too when the server answers; required under CI=true), then tests/graphql on strawberry's stock executor
+test: $(STAMP) $(TEST_TOOLS) ## Run the whole test suite (PostgreSQL tests too when the server answers; required under CI=true), then tests/graphql and the change feed's tests on strawberry's stock executor
 	FENGQIAO_GRAPHQL_EXECUTOR=fast $(BIN)/python -m pytest -q
-	FENGQIAO_GRAPHQL_EXECUTOR=stock $(BIN)/python -m pytest -q tests/graphql
+	FENGQIAO_GRAPHQL_EXECUTOR=stock $(BIN)/python -m pytest -q tests/graphql tests/webhooks/test_feeds.py
 
 .PHONY: lint
 lint: $(STAMP) ## ruff, mypy and the import-layer contracts

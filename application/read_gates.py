@@ -31,6 +31,8 @@ class ReadGate(Enum):
     PROJECTIONS = "the read models' progress"
     DOSSIER = "a case's dossier"
     LEDGER_EXPORT = "the ledger export"
+    CHANGES = "the change feed"  # the events of the cases in reach, in log order
+    DELIVERIES = "webhook deliveries"  # of the caller's subscriptions (who reads every case: all)
 
 
 GATE_ROLES: dict[ReadGate, frozenset[Role]] = {
@@ -45,6 +47,8 @@ GATE_ROLES: dict[ReadGate, frozenset[Role]] = {
     ReadGate.PROJECTIONS: ALL_ROLES,
     ReadGate.DOSSIER: frozenset({Role.LEGAL, Role.AUDITOR, Role.TASKFORCE, Role.CLERK, Role.HANDLER}),
     ReadGate.LEDGER_EXPORT: frozenset({Role.LEGAL, Role.AUDITOR, Role.TASKFORCE}),
+    ReadGate.CHANGES: ALL_ROLES,
+    ReadGate.DELIVERIES: frozenset({Role.INTEGRATOR, Role.TASKFORCE, Role.AUDITOR, Role.LEGAL}),
 }
 
 REFUSALS: dict[ReadGate, str] = {
@@ -52,6 +56,7 @@ REFUSALS: dict[ReadGate, str] = {
     ReadGate.SUPERVISION: "supervision figures are for the task-force office, auditors and legal staff",
     ReadGate.ACCESS_LOG: "the access log is for auditors, the task-force office and legal staff",
     ReadGate.LEDGER_EXPORT: "the ledger export is for legal staff, auditors and the task-force office",
+    ReadGate.DELIVERIES: "deliveries are for the subscribing integrator and the roles that read every case",
 }
 
 

@@ -30,6 +30,7 @@ from application.read_gates import GATE_ROLES, Reach, ReadGate, queue_reach_of, 
 from application.read_limits import ConsistencyWaits, SearchBudget
 from domain.identifiers import mask_name
 from domain.values import Actor, OtherParty, Payer, Role, is_individual
+from projections import feeds
 from projections import queries as q
 from projections.case_view import CaseView, fold
 from projections.queries import RECORDED, TimelineRow, timeline_rows
@@ -263,6 +264,12 @@ class ReadSide:
             raise ValueError("to: must not be before from")
         report: q.SupervisionReport = self.query(q.supervision, start, end, now)
         return report
+
+    def deliveries(self, actor: Actor, **page: Any) -> Any:
+        """Webhook deliveries: an integrator's own subscriptions', every one for the others let in."""
+        self.admit(actor, ReadGate.DELIVERIES)
+        owner = (actor.subject, actor.role.value) if actor.role == Role.INTEGRATOR else None
+        return self.query(feeds.delivery_page, owner=owner, **page)
 
     def projections(self, actor: Actor) -> dict[str, Any]:
         self.admit(actor, ReadGate.PROJECTIONS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from application.policy import StorePolicy
+from application.webhooks import DEFAULT_SCHEDULE, TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Settings:
     metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
     searches_per_minute: int = 30  # exact-match searches by personal data, per caller
     policy: StorePolicy = field(default_factory=StorePolicy)
+    webhook_allow_hosts: tuple[str, ...] = ()  # hosts a webhook may reach although they resolve to private addresses
+    webhook_retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE  # seconds between tries
+    webhook_timeout: float = TIMEOUT  # seconds a receiver has to answer
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

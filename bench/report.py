@@ -154,6 +154,12 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
                 x = p50["ours@L"] / p50["ours"]
                 _row(rows, "B7", f"growth: {label}, {s_ev:,} → {l_ev:,} events (p50)", backend, _ms(p50["ours@L"]),
                      _ms(p50["ours"]), x, "≤ 1.5×", x <= 1.5, cpu["ours@L"] / cpu["ours"])
+        if "B9" in r:
+            rate, lat = r["B9"]["rate"], r["B9"]["latency"]
+            _row(rows, "B9", "webhooks delivered to a local receiver (rate)", backend, f"{rate['ours']:,.0f} ev/s",
+                 f"{rate['base']:,.0f} ev/s plain POST loop", rate["ratio"], "≥ 0.5×", rate["ratio"] >= 0.5)
+            _row(rows, "B9", "commit → receipt at 100 events/s (p50/p99)", backend,
+                 f"{_ms(lat['p50'])}/{_ms(lat['p99'])}", "1 s", lat["p99"], "p99 ≤ 1 s", lat["p99"] <= 1.0)
         b8 = r.get("B8", {})
         if "serve_vm_hwm_kib" in b8:
             mb = b8["serve_vm_hwm_kib"] / 1024
@@ -227,6 +233,9 @@ def render(results: dict[str, Any], info: dict[str, Any], sizes: Any, *, quick: 
         "endpoint through the same client reading the same rows and encoding them with msgspec.",
         "- **B7** the same measurements on a small and a large store, interleaved.",
         "- **B8** VmHWM of the serve process after B3; VmHWM of `python -m bench.worker rebuild` (a process of its own).",
+        "- **B9** a burst of queued webhooks (a registration and a transfer per case) sent by the delivery worker until "
+        "a local receiver has all, against a loop POSTing the same signed bodies; then registrations at 100 events/s "
+        "with the worker in its thread, commit to receipt (the p99 row's ratio column is the p99 in seconds).",
     ]
     if any("error" in r for r in results.values()):
         lines += ["", "## Errors", ""] + [f"- {b}: {r['error']}" for b, r in results.items() if "error" in r]

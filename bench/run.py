@@ -22,7 +22,7 @@ from typing import Any
 from bench import report
 from bench.common import BACKENDS, TMP, Store, attempt, fresh_store, log
 
-ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8")
+ALL = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9")
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,12 @@ class Sizes:
     http_16: int  # cases per client per rep, 16 clients
     raw_idem: bool = True  # B1's informative raw+idem contender
     reps: int = 5
+    b9_cases: int = 500  # cases (two events each) per burst
+    b9_seconds: float = 10.0  # of registrations at 100 events/s for the latency
 
 
 QUICK = Sizes(small=10_000, mid=10_000, large=100_000, b1_cases=200, b7_cases=40, reads_per_rep=5,
-              timeline_per_rep=3, http_1=4, http_16=1, raw_idem=False)
+              timeline_per_rep=3, http_1=4, http_16=1, raw_idem=False, b9_cases=100, b9_seconds=3.0)
 FULL = Sizes(small=10_000, mid=100_000, large=1_000_000, b1_cases=2000, b7_cases=100, reads_per_rep=20,
              timeline_per_rep=8, http_1=20, http_16=3)
 
@@ -92,6 +94,24 @@ def _discard(p: Any, keep: bool) -> None:
                 p.store.drop()
             except Exception as e:  # noqa: BLE001 - dropped at exit instead
                 log(f"  could not drop {p.store.schema} now ({e}); will retry at exit")
+
+
+def _b9(backend: str, sizes: Sizes, r: dict[str, Any], keep: bool) -> None:
+    from bench.b_webhooks import print_webhooks, run_webhooks
+
+    log(f"[{backend}] B9: webhooks to a local receiver")
+
+    def block(i: int) -> dict[str, Any]:
+        h = fresh_store(backend, f"wh{i or ''}")
+        try:
+            return run_webhooks(h, sizes.reps, sizes.b9_cases, sizes.b9_seconds)
+        finally:
+            if not keep:
+                h.drop()
+                shutil.rmtree(h.var_dir, ignore_errors=True)
+
+    r["B9"] = attempt(backend, "B9", block)
+    print_webhooks(backend, r["B9"])
 
 
 def run_backend(backend: str, sizes: Sizes, only: set[str], results: dict[str, Any], keep: bool) -> None:
@@ -238,6 +258,8 @@ def run_backend(backend: str, sizes: Sizes, only: set[str], results: dict[str, A
             res = attempt(backend, "B3", http_block)
             r["B3"] = res
             r.setdefault("B8", {})["serve_vm_hwm_kib"] = res["serve_vm_hwm_kib"]
+        if "B9" in only:
+            _b9(backend, sizes, r, keep)
     except Exception as e:  # noqa: BLE001 - report it and go on with the other backend
         r["error"] = f"{type(e).__name__}: {e}"
         log(f"[{backend}] FAILED: {r['error']}")
@@ -254,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
     ap.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgres")
-    ap.add_argument("--only", default=",".join(ALL), help="B1,...,B8")
+    ap.add_argument("--only", default=",".join(ALL), help="B1,...,B9")
     ap.add_argument("--keep", action="store_true", help="keep the generated stores (under bench/results/tmp)")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/*.md")
     args = ap.parse_args(argv)

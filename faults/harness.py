@@ -265,7 +265,7 @@ class Deployment:
     """`fengqiao serve --workers N --no-projections` + `fengqiao projections run` on one schema."""
 
     def __init__(self, workdir: Path, schema: str, *, workers: int = 2, mode: str = "development",
-                 real_lock: bool = False) -> None:
+                 real_lock: bool = False, extra_env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
         self.schema = schema
         self.workers = workers
@@ -287,6 +287,7 @@ class Deployment:
             FENGQIAO_PG_MAX_OVERFLOW=os.environ.get("FAULTS_PG_MAX_OVERFLOW", "4"),
             PYTHONPATH=str(ROOT),
         )
+        self.env.update(extra_env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = Proc(
@@ -1105,10 +1106,10 @@ class Report:
 
 @contextlib.contextmanager
 def deployment(workdir: Path, *, workers: int = 2, mode: str = "development", projections: bool = True,
-               keep_schema: bool = False) -> Iterator[Deployment]:
+               keep_schema: bool = False, extra_env: dict[str, str] | None = None) -> Iterator[Deployment]:
     """A fresh schema and a running deployment on it; everything stopped and dropped afterwards."""
     schema = create_schema("faults")
-    dep = Deployment(workdir, schema, workers=workers, mode=mode)
+    dep = Deployment(workdir, schema, workers=workers, mode=mode, extra_env=extra_env)
     try:
         dep.init_db()
         dep.start(projections=projections)

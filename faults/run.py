@@ -17,11 +17,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from faults import coordination, harness, kill9, listen, pg_restart, projection_kill, race, security
+from faults import coordination, harness, kill9, listen, pg_restart, projection_kill, race, security, webhooks
 from faults.harness import PiiIndex, PiiScanner, Report, ensure_pg_running, log, pg_connect, pg_problem
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ["kill9", "pg", "projections", "listen", "race", "security", "leadership"]
+SCENARIOS = ["kill9", "pg", "projections", "listen", "race", "security", "leadership", "webhooks"]
 
 
 def _git_revision() -> str:
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=10, help="PostgreSQL restarts (default 10)")
     parser.add_argument("--kills", type=int, default=30, help="kill -9 of the projections worker (default 30)")
     parser.add_argument("--terminations", type=int, default=20, help="LISTEN connections terminated (default 20)")
+    parser.add_argument("--webhook-kills", type=int, default=20, help="kill -9 of the delivery worker (default 20)")
     parser.add_argument("--clients", type=int, default=50, help="clients racing on one case (default 50)")
     parser.add_argument("--fuzz-examples", type=int, default=25, help="examples per operation and mode (default 25)")
     parser.add_argument("--no-dossier", action="store_true", help="leave the dossier download out of the matrix")
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    fuzz_examples=args.fuzz_examples))
         if "leadership" in chosen:
             timed("projections leadership", lambda: coordination.run(report, w / "leadership"))
+        if "webhooks" in chosen:
+            timed("webhooks", lambda: webhooks.run(report, w / "webhooks", kills=args.webhook_kills,
+                                                         pg_restarts=2, scanner=scanner))
     finally:
         ensure_pg_running()
     security.pii_figures(report, scanner, sorted(w.rglob("*.log")))

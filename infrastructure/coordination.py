@@ -27,6 +27,7 @@ from infrastructure.settings import StoreConfig
 log = logging.getLogger("fengqiao.coordination")
 LOCK_KEY = 0x46514A50  # "FQJP": the projections' advisory lock
 SCHEMA_LOCK_KEY = 0x46515343  # "FQSC": creating tables
+DELIVERY_LOCK_KEY = 0x46515748  # "FQWH": the webhook delivery worker's advisory lock
 
 
 def conninfo(store: StoreConfig) -> str:
@@ -214,3 +215,11 @@ def leadership_for(store: StoreConfig) -> Leadership:
         assert store.sqlite_path is not None
         return FileLeadership(store.sqlite_path.with_name(store.sqlite_path.stem + ".projections.lock"))
     return PostgresLeadership(store)
+
+
+def delivery_leadership(store: StoreConfig) -> Leadership:
+    """One webhook delivery worker at a time, independent of who runs the projections."""
+    if store.kind == "sqlite":
+        assert store.sqlite_path is not None
+        return FileLeadership(store.sqlite_path.with_name(store.sqlite_path.stem + ".deliveries.lock"))
+    return PostgresLeadership(store, key=DELIVERY_LOCK_KEY)

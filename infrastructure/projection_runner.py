@@ -68,10 +68,16 @@ class ProjectionRunner:
     # --- lifecycle ----------------------------------------------------------------------
 
     def setup(self) -> None:
+        # One transaction per table: `CREATE INDEX IF NOT EXISTS` locks its table (PostgreSQL)
+        # even when the index exists, so a process starting while another runs the projections
+        # must not hold that lock while it waits for a tracking row (a deadlock, found by the
+        # webhooks fault scenario).
         with self.read_store.transaction() as cur:
             cur.execute(TRACKING_DDL)
-            for projection in self.projections:
+        for projection in self.projections:
+            with self.read_store.transaction() as cur:
                 projection.create(cur, self.read_store.dialect)
+            with self.read_store.transaction() as cur:
                 cur.execute(
                     "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
                     (projection.name,),

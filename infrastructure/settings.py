@@ -10,10 +10,12 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from application.policy import StorePolicy
 from application.settings import Settings, StoreConfig
+from application.webhooks import parse_schedule
 from infrastructure.files import private_dir
 
 
@@ -133,7 +135,28 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         objection_quiet_days=_ranged(env, "FENGQIAO_OBJECTION_QUIET_DAYS", 5, 1, 60),
         searches_per_minute=_ranged(env, "FENGQIAO_SEARCHES_PER_MINUTE", 30, 1, 600),
         policy=store_policy(env),
+        **webhook_settings(env),
     )
+
+
+def webhook_settings(env: dict[str, str]) -> dict[str, Any]:
+    hosts = tuple(h.strip().lower() for h in env.get("FENGQIAO_WEBHOOK_ALLOW_HOSTS", "").split(",") if h.strip())
+    out: dict[str, Any] = {"webhook_allow_hosts": hosts}
+    raw = env.get("FENGQIAO_WEBHOOK_RETRY_SCHEDULE", "").strip()
+    if raw:
+        try:
+            out["webhook_retry_schedule"] = parse_schedule(raw)
+        except ValueError as e:
+            raise ConfigurationError(f"FENGQIAO_WEBHOOK_RETRY_SCHEDULE: {e}") from None
+    timeout = env.get("FENGQIAO_WEBHOOK_TIMEOUT", "").strip()
+    if timeout:
+        try:
+            out["webhook_timeout"] = float(timeout)
+        except ValueError:
+            raise ConfigurationError(f"FENGQIAO_WEBHOOK_TIMEOUT: expected seconds, got {timeout!r}") from None
+        if not 0 < out["webhook_timeout"] <= 60:
+            raise ConfigurationError("FENGQIAO_WEBHOOK_TIMEOUT: expected more than 0 and at most 60 seconds")
+    return out
 
 
 _HOW = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"

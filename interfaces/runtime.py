@@ -16,16 +16,20 @@ from application.disputes import Fengqiao
 from application.read_limits import SearchBudget
 from application.reads import ReadSide
 from application.schedulers import CheckpointScheduler, DeadlineScheduler
+from application.subscriptions import SubscriptionService
+from application.webhooks import SecretBox
 from infrastructure.access_log import SqlAccessLog
 from infrastructure.audit_rows import SqlAuditRows
 from infrastructure.checkpoints import CheckpointDirectory
-from infrastructure.coordination import Listener, leadership_for, schema_lock
+from infrastructure.coordination import Listener, delivery_leadership, leadership_for, schema_lock
+from infrastructure.deliveries import DeliveryWorker
 from infrastructure.durability import check_durability
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.readstore import open_read_store
 from infrastructure.scheduling import ReadSideCheckpoints, ReadSideDeadlines
 from infrastructure.settings import Settings
 from infrastructure.store import open_application
+from infrastructure.webhook_http import Guard
 
 log = logging.getLogger("fengqiao")
 
@@ -36,6 +40,8 @@ class Runtime:
     fengqiao: Fengqiao
     reads: ReadSide
     checkpoints: CheckpointStore
+    subscriptions: SubscriptionService | None = None
+    deliveries: DeliveryWorker | None = None
     http: Litestar | None = None
     background: list[Any] = field(default_factory=list)
 
@@ -45,15 +51,21 @@ class Runtime:
         assert isinstance(self.reads.runner, ProjectionRunner)
         return self.reads.runner
 
-    def start_background(self, *, projections: bool = True, scheduler: bool = True) -> None:
+    def start_background(self, *, projections: bool = True, scheduler: bool = True, deliveries: bool | None = None) -> None:
+        """`deliveries` defaults to `projections`: the process that runs the read models also
+        sends webhooks (on PostgreSQL, `fengqiao deliveries run` workers can take that over)."""
+        sending = (projections if deliveries is None else deliveries) and self.deliveries is not None
+        if sending and self.deliveries is not None:
+            self.deliveries.start()
+            self.background.append(self.deliveries)
         if projections:
             self.reads.runner.start()
             self.background.append(self.reads.runner)
-            if self.settings.store.kind == "postgresql":
-                channel = str(getattr(self.fengqiao.recorder, "channel_name", "stored_events"))
-                listener = Listener(self.settings.store, channel, self.reads.runner.wake)
-                listener.start()
-                self.background.append(listener)
+        if (projections or sending) and self.settings.store.kind == "postgresql":
+            channel = str(getattr(self.fengqiao.recorder, "channel_name", "stored_events"))
+            listener = Listener(self.settings.store, channel, self._wake_readers)
+            listener.start()
+            self.background.append(listener)
         if scheduler:
             sweeper = DeadlineScheduler(self.fengqiao, ReadSideDeadlines(self.reads))
             signer = CheckpointScheduler(
@@ -63,9 +75,17 @@ class Runtime:
                 worker.start()
                 self.background.append(worker)
 
+    def _wake_readers(self) -> None:
+        """A new event in the store (LISTEN): the projections and the webhook worker look."""
+        self.reads.runner.wake()
+        if self.deliveries is not None:
+            self.deliveries.wake()
+
     def close(self) -> None:
         for worker in reversed(self.background):
             worker.stop()
+        if self.deliveries is not None and self.deliveries not in self.background:
+            self.deliveries.stop()  # its sender threads and lock, though it never ran
         self.reads.close()
         self.fengqiao.close()
 
@@ -85,6 +105,37 @@ def build_read_side(settings: Settings, fengqiao: Fengqiao) -> ReadSide:
     return ReadSide(store, runner, SqlAccessLog(store), fengqiao.privacy, fengqiao.clock, searches=searches)
 
 
+def webhook_secret_keys(settings: Settings) -> tuple[bytes, tuple[bytes, ...]]:
+    """The key that seals webhook signing secrets (the data key), and the earlier ones that still
+    open them during a rotation. One function, so that a key service can take its place."""
+    return settings.data_key, settings.previous_data_keys
+
+
+def build_webhooks(settings: Settings, fengqiao: Fengqiao, reads: ReadSide) -> tuple[SubscriptionService, DeliveryWorker]:
+    guard = Guard(settings.webhook_allow_hosts)
+    service = SubscriptionService(
+        fengqiao.events,
+        fengqiao.commands,
+        SecretBox(*webhook_secret_keys(settings)),
+        guard,
+        fengqiao.clock,
+        production=settings.production,
+    )
+    worker = DeliveryWorker(
+        fengqiao,
+        reads.store,
+        service,
+        guard,
+        fengqiao.clock,
+        schedule=settings.webhook_retry_schedule,
+        timeout=settings.webhook_timeout,
+        leadership=delivery_leadership(settings.store),
+        gather=settings.projection_gather_ms / 1000,
+    )
+    fengqiao.listeners.append(worker.wake)
+    return service, worker
+
+
 def build_runtime(
     settings: Settings, *, with_http: bool = True, clock: Callable[[], datetime] | None = None
 ) -> Runtime:
@@ -98,7 +149,17 @@ def build_runtime(
     if purged:
         log.info("purged %d idempotency keys older than the retention period", purged)
     checkpoints = open_checkpoints(settings)
-    runtime = Runtime(settings=settings, fengqiao=fengqiao, reads=reads, checkpoints=checkpoints)
+    subscriptions, deliveries = build_webhooks(settings, fengqiao, reads)
+    runtime = Runtime(
+        settings=settings,
+        fengqiao=fengqiao,
+        reads=reads,
+        checkpoints=checkpoints,
+        subscriptions=subscriptions,
+        deliveries=deliveries,
+    )
     if with_http:
-        runtime.http = create_app(settings, fengqiao, reads, checkpoints)
+        runtime.http = create_app(
+            settings, fengqiao, reads, checkpoints, subscriptions=subscriptions, deliveries=deliveries.status
+        )
     return runtime

@@ -62,6 +62,7 @@ class CaseFilter:
     payer_name: tuple[str, ...] | None = None
     # Personal-data criteria match only within this scope (the cases the caller sees whole).
     personal_scope: Scope | None = None
+    changed_since: datetime | None = None  # an event recorded at or after this instant
 
 
 @dataclass
@@ -107,7 +108,7 @@ def find_cases(cur: Any, case_numbers: list[str], reach: Scope) -> dict[str, Cas
     return {v.case_number: v for v in (decode(r[0]) for r in cur.fetchall())}
 
 
-def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[Any]]:
+def filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[Any]]:
     where, params = reach.sql()
     clauses, args = [where], list(params)
     for column, value in (
@@ -139,6 +140,9 @@ def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[A
     if f.received_to is not None:
         clauses.append("received_at <= ?")
         args.append(ts(f.received_to))
+    if f.changed_since is not None:
+        clauses.append("EXISTS (SELECT 1 FROM rm_timeline t WHERE t.case_id = rm_cases.id AND t.recorded_at >= ?)")
+        args.append(ts(f.changed_since))
     if f.overdue is not None:
         # One meaning of overdue (domain.deadlines): an open deadline whose end has passed; the
         # end itself (24:00:00) is already late.
@@ -148,9 +152,16 @@ def _filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[A
     return " AND ".join(clauses), args
 
 
-def list_cases(cur: Any, f: CaseFilter, reach: Scope, *, first: int, after: str | None, now: datetime) -> Page:
-    """Newest intake first; keyset pagination on (received_at, case_number)."""
-    where, args = _filter_sql(f, reach, now)
+def list_cases(
+    cur: Any, f: CaseFilter, reach: Scope, *, first: int, after: str | None, now: datetime, order: str | None = None
+) -> Page:
+    """Newest intake first (`order` LAST_ACT_DESC: the latest act first, projections/feeds.py);
+    keyset pagination on (received_at, case_number)."""
+    if order == "LAST_ACT_DESC":
+        from projections.feeds import list_cases_by_last_act  # it builds on this module
+
+        return list_cases_by_last_act(cur, f, reach, first=first, after=after, now=now)
+    where, args = filter_sql(f, reach, now)
     cur.execute(f"SELECT COUNT(*) FROM rm_cases WHERE {where}", args)  # noqa: S608
     total = int(cur.fetchone()[0])
     page_where, page_args = where, list(args)

@@ -36,6 +36,8 @@ DDL = [
         PRIMARY KEY (case_id, version)
     )""",
     "CREATE INDEX IF NOT EXISTS rm_timeline_recorded ON rm_timeline (case_id, recorded_at)",
+    # The change feed (GraphQL `changes`) pages through the log in this order.
+    "CREATE INDEX IF NOT EXISTS rm_timeline_position ON rm_timeline (position)",
 ]
 
 

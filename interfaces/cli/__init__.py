@@ -7,13 +7,13 @@ import logging
 import sys
 
 from infrastructure.settings import ConfigurationError
-from interfaces.cli import audit, ledger, retention, serve, store
+from interfaces.cli import audit, ledger, retention, serve, store, webhooks
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fengqiao", description="Social-insurance fee collection disputes, handled jointly.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (serve, store, audit, ledger, retention):
+    for group in (serve, store, audit, ledger, retention, webhooks):
         group.register(sub)
     return parser
 

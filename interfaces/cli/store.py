@@ -70,7 +70,8 @@ def _projections(args: argparse.Namespace) -> int:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        runtime.start_background(projections=True, scheduler=not args.no_scheduler)
+        # Webhooks are `fengqiao deliveries run`'s (or serve's) to send: a worker of each kind.
+        runtime.start_background(projections=True, scheduler=not args.no_scheduler, deliveries=False)
         logging.getLogger("fengqiao").info("projections running; SIGINT/SIGTERM to stop")
         stop.wait()
         return 0

@@ -13,6 +13,7 @@ from litestar.middleware.base import DefineMiddleware
 from application.disputes import Fengqiao
 from interfaces.console.auth import PREFIX, ConsoleAuthentication, same_site_only, signed_in
 from interfaces.console.case import CaseController
+from interfaces.console.deliveries import DeliveriesController
 from interfaces.console.queues import QueueController
 from interfaces.console.reading import Reader
 from interfaces.console.search import SearchController
@@ -36,7 +37,10 @@ def build_router(fengqiao: Fengqiao, reader: Reader, *, secret: bytes, productio
 
     router = Router(
         path=PREFIX,
-        route_handlers=[SignInController, QueueController, CaseController, SearchController, SupervisionController],
+        route_handlers=[
+            SignInController, QueueController, CaseController, SearchController, SupervisionController,
+            DeliveriesController,
+        ],
         dependencies={"console": Provide(provide_console, use_cache=True, sync_to_thread=False)},
         middleware=[DefineMiddleware(ConsoleAuthentication, secret=secret)],
         guards=[signed_in, same_site_only],

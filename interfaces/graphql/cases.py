@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -50,6 +51,15 @@ class DisputeFilter:
     external_ref: str | None = None
     payer_id_number: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
     payer_name: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
+    changed_since: dt.datetime | None = strawberry.field(
+        default=None, description="Cases with an event recorded at or after this instant"
+    )
+
+
+@strawberry.enum
+class DisputeOrder(Enum):
+    RECEIVED_DESC = "RECEIVED_DESC"
+    LAST_ACT_DESC = "LAST_ACT_DESC"
 
 
 async def resolve_dispute(info: Info, case_number: str) -> Dispute | None:
@@ -72,6 +82,7 @@ async def resolve_disputes(
     filter: DisputeFilter | None = None,  # noqa: A002
     first: Annotated[int | None, strawberry.argument(description=f"At most {q.MAX_PAGE}; more is BAD_USER_INPUT")] = 50,
     after: str | None = None,
+    order_by: DisputeOrder | None = None,
 ) -> DisputeConnection:
     ctx = info.context
     f = filter or DisputeFilter()
@@ -87,10 +98,11 @@ async def resolve_disputes(
         received_to=query_instant(f.received_to, "receivedTo"),
         overdue=f.overdue,
         external_ref=f.external_ref,
+        changed_since=query_instant(f.changed_since, "changedSince"),
     )
     page: q.Page = await threads.run_sync(
         ctx.reads.search, ctx.actor, criteria, id_number=f.payer_id_number, name=f.payer_name,
-        first=first, after=after, now=ctx.now,
+        first=first, after=after, now=ctx.now, order=None if order_by is None else order_by.value,
     )
     return DisputeConnection(
         edges=[DisputeEdge(node=dispute_of(v, ctx.now), cursor=c) for v, c in zip(page.views, page.cursors, strict=True)],

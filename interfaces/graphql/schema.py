@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 from interfaces.graphql.audit import AuditQuery
 from interfaces.graphql.cases import CasesQuery
 from interfaces.graphql.errors import ExpectedErrors, is_expected
+from interfaces.graphql.feeds import FeedsQuery
 from interfaces.graphql.mutations import Mutation
 from interfaces.graphql.queues import QueuesQuery
 from interfaces.graphql.supervision import SupervisionQuery
@@ -41,7 +42,7 @@ PARSED_DOCUMENTS = 256  # parsed and validated documents kept
 FAST, STOCK = "fast", "stock"
 EXECUTORS = (FAST, STOCK)
 
-Query = merge_types("Query", (CasesQuery, QueuesQuery, TimelineQuery, SupervisionQuery, AuditQuery))
+Query = merge_types("Query", (CasesQuery, QueuesQuery, TimelineQuery, SupervisionQuery, AuditQuery, FeedsQuery))
 
 
 class QuietSchema(strawberry.Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ from application.audit.checkpoints import CheckpointStore
 from application.disputes import Fengqiao
 from application.reads import ReadSide
 from application.settings import Settings
+from application.subscriptions import SubscriptionService
 from interfaces.http import openapi
 from interfaces.http.commands import COMMAND_HANDLERS, add_unit, get_dispute, list_units
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.limits import refuse_deep_bodies
 from interfaces.http.metrics import Metrics, metrics_route
 from interfaces.http.security import authentication
+from interfaces.http.subscriptions import subscription_routes
 
 STATIC = Path(__file__).parent / "static"  # bundled: nothing is fetched from a CDN
 VENDOR = "/static/vendor"
@@ -44,7 +47,26 @@ async def health_head() -> None:
     return None
 
 
-async def _readiness(fengqiao: Fengqiao, reads: ReadSide) -> tuple[int, dict[str, Any]]:
+class DeliveryStatus:
+    """The webhook worker's status as /ready and /metrics show it (absent: no worker wired)."""
+
+    def __init__(self, status: Callable[[], dict[str, Any]] | None) -> None:
+        self.status = status
+
+
+async def _readiness(fengqiao: Fengqiao, reads: ReadSide, webhooks: DeliveryStatus) -> tuple[int, dict[str, Any]]:
+    code, body = await _store_readiness(fengqiao, reads)
+    if body.get("store") == "up":
+        deliveries = webhooks.status
+        if deliveries is not None:
+            try:
+                body["deliveries"] = await anyio.to_thread.run_sync(deliveries)
+            except Exception as e:  # noqa: BLE001 - webhooks never make the API unready
+                body["deliveries"] = {"error": f"{type(e).__name__}: {e}"}
+    return code, body
+
+
+async def _store_readiness(fengqiao: Fengqiao, reads: ReadSide) -> tuple[int, dict[str, Any]]:
     try:
         head = await anyio.to_thread.run_sync(fengqiao.recorder.max_notification_id) or 0
         caught_up = await anyio.to_thread.run_sync(reads.runner.wait_for, head, READY_WAIT)
@@ -69,18 +91,30 @@ def _not_ready_headers(code: int) -> dict[str, str] | None:
     responses={503: ResponseSpec(dict[str, Any], description="Not ready: the store is down or the read models lag; "
                                  "retry after Retry-After seconds.", generate_examples=False)},
 )
-async def ready(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[dict[str, Any]]:
-    code, body = await _readiness(fengqiao, reads)
+async def ready(
+    fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide], webhooks: NamedDependency[DeliveryStatus]
+) -> Response[dict[str, Any]]:
+    code, body = await _readiness(fengqiao, reads, webhooks)
     return Response(body, status_code=code, headers=_not_ready_headers(code))
 
 
 @head("/ready", tags=["probes"], operation_id="headReadiness", summary="Ready (200) or not (503), without a body")
-async def ready_head(fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide]) -> Response[None]:
-    code, _ = await _readiness(fengqiao, reads)
+async def ready_head(
+    fengqiao: NamedDependency[Fengqiao], reads: NamedDependency[ReadSide], webhooks: NamedDependency[DeliveryStatus]
+) -> Response[None]:
+    code, _ = await _readiness(fengqiao, reads, webhooks)
     return Response(None, status_code=code, headers=_not_ready_headers(code))
 
 
-def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoints: CheckpointStore) -> Litestar:
+def create_app(
+    settings: Settings,
+    fengqiao: Fengqiao,
+    reads: ReadSide,
+    checkpoints: CheckpointStore,
+    *,
+    subscriptions: SubscriptionService | None = None,
+    deliveries: Callable[[], dict[str, Any]] | None = None,
+) -> Litestar:
     from interfaces.console import console_routes
     from interfaces.graphql.controller import graphql_controller
     from interfaces.http.dossier import dossier_route
@@ -91,7 +125,11 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
     def provide_reads() -> ReadSide:
         return reads
 
-    metrics = Metrics(reads, token=settings.metrics_token)
+    metrics = Metrics(reads, token=settings.metrics_token, deliveries=deliveries)
+    webhooks = DeliveryStatus(deliveries)
+
+    def provide_webhooks() -> DeliveryStatus:
+        return webhooks
 
     app = Litestar(
         route_handlers=[
@@ -110,10 +148,12 @@ def create_app(settings: Settings, fengqiao: Fengqiao, reads: ReadSide, checkpoi
             metrics_route(metrics),
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
             *console_routes(settings, fengqiao, reads, checkpoints),
+            *(subscription_routes(subscriptions) if subscriptions is not None else []),
         ],
         dependencies={
             "fengqiao": Provide(provide_fengqiao, use_cache=True, sync_to_thread=False),
             "reads": Provide(provide_reads, use_cache=True, sync_to_thread=False),
+            "webhooks": Provide(provide_webhooks, use_cache=True, sync_to_thread=False),
         },
         middleware=[metrics.middleware, authentication(settings.secret, fengqiao.units)],
         exception_handlers=EXCEPTION_HANDLERS,

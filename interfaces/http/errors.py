@@ -21,6 +21,7 @@ from application.errors import (
     RateLimited,
     StoreUnavailable,
 )
+from domain.subscription import SubscriptionNotFound
 from interfaces.auth import TokenError
 from interfaces.http.problems import PROBLEMS, Problem, code_for_status, problem
 
@@ -84,7 +85,7 @@ def _domain(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, RateLimited):
         answer = graphql_problem if _is_graphql(request) else problem
         return answer("rate_limited", str(exc), headers={"Retry-After": str(exc.retry_after)})
-    if isinstance(exc, DisputeNotFound):
+    if isinstance(exc, DisputeNotFound | SubscriptionNotFound):
         return problem("not_found", str(exc))
     if isinstance(exc, Forbidden):
         return problem("forbidden", str(exc))
@@ -169,6 +170,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     InvalidCommand: _domain,
     DisputeNotFound: _domain,
+    SubscriptionNotFound: _domain,
     Forbidden: _domain,
     CommandRejected: _domain,
     ConcurrencyConflict: _domain,

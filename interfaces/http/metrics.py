@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get
@@ -31,7 +32,9 @@ from interfaces.auth import TokenError
 
 
 class Metrics:
-    def __init__(self, reads: ReadSide, *, token: str = "") -> None:
+    def __init__(
+        self, reads: ReadSide, *, token: str = "", deliveries: Callable[[], dict[str, Any]] | None = None
+    ) -> None:
         self.token = token
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -46,6 +49,8 @@ class Metrics:
             "fengqiao_errors_total", "Answers 5xx by operation", ["operation"], registry=self.registry,
         )
         self.registry.register(_ProjectionCollector(reads))
+        if deliveries is not None:
+            self.registry.register(_DeliveryCollector(deliveries))
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
@@ -89,6 +94,34 @@ def _status_of(error: Exception) -> int:
     if isinstance(error, TokenError):
         return 401
     return 500
+
+
+class _DeliveryCollector(Collector):
+    """Webhook deliveries: how far behind the log, how old the oldest waiting, how many failed."""
+
+    def __init__(self, status: Callable[[], dict[str, Any]]) -> None:
+        self.status = status
+
+    def collect(self) -> Any:
+        try:
+            status = self.status()
+        except Exception:  # noqa: BLE001 - the store being down shows in /ready and the error counters
+            return
+        yield GaugeMetricFamily("fengqiao_webhook_lag", "Events the delivery scan is behind the store", value=status["lag"])
+        yield GaugeMetricFamily(
+            "fengqiao_webhook_oldest_pending_seconds", "Age of the oldest delivery waiting to be sent",
+            value=status["oldest_pending_seconds"],
+        )
+        counts = GaugeMetricFamily("fengqiao_webhook_deliveries", "Deliveries waiting and dead", labels=["status"])
+        for name in ("pending", "dead"):
+            counts.add_metric([name], status[name])
+        yield counts
+        yield GaugeMetricFamily(
+            "fengqiao_webhook_sent", "Deliveries answered 2xx, sent by this process", value=status["sent_here"]
+        )
+        yield GaugeMetricFamily(
+            "fengqiao_webhook_failures", "Failed delivery attempts in this process", value=status["failures_here"]
+        )
 
 
 class _ProjectionCollector(Collector):

@@ -160,7 +160,8 @@ def test_schemathesis_finds_no_server_error(server: Server) -> None:
             except Unsatisfiable:
                 # Nothing to make invalid (e.g. GET /health has no parameters at all).
                 assert mode == schemathesis.GenerationMode.NEGATIVE, operation.label
-                skipped.append(operation.label)
+                if len(operation.body) or not operation.label.startswith("POST"):
+                    skipped.append(operation.label)  # a POST with no body at all (rotate-secret) has nothing to break
     session.close()
     assert operations >= 13, f"only {operations} REST operations in the OpenAPI document"
     assert not problems, "\n".join(problems)

@@ -37,6 +37,8 @@ GRAPHQL_READS: dict[str, tuple[str, ReadGate]] = {
     "verifyCase": (f'{{ verifyCase(caseNumber: "{CASE}") {{ valid }} }}', ReadGate.CASE),
     "accessLog": ("{ accessLog { id } }", ReadGate.ACCESS_LOG),
     "projections": ("{ projections { name } }", ReadGate.PROJECTIONS),
+    "changes": ("{ changes { edges { cursor } } }", ReadGate.CHANGES),
+    "deliveries": ("{ deliveries { edges { cursor } } }", ReadGate.DELIVERIES),
 }
 
 # Every GET route of the console, and the kind of read it is (None: it reads no case data, but
@@ -49,6 +51,7 @@ CONSOLE_READS: dict[str, tuple[str, ReadGate | None]] = {
     "/console/search": ("/console/search", None),
     "/console/supervision": ("/console/supervision?from=2026-11-01&to=2026-11-30", ReadGate.SUPERVISION),
     "/console/supervision/csv": ("/console/supervision/csv?from=2026-11-01&to=2026-11-30", ReadGate.SUPERVISION),
+    "/console/deliveries": ("/console/deliveries", ReadGate.DELIVERIES),
 }
 CONSOLE_WITHOUT_CASE_DATA = {"/console/sign-in", "/console/static"}
 
@@ -58,7 +61,10 @@ REST_READS: dict[str, tuple[str, ReadGate]] = {
 }
 # A case's number, status and version, read from the event store (the registration's Location).
 CASE_STATUS_ROUTE = "/api/v1/disputes/{id:str}"
-REST_WITHOUT_CASE_DATA = {"/", "/health", "/ready", "/metrics", "/api/v1/units", "/api/v1/subscriptions", "/graphql"}
+REST_WITHOUT_CASE_DATA = {
+    "/", "/health", "/ready", "/metrics", "/api/v1/units", "/api/v1/subscriptions", "/api/v1/subscriptions/{id:str}",
+    "/graphql",
+}
 
 
 @pytest.fixture
