@@ -1,5 +1,8 @@
 """B3's baseline: a minimal Litestar app doing B1's raw SQL per command (one transaction: select
 the case's rows, insert one row), served by uvicorn with the settings `fengqiao serve` uses.
+A registration does the inserts ours does, in one transaction: the year's number stream's last
+row, the registered event, the number's event and the case's key row (random bytes for the
+wrapped key: the baseline seals nothing).
 
     python -m bench.baseline_server --port 8123 --sqlite PATH | --postgres CONNINFO
 """
@@ -7,16 +10,20 @@ the case's rows, insert one row), served by uvicorn with the settings `fengqiao 
 from __future__ import annotations
 
 import argparse
+import os
 import threading
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import anyio.to_thread
 import msgspec
 from litestar import Litestar, Request, Response, post
 
 TABLE = "bl_http_events"
+KEYS = "bl_http_keys"
+COUNTER = UUID("00000000-0000-4000-8000-000000002026")  # the year's number stream
 
 
 class Answer(msgspec.Struct):
@@ -60,7 +67,28 @@ def sqlite_backend(path: str) -> Any:
             cur.execute("COMMIT")
         return len(rows) + 1, position
 
-    return command
+    def register(case_id: UUID, states: dict[str, tuple[str, bytes]]) -> tuple[int, int]:
+        c = conn()
+        cur = c.cursor()
+        with writer:
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.execute(f"SELECT originator_version FROM {TABLE} WHERE originator_id=? "
+                            "ORDER BY originator_version DESC LIMIT 1", (COUNTER.hex,))
+                row = cur.fetchone()
+                sequence = (row[0] if row else 0) + 1
+                cur.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", (case_id.hex, 1, *states["register"]))
+                cur.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", (COUNTER.hex, sequence, *states["number"]))
+                position = int(cur.lastrowid or 0)
+                cur.execute(f"INSERT INTO {KEYS} (case_id, wrapped, key_id, created_at) VALUES (?,?,?,?)",
+                            (case_id.hex, os.urandom(60), "k1", datetime.now(UTC).isoformat()))
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+        return sequence, position
+
+    return command, register
 
 
 def postgres_backend(conninfo: str) -> Any:
@@ -80,10 +108,37 @@ def postgres_backend(conninfo: str) -> Any:
             position = cur.fetchone()[0]  # type: ignore[index]
         return len(rows) + 1, int(position)
 
-    return command
+    def register(case_id: UUID, states: dict[str, tuple[str, bytes]]) -> tuple[int, int]:
+        with pool.connection() as c, c.transaction(), c.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(2026)")  # one number at a time (ours retries instead)
+            cur.execute(f"SELECT originator_version FROM {TABLE} WHERE originator_id = %s "
+                        "ORDER BY originator_version DESC LIMIT 1", (COUNTER,))
+            row = cur.fetchone()
+            sequence = (row[0] if row else 0) + 1
+            cur.execute(
+                f"INSERT INTO {TABLE} (originator_id, originator_version, topic, state) VALUES (%s,%s,%s,%s), "
+                "(%s,%s,%s,%s) RETURNING notification_id",
+                (case_id, 1, *states["register"], COUNTER, sequence, *states["number"]),
+            )
+            position = cur.fetchall()[-1][0]
+            cur.execute(f"INSERT INTO {KEYS} (case_id, wrapped, key_id, created_at) VALUES (%s,%s,%s,%s)",
+                        (case_id, os.urandom(60), "k1", datetime.now(UTC)))
+        return sequence, int(position)
+
+    return command, register
 
 
-def create_app(command: Any, states: dict[str, tuple[str, bytes]]) -> Litestar:
+def create_app(command: Any, register: Any, states: dict[str, tuple[str, bytes]]) -> Litestar:
+    @post("/api/v1/disputes", status_code=201)
+    async def register_case(request: Request[Any, Any, Any]) -> Response[bytes]:
+        body = msgspec.json.decode(await request.body())
+        case_id = uuid4()
+        sequence, position = await anyio.to_thread.run_sync(partial(register, case_id, states))
+        answer = Answer(id=str(case_id), case_number=f"GP-2026-{sequence:06d}", status="ACCEPTED", version=1,
+                        position=position)
+        _ = body
+        return Response(msgspec.json.encode(answer), media_type="application/json", status_code=201)
+
     @post("/api/v1/disputes/{ref:str}/{op:str}", status_code=200)
     async def act(request: Request[Any, Any, Any], ref: str, op: str) -> Response[bytes]:
         body = msgspec.json.decode(await request.body())
@@ -94,7 +149,7 @@ def create_app(command: Any, states: dict[str, tuple[str, bytes]]) -> Litestar:
         answer = Answer(id=ref, case_number=ref, status="OK", version=version, position=position)
         return Response(msgspec.json.encode(answer), media_type="application/json")
 
-    return Litestar([act], debug=False)
+    return Litestar([register_case, act], debug=False)
 
 
 def main() -> None:
@@ -110,8 +165,8 @@ def main() -> None:
     args = p.parse_args()
     with open(args.states, "rb") as f:
         raw = msgspec.json.decode(f.read(), type=dict[str, tuple[str, bytes]])
-    command = sqlite_backend(args.sqlite) if args.sqlite else postgres_backend(args.postgres)
-    app = create_app(command, raw)
+    command, register = sqlite_backend(args.sqlite) if args.sqlite else postgres_backend(args.postgres)
+    app = create_app(command, register, raw)
     # The settings interfaces.cli.serve._serve gives uvicorn.
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False,
                             timeout_graceful_shutdown=10, lifespan="on")

@@ -144,6 +144,10 @@ class CaseFactory:
             dispute.begin_command(uuid4())
             return now
 
+        if kind == "on_spot" and (now + step).astimezone(SHANGHAI).date() != received_at.astimezone(SHANGHAI).date():
+            # Settled on the spot means on the day of receipt: an intake in the day's last minutes
+            # would be settled after midnight in this rhythm, so it goes the general way instead.
+            kind = "general"
         if kind == "on_spot":
             t = tick()
             dispute.resolve_on_spot(result="已当场解释计算方法", feedback_method=FeedbackMethod.IN_PERSON, actor=CLERK_TAX, at=t, now=t)

@@ -728,7 +728,44 @@ def run(report: Report, workdir: Path, scanner: PiiScanner, *, dossier: bool = T
             report.add(name, "GraphQL fuzz: answers and error codes", dict(sorted(gf["codes"].items())))
             report.check(name, "GraphQL fuzz: HTTP 5xx or INTERNAL errors", len(gf["internal"]), 0)
             report.detail(f"{name}: GraphQL fuzz", gf["internal"])
+        hostile_input(report, dep)
+        dossiers_and_oracle(report, dep)
     return {"matrix": matrix, "tokens": tokens}
+
+
+def hostile_input(report: Report, dep: Deployment) -> None:
+    from faults import security_inputs
+
+    started = time.monotonic()
+    inputs = security_inputs.run_inputs(dep)
+    report.timings["security: hostile input"] = time.monotonic() - started
+    report.add(NAME, "hostile input (control characters, JSON > 32 levels, extreme dates): requests",
+               inputs["total"])
+    for kind, n in sorted(inputs["requests"].items()):
+        report.add(NAME, f"  {kind}", n)
+    report.check(NAME, "hostile input: 5xx answers or INTERNAL errors", len(inputs["5xx"]), 0)
+    report.check(NAME, "hostile input: control characters not refused with a 400 naming the field",
+                 len(inputs["control not named"]), 0)
+    report.check(NAME, "hostile input: events recorded", inputs["recorded"], 0)
+    report.detail(f"{NAME}: hostile input", inputs["5xx"] + inputs["control not named"])
+
+
+def dossiers_and_oracle(report: Report, dep: Deployment) -> None:
+    from faults import security_dossiers
+
+    started = time.monotonic()
+    result = security_dossiers.run_dossiers_and_oracle(dep)
+    report.timings["security: dossier scan and name oracle"] = time.monotonic() - started
+    scan, oracle = result["scan"], result["oracle"]
+    report.add(NAME, "dossier scan: dossiers / files / MB read", f"{scan.dossiers} / {scan.files} / "
+               f"{scan.bytes / 1e6:.1f}")
+    report.add(NAME, "dossier scan: whole values found where the role may see them", scan.whole_where_allowed)
+    report.check(NAME, "dossier scan: whole ID numbers, phones or names a role may not see", len(scan.leaks), 0)
+    report.check(NAME, "dossier scan: downloads answered otherwise than the contract says", len(scan.refused), 0)
+    report.add(NAME, "search oracle (names and ID numbers, GraphQL and console): masked pairs / requests",
+               f"{oracle.pairs} / {oracle.requests}")
+    report.check(NAME, "search oracle: bits learnt by a masked caller", len(oracle.bits), 0)
+    report.detail(f"{NAME}: dossiers and oracle", scan.leaks + scan.refused + oracle.bits)
 
 
 def pii_figures(report: Report, scanner: PiiScanner, log_paths: list[Path], name: str = "PII scan") -> None:

@@ -11,13 +11,14 @@ batches refused) are strawberry's. No subscriptions are served, so there is no w
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import anyio.to_thread
 import msgspec
 from cross_web import HTTPException as StrawberryHTTPException
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers import BaseRouteHandler, WebsocketRouteHandler
@@ -34,6 +35,20 @@ from interfaces.graphql.schema import FAST, build_schema
 CONSISTENCY_HEADER = "x-consistency-position"
 CONSISTENCY_WAIT = 5.0
 CONSISTENCY_STATE = "fengqiao_consistency"
+# GraphiQL from the bundled assets (interfaces/http/static), with a field for a bearer token:
+# strawberry's own page loads everything from a CDN and cannot send a token.
+IDE_PAGE = (Path(__file__).parent / "graphiql.html").read_text(encoding="utf-8")
+IDE_HEADERS = {
+    # GraphiQL sets inline styles (resizable panes) and reads fonts and icons from data: URLs.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 __all__ = ["access_reason", "encode_json", "graphql_controller", "request_context"]
 
@@ -84,7 +99,12 @@ def graphql_controller(
 
         @get(raises=[ValidationException, NotFoundException])
         async def handle_http_get(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
+            if request.scope.get("user") is None:  # the IDE's page, let through without a token
+                return await _ide_page(self, request)  # type: ignore[return-value]  # a str body either way
             return await self.answer(request)
+
+        render_graphql_ide = _ide_page
+        decode_json = _decode_json
 
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[GraphQLResource | str]:
@@ -142,6 +162,20 @@ def graphql_controller(
             return response
 
     return GraphQLController
+
+
+def _decode_json(self: Any, data: str | bytes) -> object:
+    """strawberry's decode_json, with bytes that are not UTF-8 (or UTF-16/32) refused like any
+    other body that is not JSON (a 400, where json.loads' UnicodeDecodeError was a 500)."""
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as e:
+        raise json.JSONDecodeError(f"the body is not UTF-8 text ({e.reason})", "", 0) from None
+
+
+async def _ide_page(self: Any, request: Request[Any, Any, Any]) -> Response[str]:
+    """GraphiQL's page (strawberry's render_graphql_ide): ours, with its security headers."""
+    return Response(IDE_PAGE, media_type=MediaType.HTML, headers=IDE_HEADERS)
 
 
 def _retry_after(data: Any) -> int | None:

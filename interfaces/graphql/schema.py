@@ -30,6 +30,7 @@ from interfaces.graphql.cases import CasesQuery
 from interfaces.graphql.errors import ExpectedErrors, is_expected
 from interfaces.graphql.feeds import FeedsQuery
 from interfaces.graphql.mutations import Mutation
+from interfaces.graphql.plain import PlainArguments
 from interfaces.graphql.queues import QueuesQuery
 from interfaces.graphql.supervision import SupervisionQuery
 from interfaces.graphql.timeline import TimelineQuery
@@ -43,6 +44,9 @@ FAST, STOCK = "fast", "stock"
 EXECUTORS = (FAST, STOCK)
 
 Query = merge_types("Query", (CasesQuery, QueuesQuery, TimelineQuery, SupervisionQuery, AuditQuery, FeedsQuery))
+for _root_field in Query.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    if _root_field.arguments:  # every root field's text arguments are checked (interfaces/graphql/plain.py)
+        _root_field.extensions.append(PlainArguments())
 
 
 class QuietSchema(strawberry.Schema):

@@ -155,7 +155,10 @@ def create_app(
             "reads": Provide(provide_reads, use_cache=True, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, use_cache=True, sync_to_thread=False),
         },
-        middleware=[metrics.middleware, authentication(settings.secret, fengqiao.units)],
+        middleware=[
+            metrics.middleware,
+            authentication(settings.secret, fengqiao.units, ide_path=None if settings.production else "/graphql"),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_bodies,
         request_max_body_size=MAX_BODY,
@@ -171,7 +174,7 @@ def create_app(
                     js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
                     css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
                     standalone_preset_js_url=f"{VENDOR}/swagger-ui/swagger-ui-standalone-preset.js",
-                    favicon="",
+                    favicon="<link rel='icon' href='data:,'>",  # none: a browser would ask for /favicon.ico
                 )
             ],
         ),

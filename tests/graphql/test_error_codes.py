@@ -71,8 +71,9 @@ def test_not_found_conflict_and_unauthenticated(api: Api) -> None:
     assert _codes(bad_token) == ["UNAUTHENTICATED"]
 
 
-def test_a_malformed_body_answers_json_with_a_code(api: Api) -> None:
-    r = api.client.post("/graphql", content=b"{not json", headers={**api.headers(api.clerk("tax")), "Content-Type": "application/json"})
+@pytest.mark.parametrize("body", [b"{not json", b"\xf6\x98\n;\xa0\xe8\xcf\xf2`\xd3 "], ids=["not JSON", "not UTF-8"])
+def test_a_malformed_body_answers_json_with_a_code(api: Api, body: bytes) -> None:
+    r = api.client.post("/graphql", content=body, headers={**api.headers(api.clerk("tax")), "Content-Type": "application/json"})
 
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/json")
