@@ -114,11 +114,17 @@ class RaiseObjection(Command, kw_only=True):
     content: Text
 
 
+class NoObjection(Command, kw_only=True):
+    party: PartyRole
+    note: Text | None = None
+
+
 class GiveRemedyGuidance(Command, kw_only=True):
     remedy: RemedyKind
     content: Text
     act_known_on: date
     reconsideration_decided_on: date | None = None
+    party: PartyRole = PartyRole.PAYER  # whose objection it answers
 
 
 class Archive(Command, kw_only=True):

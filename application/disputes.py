@@ -28,6 +28,7 @@ from application.registration import Registration
 from application.retention import Retention
 from application.statutory_holidays import STATUTORY_HOLIDAYS
 from domain.calendar import OfficialCalendar
+from domain.dispute import OBJECTION_QUIET_DAYS
 
 
 def utc_now() -> datetime:
@@ -46,11 +47,13 @@ class Fengqiao(Registration, LifecycleCommands, Retention, ReferenceData, CaseRe
         privacy: Privacy,
         clock: Callable[[], datetime] = utc_now,
         policy: StorePolicy | None = None,
+        objection_quiet_days: int = OBJECTION_QUIET_DAYS,
     ) -> None:
         self.policy = policy or StorePolicy()  # before the library builds the recorders, which take it
         super().__init__(env)
         self.privacy = privacy
         self.clock = clock
+        self.objection_quiet_days = objection_quiet_days
         self.listeners: list[Callable[[], None]] = []  # told after every save (wakes projections)
         self.store = _command_store(self.recorder)
         self.case_keys = _case_keys(self.recorder)

@@ -10,9 +10,12 @@ got it there, each dated no earlier than the one before:
   time; the transfer note says so).
 - CONCLUDED / FEEDBACK_GIVEN / ARCHIVED with handling unit, outcome, result and settled time:
   transfer at the received time, conclude by the handling unit at the settled time, then feedback
-  to the payer and archive at the settled time as the status requires.
+  to the payer (and to the other party, where one is registered) and archive at the settled time
+  as the status requires.
 - FEEDBACK_GIVEN / ARCHIVED settled on the spot (or with neither handling unit nor outcome):
-  resolve on the spot at the settled time, then archive.
+  resolve on the spot at the settled time (and tell the other party), then archive.
+- An archive needs every told party's no objection: a ledger that says "archived" says there was
+  none, so each told party's 无异议确认 is recorded at the settled time, marked as from the ledger.
 - anything else (ESCALATED, DELIBERATED, OBJECTED, or a settled status lacking the facts above):
   registered only, as ACCEPTED, with a `Shortfall` saying why.
 
@@ -42,6 +45,8 @@ from domain.values import Actor, Channel, FeedbackMethod, Outcome, PartyRole, Ro
 IMPORT_SUBJECT = "ledger-import"
 TRANSFER_NOTE = "台账导入：原台账未记载转交时间，按受理时间记录。"
 FEEDBACK_CONTENT = "台账导入：原台账记载已将处理结果反馈缴费人，反馈时间按办结时间记录。"
+FEEDBACK_CONTENT_OTHER = "台账导入：原台账记载已将处理结果反馈争议对方，反馈时间按办结时间记录。"
+NO_OBJECTION_NOTE = "台账导入：原台账记载已归档，即当事人对处理结果无异议；确认时间按办结时间记录。"
 # Feedback method when the ledger does not say: the way the payer came in.
 FEEDBACK_BY_CHANNEL: dict[Channel, FeedbackMethod] = {
     Channel.HOTLINE_12345: FeedbackMethod.PHONE,
@@ -90,6 +95,11 @@ class Step:
     name: str  # also the use case's method on Fengqiao
     actor: Actor
     command: cmd.Command
+    key: str | None = None  # its part of the idempotency key, when the name alone is not unique
+
+    @property
+    def key_part(self) -> str:
+        return self.key or self.name
 
 
 @dataclass(frozen=True)
@@ -166,8 +176,10 @@ def _settled_on_the_spot(row: LedgerRow, accepted_on: date | None) -> tuple[list
     clerk = _clerk(row)
     method = FEEDBACK_BY_CHANNEL[row.register.channel]
     steps = [Step("resolve_on_spot", clerk, cmd.ResolveOnSpot(result=row.result, feedback_method=method, at=row.settled_at))]
+    if row.status in (Status.FEEDBACK_GIVEN, Status.ARCHIVED) and row.register.other_party is not None:
+        steps.append(_feedback(row, PartyRole.OTHER_PARTY))
     if row.status == Status.ARCHIVED:
-        steps.append(Step("archive", clerk, cmd.Archive(at=row.settled_at)))
+        steps += _archive(row)
     told = Shortfall("told_on_the_spot", Status.FEEDBACK_GIVEN) if row.status == Status.CONCLUDED else None
     return steps, told
 
@@ -176,19 +188,43 @@ def _settled_by_the_handling_unit(row: LedgerRow) -> tuple[list[Step], Shortfall
     missing = _missing(row, "handling_unit", "outcome", "result", "settled_at")
     if row.handling_unit is None or row.outcome is None or row.result is None or row.settled_at is None:
         return [], Shortfall("missing", Status.ACCEPTED, missing=missing)
-    clerk = _clerk(row)
     handler = Actor(IMPORT_SUBJECT, Role.HANDLER, row.handling_unit)
     steps = [
         _transfer(row, row.handling_unit),
         Step("conclude", handler, cmd.Conclude(outcome=row.outcome, result=row.result, at=row.settled_at)),
     ]
     if row.status in (Status.FEEDBACK_GIVEN, Status.ARCHIVED):
-        method = FEEDBACK_BY_CHANNEL[row.register.channel]
-        steps.append(Step("give_feedback", clerk, cmd.GiveFeedback(
-            party=PartyRole.PAYER, method=method, content=FEEDBACK_CONTENT, at=row.settled_at)))
+        steps += [_feedback(row, party) for party in _parties(row)]
     if row.status == Status.ARCHIVED:
-        steps.append(Step("archive", clerk, cmd.Archive(at=row.settled_at)))
+        steps += _archive(row)
     return steps, None
+
+
+def _parties(row: LedgerRow) -> tuple[PartyRole, ...]:
+    if row.register.other_party is None:
+        return (PartyRole.PAYER,)
+    return (PartyRole.PAYER, PartyRole.OTHER_PARTY)
+
+
+def _feedback(row: LedgerRow, party: PartyRole) -> Step:
+    method = FEEDBACK_BY_CHANNEL[row.register.channel]
+    # The payer's feedback keeps the key it had before other parties were told, so that a file
+    # imported then replays instead of recording anew.
+    if party == PartyRole.PAYER:
+        return Step("give_feedback", _clerk(row), cmd.GiveFeedback(
+            party=party, method=method, content=FEEDBACK_CONTENT, at=row.settled_at))
+    return Step("give_feedback", _clerk(row), cmd.GiveFeedback(
+        party=party, method=method, content=FEEDBACK_CONTENT_OTHER, at=row.settled_at), key="give_feedback:other_party")
+
+
+def _archive(row: LedgerRow) -> list[Step]:
+    clerk = _clerk(row)
+    confirmations = [
+        Step("confirm_no_objection", clerk, cmd.NoObjection(party=party, note=NO_OBJECTION_NOTE, at=row.settled_at),
+             key=f"confirm_no_objection:{party.value}")
+        for party in _parties(row)
+    ]
+    return [*confirmations, Step("archive", clerk, cmd.Archive(at=row.settled_at))]
 
 
 def record(app: Fengqiao, row: LedgerRow, find_existing: Callable[[LedgerRow], KnownCase | None]) -> Recorded:
@@ -206,7 +242,8 @@ def record(app: Fengqiao, row: LedgerRow, find_existing: Callable[[LedgerRow], K
     steps, shortfall = plan(row, deemed_acceptance(row.register.received_at, app.calendar()).accepted_on)
     for step in steps:
         use_case: Callable[..., cmd.CommandResult] = getattr(app, step.name)
-        result = use_case(result.case_number, step.command, step.actor, _key(f"{base}:{step.name}", row.fingerprint, step.name))
+        result = use_case(result.case_number, step.command, step.actor,
+                          _key(f"{base}:{step.key_part}", row.fingerprint, step.key_part))
     return Recorded(outcome, result.case_number, result.status, ("register", *(s.name for s in steps)), shortfall)
 
 

@@ -28,6 +28,7 @@ Key = IdempotencyKey | None
 
 class LifecycleCommands:
     clock: Callable[[], datetime]
+    objection_quiet_days: int  # working days after a party's feedback before no objection is presumed
     commands: CommandPath
     reference: ReferenceCache
 
@@ -80,16 +81,21 @@ class LifecycleCommands:
 
     def raise_objection(self, ref: str, c: cmd.RaiseObjection, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "objection", c, actor, idem, lambda d, at, now, cal: d.raise_objection(
-            party=c.party, content=c.content, actor=actor, at=at, now=now))
+            party=c.party, content=c.content, actor=actor, at=at, now=now, calendar=cal))
+
+    def confirm_no_objection(self, ref: str, c: cmd.NoObjection, actor: Actor, idem: Key = None) -> Result:
+        return self._act(ref, "no_objection", c, actor, idem, lambda d, at, now, cal: d.confirm_no_objection(
+            party=c.party, note=c.note, actor=actor, at=at, now=now))
 
     def give_remedy_guidance(self, ref: str, c: cmd.GiveRemedyGuidance, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "remedy_guidance", c, actor, idem, lambda d, at, now, cal: d.give_remedy_guidance(
             remedy=c.remedy, content=c.content, act_known_on=c.act_known_on,
-            reconsideration_decided_on=c.reconsideration_decided_on, actor=actor, at=at, now=now, calendar=cal))
+            reconsideration_decided_on=c.reconsideration_decided_on, actor=actor, at=at, now=now, calendar=cal,
+            party=c.party))
 
     def archive(self, ref: str, c: cmd.Archive, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "archive", c, actor, idem, lambda d, at, now, cal: d.archive(
-            actor=actor, at=at, now=now))
+            actor=actor, at=at, now=now, calendar=cal, quiet_days=self.objection_quiet_days))
 
     def flag_risk(self, ref: str, c: cmd.FlagRisk, actor: Actor, idem: Key = None) -> Result:
         return self._act(ref, "risk_flag", c, actor, idem, lambda d, at, now, cal: d.flag_risk(

@@ -33,7 +33,7 @@ from domain.values import Actor, OtherParty, Payer, Role, is_individual
 from projections import feeds
 from projections import queries as q
 from projections.case_view import CaseView, fold
-from projections.queries import TimelineRow, timeline_rows
+from projections.queries import RECORDED, TimelineRow, timeline_rows
 
 log = logging.getLogger("fengqiao.reads")
 
@@ -358,13 +358,15 @@ class ReadSide:
         with self.store.transaction(readonly=True) as cur:
             return fn(cur, *args, **kwargs)
 
-    def timeline(self, actor: Actor, view: CaseView, as_of: datetime | None, *, with_state: bool) -> CaseTimeline:
-        """The case's events recorded up to `as_of` (a recording instant; all of them without
-        one) and, `with_state`, the case as it stood after the last of them."""
+    def timeline(
+        self, actor: Actor, view: CaseView, as_of: datetime | None, *, with_state: bool, axis: str = RECORDED
+    ) -> CaseTimeline:
+        """The case's events up to `as_of` (a recording instant, or an act time on the ACTED axis;
+        all of them without one) and, `with_state`, the case as it stood after the last of them."""
         self.admit(actor, ReadGate.CASE)
         if not self.can_read(actor, view):
             raise DisputeNotFound(view.case_number)
-        rows: list[TimelineRow] = self.query(timeline_rows, view.id, as_of)
+        rows: list[TimelineRow] = self.query(timeline_rows, view.id, as_of, axis)
         if as_of is None and rows and rows[-1].version == view.version:
             # The read-model view is the same fold of the same events: nothing to fold.
             return CaseTimeline(rows, None, view)

@@ -43,6 +43,7 @@ class Settings:
     checkpoint_interval: int = 3600
     projection_gather_ms: int = 30  # how long the projections wait for more saves to batch
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API (none by default)
+    objection_quiet_days: int = 5  # FENGQIAO_OBJECTION_QUIET_DAYS: no objection presumed after this many working days
     metrics_token: str = ""  # when set, /metrics needs `Authorization: Bearer <token>`
     searches_per_minute: int = 30  # exact-match searches by personal data, per caller
     policy: StorePolicy = field(default_factory=StorePolicy)

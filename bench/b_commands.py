@@ -1,7 +1,8 @@
 """B1 and B2: lifecycle commands in-process.
 
-Each case is registered beforehand (bulk, untimed), then takes six commands: transfer, sign for,
-progress, conclude, feedback, archive; every command carries an Idempotency-Key. Commands go
+Each case is registered beforehand (bulk, untimed), then takes seven commands: transfer, sign for,
+progress, conclude, feedback, no objection (无异议确认, which an archive right after the feedback
+needs), archive; every command carries an Idempotency-Key. Commands go
 round-robin over the rep's cases (transfer for all, then sign-for for all, …), as interleaved
 traffic does. Contenders, each on its own cases, in interleaved repetitions:
 
@@ -41,6 +42,7 @@ STEPS: list[tuple[str, Any, Any]] = [
     ("record_progress", cmd.RecordProgress(note="已调取缴费记录"), HANDLER),
     ("conclude", cmd.Conclude(outcome="corrected", result="已更正并退还多缴部分"), HANDLER),
     ("give_feedback", cmd.GiveFeedback(party="payer", method="phone", content="已电话告知"), CLERK_TAX),
+    ("confirm_no_objection", cmd.NoObjection(party="payer"), CLERK_TAX),
     ("archive", cmd.Archive(), CLERK_TAX),
 ]
 PLAIN_STEPS: list[tuple[str, dict[str, Any], Any]] = [
@@ -49,6 +51,7 @@ PLAIN_STEPS: list[tuple[str, dict[str, Any], Any]] = [
     ("record_progress", {"note": "已调取缴费记录"}, HANDLER),
     ("conclude", {"outcome": "corrected", "result": "已更正并退还多缴部分"}, HANDLER),
     ("give_feedback", {"party": "payer", "method": "phone", "content": "已电话告知"}, CLERK_TAX),
+    ("confirm_no_objection", {"party": "payer"}, CLERK_TAX),
     ("archive", {}, CLERK_TAX),
 ]
 

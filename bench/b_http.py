@@ -45,6 +45,7 @@ STEPS = [  # (path, body, role, unit)
     ("progress", {"note": "已调取缴费记录"}, Role.HANDLER, TO_UNIT),
     ("conclude", {"outcome": "corrected", "result": "已更正并退还多缴部分"}, Role.HANDLER, TO_UNIT),
     ("feedback", {"party": "payer", "method": "phone", "content": "已电话告知"}, Role.CLERK, "tax"),
+    ("no-objection", {"party": "payer"}, Role.CLERK, "tax"),
     ("archive", {}, Role.CLERK, "tax"),
 ]
 _ = (CLERK_TAX, handler)

@@ -34,6 +34,9 @@ from domain.reference import CaseNumberIssued, case_number, dispute_id_for, sequ
 from domain.values import Actor, Category, Channel, FeedbackMethod, Outcome, PartyRole, Role
 
 CLERK_TAX = Actor("bench-clerk-tax", Role.CLERK, "tax")
+# An archive without a 无异议确认 waits out the quiet period after the feedback (5 working days;
+# three weeks covers any holiday), so a generated case keeps its event count.
+AFTER_QUIET = timedelta(days=21)
 AUDITOR = Actor("bench-auditor", Role.AUDITOR)
 
 
@@ -135,9 +138,9 @@ class CaseFactory:
         h = handler(unit)
         cal = self.calendar
 
-        def tick() -> datetime:
+        def tick(gap: timedelta = step) -> datetime:
             nonlocal now
-            now = now + step
+            now = now + gap
             dispute.begin_command(uuid4())
             return now
 
@@ -148,8 +151,8 @@ class CaseFactory:
         if kind == "on_spot":
             t = tick()
             dispute.resolve_on_spot(result="已当场解释计算方法", feedback_method=FeedbackMethod.IN_PERSON, actor=CLERK_TAX, at=t, now=t)
-            t = tick()
-            dispute.archive(actor=CLERK_TAX, at=t, now=t)
+            t = tick(AFTER_QUIET)
+            dispute.archive(actor=CLERK_TAX, at=t, now=t, calendar=cal)
         elif kind in ("in_handling", "general", "escalated", "long"):
             t = tick()
             dispute.transfer(to_unit=unit, note="请核处", actor=CLERK_TAX, at=t, now=t, calendar=cal)
@@ -162,8 +165,8 @@ class CaseFactory:
                 dispute.conclude(outcome=Outcome.CORRECTED, result="已更正并退还多缴部分", actor=h, at=t, now=t)
                 t = tick()
                 dispute.give_feedback(party=PartyRole.PAYER, method=FeedbackMethod.PHONE, content="已电话告知", actor=CLERK_TAX, at=t, now=t)
-                t = tick()
-                dispute.archive(actor=CLERK_TAX, at=t, now=t)
+                t = tick(AFTER_QUIET)
+                dispute.archive(actor=CLERK_TAX, at=t, now=t, calendar=cal)
             elif kind == "escalated":
                 t = tick()
                 dispute.escalate(reason="涉及多部门政策口径", actor=h, at=t, now=t, calendar=cal)

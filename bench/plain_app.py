@@ -146,6 +146,15 @@ class PlainDispute(Aggregate):
         self.status = "feedback_given"
         self.last_at = max(self.last_at, at)
 
+    def confirm_no_objection(self, *, party: str, actor: dict[str, Any], at: datetime, now: datetime) -> None:
+        self._require("feedback_given")
+        self._check_at(at, now)
+        self._no_objection(party=party, actor=actor, at=at)
+
+    @event("NoObjectionConfirmed")
+    def _no_objection(self, party: str, actor: dict[str, Any], at: datetime) -> None:
+        self.last_at = max(self.last_at, at)
+
     def archive(self, *, actor: dict[str, Any], at: datetime, now: datetime) -> None:
         self._require("feedback_given", "objected")
         self._check_at(at, now)

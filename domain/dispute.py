@@ -17,6 +17,7 @@ from domain import events as ev
 from domain.calendar import (
     SHANGHAI,
     Acceptance,
+    CalendarPeriodEnd,
     OfficialCalendar,
     WorkingDayDeadline,
     deemed_acceptance,
@@ -26,6 +27,7 @@ from domain.calendar import (
 )
 from domain.deadlines import is_late
 from domain.errors import CommandRejected, InvalidCommand
+from domain.remedies import competent_body
 from domain.values import (
     DEFAULT_HANDLING_UNIT,
     DESIGNATING_UNIT,
@@ -38,6 +40,7 @@ from domain.values import (
     FeedbackMethod,
     InsuranceType,
     Level,
+    NoObjectionBasis,
     OtherParty,
     Outcome,
     PartyRole,
@@ -55,6 +58,8 @@ DELIBERATION_DAYS = 10  # 四(二)3: deliberated within 10 working days from acc
 RECONSIDERATION_DAYS = 60  # Administrative Reconsideration Law 2023, art. 20
 LITIGATION_MONTHS = 6  # Administrative Litigation Law art. 46
 AFTER_RECONSIDERATION_DAYS = 15  # Administrative Litigation Law art. 45
+OBJECTION_QUIET_DAYS = 5  # decided: no objection presumed 5 working days after a party was told
+REOPEN_MONTHS = 6  # decided: an objection within 6 months of the party's feedback reopens the case
 CLOCK_SKEW = timedelta(seconds=5)
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline
 GROUP_RISK_PEOPLE = 5  # registrations with this many people involved carry a group-risk flag
@@ -99,6 +104,12 @@ class Dispute(msgspec.Struct, dict=True):
     suggested_unit: str | None = None  # the routing suggestion (None in states kept before it was)
     units_involved: list[str] = msgspec.field(default_factory=list)
     clocks: dict[DeadlineKind, Clock] = msgspec.field(default_factory=dict)
+    # Both parties answered (domain.md "Feedback, archive, objection"): when each was first told,
+    # who confirmed no objection, and each party's one objection with whether it has guidance.
+    told: dict[PartyRole, datetime] = msgspec.field(default_factory=dict)
+    confirmed: list[PartyRole] = msgspec.field(default_factory=list)
+    objections: dict[PartyRole, bool] = msgspec.field(default_factory=dict)
+    answers_tracked: bool = False  # False only in a state snapshotted before 1.1 (see _adopt_legacy)
     archived_at: datetime | None = None
     remedy_open_until: date | None = None  # the last day of the latest remedy window guided
     shredded: bool = False
@@ -212,6 +223,7 @@ class Dispute(msgspec.Struct, dict=True):
             units_involved=[event.accepting_unit],
             suggested_unit=event.suggested_unit,
             clocks={DeadlineKind.TRANSFER: Clock(event.transfer_deadline, unit=event.accepting_unit)},
+            answers_tracked=True,
         )
         dispute._start_work()
         return dispute
@@ -449,11 +461,63 @@ class Dispute(msgspec.Struct, dict=True):
         self._non_empty("content", content)
         self._trigger(ev.FeedbackGiven, actor, at, now, party=party, method=method, content=content)
 
-    def raise_objection(self, *, party: PartyRole, content: str, actor: Actor, at: datetime, now: datetime) -> None:
-        self._require("record an objection", Status.FEEDBACK_GIVEN)
+    def parties(self) -> tuple[PartyRole, ...]:
+        """The registered parties, each of whom must be told the result."""
+        return (PartyRole.PAYER, PartyRole.OTHER_PARTY) if self.has_other_party else (PartyRole.PAYER,)
+
+    def feedback_pending(self) -> list[PartyRole]:
+        """Registered parties not yet told the result."""
+        return [p for p in self.parties() if p not in self.told]
+
+    def confirm_no_objection(
+        self, *, party: PartyRole, note: str | None, actor: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require("confirm no objection on", Status.CONCLUDED, Status.FEEDBACK_GIVEN, Status.OBJECTED)
+        self._party_exists(party)
+        if note is not None:
+            self._non_empty("note", note)
+        self._must_be_told(party, "confirm no objection")
+        if party in self.objections:
+            raise CommandRejected(
+                self.status, f"the {_said(party)} objected: its objection is answered by remedy guidance, not withdrawn here"
+            )
+        if party in self.confirmed:
+            raise CommandRejected(self.status, f"the {_said(party)} already confirmed no objection")
+        self._trigger(ev.NoObjectionConfirmed, actor, at, now, party=party, note=note)
+
+    def raise_objection(
+        self,
+        *,
+        party: PartyRole,
+        content: str,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+        calendar: OfficialCalendar,
+    ) -> None:
+        self._require(
+            "record an objection", Status.CONCLUDED, Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED
+        )
         self._party_exists(party)
         self._non_empty("content", content)
-        self._trigger(ev.ObjectionRaised, actor, at, now, party=party, content=content)
+        self._check_at(at, now)
+        self._must_be_told(party, "object")
+        if party in self.objections:
+            raise CommandRejected(self.status, f"each party may object once: the {_said(party)} already objected")
+        reopened = self.status == Status.ARCHIVED
+        if reopened:
+            window = self.reopen_window(party, calendar)
+            if at.astimezone(SHANGHAI).date() > window.last_day:
+                raise CommandRejected(
+                    self.status,
+                    f"the remedy windows have closed: an objection of the {_said(party)} could reopen the archived "
+                    f"case until {window.last_day.isoformat()} (6 months after its feedback)",
+                )
+        self._trigger(ev.ObjectionRaised, actor, at, now, party=party, content=content, reopened=reopened)
+
+    def reopen_window(self, party: PartyRole, calendar: OfficialCalendar) -> CalendarPeriodEnd:
+        told_on = self.told[party].astimezone(SHANGHAI).date()
+        return period_in_months(told_on, REOPEN_MONTHS, calendar, label="the day the party was told the result")
 
     def give_remedy_guidance(
         self,
@@ -466,8 +530,14 @@ class Dispute(msgspec.Struct, dict=True):
         at: datetime,
         now: datetime,
         calendar: OfficialCalendar,
+        party: PartyRole = PartyRole.PAYER,
     ) -> None:
-        self._require("record remedy guidance", Status.OBJECTED)
+        self._require("record remedy guidance", Status.CONCLUDED, Status.OBJECTED)
+        self._party_exists(party)
+        if party not in self.objections:
+            raise CommandRejected(
+                self.status, f"remedy guidance answers an objection, and the {_said(party)} raised none"
+            )
         self._non_empty("content", content)
         today = now.astimezone(SHANGHAI).date()
         if act_known_on > today:
@@ -503,6 +573,7 @@ class Dispute(msgspec.Struct, dict=True):
             remedy=remedy,
             content=content,
             act_known_on=act_known_on,
+            party=party,
             reconsideration_decided_on=reconsideration_decided_on,
             acting_unit=acting_unit,
             competent_body=competent_body(remedy, acting_unit),
@@ -510,13 +581,55 @@ class Dispute(msgspec.Struct, dict=True):
             litigation_window=litigation,
         )
 
-    def archive(self, *, actor: Actor, at: datetime, now: datetime) -> None:
+    def archive(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+        calendar: OfficialCalendar,
+        quiet_days: int = OBJECTION_QUIET_DAYS,
+    ) -> None:
         self._require("archive", Status.FEEDBACK_GIVEN, Status.OBJECTED)
-        if self.status == Status.OBJECTED and not self.remedy_guided:
-            raise CommandRejected(
-                self.status, "an objected case is archived only after remedy guidance is recorded"
+        self._check_at(at, now)
+        pending = self.feedback_pending()
+        if pending:
+            raise CommandRejected(self.status, f"feedback is still pending for: {', '.join(map(_said, pending))}")
+        basis: list[ev.ArchiveBasis] = []
+        still_open: list[str] = []
+        for party in self.parties():
+            told_at = self.told[party]
+            if party in self.objections:
+                if self.objections[party]:
+                    basis.append(ev.ArchiveBasis(party, NoObjectionBasis.GUIDED, told_at))
+                else:
+                    still_open.append(f"{_said(party)} (objection without remedy guidance)")
+                continue
+            if party in self.confirmed:
+                basis.append(ev.ArchiveBasis(party, NoObjectionBasis.CONFIRMED, told_at))
+                continue
+            quiet = working_day_deadline(
+                told_at.astimezone(SHANGHAI).date(), quiet_days, calendar, start_label="the day the party was told"
             )
-        self._trigger(ev.DisputeArchived, actor, at, now)
+            if at >= quiet.due_at:
+                basis.append(ev.ArchiveBasis(party, NoObjectionBasis.QUIET_PERIOD, told_at, quiet.due_at))
+            else:
+                local_end = quiet.due_on.isoformat()
+                still_open.append(f"{_said(party)} (no 无异议确认, and its quiet period runs to the end of {local_end})")
+        if still_open:
+            raise CommandRejected(
+                self.status,
+                "archive needs every told party's no objection (confirmed, or its quiet period passed) and "
+                "remedy guidance for every objection; still open: " + "; ".join(still_open),
+            )
+        reopen_until = max(self.reopen_window(p, calendar).last_day for p in self.parties())
+        self._trigger(ev.DisputeArchived, actor, at, now, basis=tuple(basis), reopen_until=reopen_until)
+
+    def _must_be_told(self, party: PartyRole, action: str) -> None:
+        if party not in self.told:
+            raise CommandRejected(
+                self.status, f"the {_said(party)} has not been told the result yet, so it cannot {action}"
+            )
 
     def shred_personal_data(self, *, archived_before: date, actor: Actor, now: datetime) -> None:
         """Retention: the case's personal data is destroyed with its key (crypto-shredding). Only
@@ -575,7 +688,9 @@ class Dispute(msgspec.Struct, dict=True):
     def record_satisfaction(
         self, *, party: PartyRole, satisfied: bool, note: str | None, actor: Actor, at: datetime, now: datetime
     ) -> None:
-        self._require("record satisfaction", Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED)
+        # A party told while the other still waits (CONCLUDED) may be followed up already.
+        if not (self.status == Status.CONCLUDED and party in self.told):
+            self._require("record satisfaction", Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED)
         self._party_exists(party)
         self._trigger(ev.SatisfactionRecorded, actor, at, now, party=party, satisfied=satisfied, note=note)
 
@@ -733,9 +848,11 @@ class Dispute(msgspec.Struct, dict=True):
 
 
 def _on_resolved(d: Dispute, e: Any) -> None:
-    d.status = Status.FEEDBACK_GIVEN
+    # Settled and told to the payer on the spot; a registered other party must still be told.
+    d.status = Status.CONCLUDED
     d.level = Level.SIMPLE
     _meet(d, DeadlineKind.TRANSFER, e.at)
+    _told(d, PartyRole.PAYER, e.at)
 
 
 def _on_transferred(d: Dispute, e: Any) -> None:
@@ -794,17 +911,35 @@ def _on_deliberated(d: Dispute, e: Any) -> None:
 
 
 def _on_feedback(d: Dispute, e: Any) -> None:
-    if e.party == PartyRole.PAYER:
-        d.status = Status.FEEDBACK_GIVEN
+    _told(d, e.party, e.at)
+
+
+def _told(d: Dispute, party: PartyRole, at: datetime) -> None:
+    d.told.setdefault(party, at)
+    # The case counts as answered only once every registered party was told (四(三)).
+    if d.status == Status.CONCLUDED and not d.feedback_pending():
+        d.status = Status.OBJECTED if d.objections else Status.FEEDBACK_GIVEN
+
+
+def _on_no_objection(d: Dispute, e: Any) -> None:
+    if e.party not in d.confirmed:
+        d.confirmed.append(e.party)
 
 
 def _on_objection(d: Dispute, e: Any) -> None:
-    d.status = Status.OBJECTED
+    # Before 1.1 an objection could come from a party not recorded as told: it knew all the same.
+    d.told.setdefault(e.party, e.at)
+    d.objections[e.party] = False
+    if e.party in d.confirmed:
+        d.confirmed.remove(e.party)
+    if d.status != Status.CONCLUDED or not d.feedback_pending():
+        d.status = Status.OBJECTED
     d.remedy_guided = False
 
 
 def _on_remedy(d: Dispute, e: Any) -> None:
-    d.remedy_guided = True
+    d.objections[e.party] = True
+    d.remedy_guided = all(d.objections.values())
     last = max(e.reconsideration_window.last_day, e.litigation_window.last_day)
     d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
@@ -812,6 +947,9 @@ def _on_remedy(d: Dispute, e: Any) -> None:
 def _on_archived(d: Dispute, e: Any) -> None:
     d.status = Status.ARCHIVED
     d.archived_at = e.at
+    if e.reopen_until is not None:
+        last = e.reopen_until
+        d.remedy_open_until = last if d.remedy_open_until is None else max(d.remedy_open_until, last)
 
 
 def _on_shredded(d: Dispute, e: Any) -> None:
@@ -856,6 +994,7 @@ _APPLIERS: dict[type, Any] = {
     ev.DeliberationHeld: _on_deliberated,
     ev.FeedbackGiven: _on_feedback,
     ev.ObjectionRaised: _on_objection,
+    ev.NoObjectionConfirmed: _on_no_objection,
     ev.RemedyGuidanceGiven: _on_remedy,
     ev.DisputeArchived: _on_archived,
     ev.RiskFlagged: _on_risk,
@@ -866,13 +1005,9 @@ _APPLIERS: dict[type, Any] = {
 
 
 
-def competent_body(remedy: RemedyKind, acting_unit: str | None) -> str:
-    """Where the party applies; legal staff confirm per case (domain.md, legal windows)."""
-    if remedy == RemedyKind.LITIGATION:
-        return "有管辖权的人民法院（被告所在地基层人民法院：高平市人民法院）"
-    if acting_unit == "tax":
-        return "国家税务总局晋城市税务局（上一级税务机关）"
-    return "高平市人民政府（行政复议机构：高平市司法局）"
+def _said(party: PartyRole) -> str:
+    # The contract's code, so that a client can find the party it names in the message.
+    return party.value
 
 
 def project_dispute(state: Dispute | None, events: Any) -> Dispute | None:
@@ -882,6 +1017,7 @@ def project_dispute(state: Dispute | None, events: Any) -> Dispute | None:
         if isinstance(event, ev.DisputeSnapshot):
             dispute = msgspec.json.decode(event.state, type=Dispute)
             dispute._start_work()
+            _adopt_legacy(dispute)
         elif isinstance(event, ev.DisputeRegistered):
             dispute = Dispute._from_registered(event)
         elif dispute is not None:
@@ -896,3 +1032,17 @@ def take_snapshot(dispute: Dispute, now: datetime) -> ev.DisputeSnapshot:
         timestamp=now,
         state=msgspec.json.encode(dispute),
     )
+
+
+def _adopt_legacy(d: Dispute) -> None:
+    """A state snapshotted before 1.1 knows nothing of who was told: under the old rule a case
+    past feedback had answered its parties, so they count as told at its last act (the later
+    start keeps quiet periods and remedy windows on the party's side)."""
+    if d.answers_tracked:
+        return
+    d.answers_tracked = True
+    if d.status in (Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED):
+        for party in d.parties():
+            d.told.setdefault(party, d.last_at)
+    if d.status == Status.OBJECTED:
+        d.objections.setdefault(PartyRole.PAYER, d.remedy_guided)

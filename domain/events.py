@@ -20,6 +20,7 @@ from domain.values import (
     DeadlineKind,
     FeedbackMethod,
     InsuranceType,
+    NoObjectionBasis,
     OtherParty,
     Outcome,
     PartyRole,
@@ -140,6 +141,14 @@ class FeedbackGiven(DisputeEvent, frozen=True, kw_only=True):
 class ObjectionRaised(DisputeEvent, frozen=True, kw_only=True):
     party: PartyRole
     content: str
+    reopened: bool = False  # raised on an archived case, within the party's remedy window
+
+
+class NoObjectionConfirmed(DisputeEvent, frozen=True, kw_only=True):
+    """无异议确认: a told party accepts the result."""
+
+    party: PartyRole
+    note: str | None = None
 
 
 class RemedyGuidanceGiven(DisputeEvent, frozen=True, kw_only=True):
@@ -148,6 +157,7 @@ class RemedyGuidanceGiven(DisputeEvent, frozen=True, kw_only=True):
     remedy: RemedyKind
     content: str
     act_known_on: date
+    party: PartyRole = PartyRole.PAYER  # whose objection it answers; events before 1.1 answered the payer
     reconsideration_decided_on: date | None
     acting_unit: str | None
     competent_body: str
@@ -155,8 +165,22 @@ class RemedyGuidanceGiven(DisputeEvent, frozen=True, kw_only=True):
     litigation_window: CalendarPeriodEnd
 
 
+class ArchiveBasis(msgspec.Struct, frozen=True):
+    """For one told party, why the case could be archived."""
+
+    party: PartyRole
+    basis: NoObjectionBasis
+    told_at: datetime
+    quiet_until: datetime | None = None  # the end of its quiet period, for the quiet-period basis
+
+
 class DisputeArchived(DisputeEvent, frozen=True, kw_only=True):
-    """案卷归档."""
+    """案卷归档, with the no-objection basis of every told party (empty for events before 1.1)."""
+
+    basis: tuple[ArchiveBasis, ...] = ()
+    # The last day an objection of a told party could still reopen the case (6 months after its
+    # feedback, a rest day moved on); personal data is kept at least until then.
+    reopen_until: date | None = None
 
 
 class RiskFlagged(DisputeEvent, frozen=True, kw_only=True):
@@ -236,6 +260,7 @@ ALL_EVENTS: tuple[type[DisputeEvent], ...] = (
     DeliberationHeld,
     FeedbackGiven,
     ObjectionRaised,
+    NoObjectionConfirmed,
     RemedyGuidanceGiven,
     DisputeArchived,
     RiskFlagged,

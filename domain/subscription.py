@@ -60,6 +60,7 @@ EVENT_TYPES: dict[str, str] = {
         ev.DeliberationHeld,
         ev.FeedbackGiven,
         ev.ObjectionRaised,
+        ev.NoObjectionConfirmed,  # 无异议确认
         ev.RemedyGuidanceGiven,
         ev.DisputeArchived,
         ev.RiskFlagged,

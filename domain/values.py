@@ -89,6 +89,14 @@ class RemedyKind(StrEnum):
     LITIGATION = "litigation"
 
 
+class NoObjectionBasis(StrEnum):
+    """Why a told party counts as having no objection when the case is archived (domain.md)."""
+
+    CONFIRMED = "confirmed"  # 无异议确认: the party said so, on the record
+    QUIET_PERIOD = "quiet_period"  # the quiet period after its feedback passed without an objection
+    GUIDED = "guided"  # it objected and was guided towards its remedies
+
+
 class RiskLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"

@@ -83,6 +83,7 @@ EVENT = _codes(
     DeliberationHeld=("集体商议", "Deliberation held"),
     FeedbackGiven=("反馈结果", "Feedback given"),
     ObjectionRaised=("提出异议", "Objection raised"),
+    NoObjectionConfirmed=("无异议确认", "No objection confirmed"),
     RemedyGuidanceGiven=("救济途径指导", "Remedy guidance"),
     DisputeArchived=("案卷归档", "Archived"),
     RiskFlagged=("风险标记", "Risk flagged"),
@@ -187,6 +188,33 @@ ARCHIVE_BASIS = _codes(  # why a told party counts as settled when the case is a
     confirmed=("无异议确认", "No objection confirmed"),
     quiet_period=("异议期届满", "Quiet period passed"),
     guided=("已业务指导", "Remedy guidance given"),
+)
+ANSWERS = _codes(  # how the case stands with its parties (四(三)), as the console and the dossier say it
+    feedback_pending=("待反馈当事人", "Still to be told"),
+    no_objection=("无异议确认", "No objection confirmed"),
+    objections=("提出异议", "Objected"),
+    archive_basis=("归档依据", "Archived because"),
+    remedy_windows=("救济期限", "Remedy windows"),
+    quiet_until=("异议期至", "quiet period to"),
+    provisional=("（暂定）", " (provisional)"),
+    window=("{party}申请{kind}：{starts}起至{last}，向{body}", "{party}: {kind} from {starts} to {last}, to {body}"),
+)
+TIMELINE_AXIS = _codes(  # which time a moment of time travel is (the API's TimelineAxis)
+    recorded=("按记录时间", "By recording time"),
+    acted=("按办理时间", "By act time"),
+)
+AS_OF = _codes(  # what a time-travel view shows, per axis; and why it can show no case
+    recorded=("按记录时间：您正在查看截至 {at}（北京时间）已记入系统的记录，以及这些记录反映的案卷状态。",
+              "By recording time: you are viewing what had been recorded by {at} (Asia/Shanghai), and the case as "
+              "that record showed it."),
+    acted=("按办理时间：您正在查看案件在 {at}（北京时间）时的办理状态，事后补录的办理事项按其办理时间计入。",
+           "By act time: you are viewing the case as it stood at {at} (Asia/Shanghai); acts recorded later count "
+           "at the time they happened."),
+    recorded_empty=("截至该时刻系统中尚无本案记录。本案首次记录于 {first}，其受理登记时间为 {acted}：可改为按办理时间查看。",
+                    "Nothing of this case had been recorded by then. It was first recorded at {first}, registered "
+                    "as of {acted}: view it by act time."),
+    acted_empty=("该时刻本案尚未受理登记；受理登记时间为 {acted}。",
+                 "The case had not been registered at that moment; it was registered as of {acted}."),
 )
 STEP = _codes(  # acts named in the console and the dossier that are not an event type of their own
     returned=("退回", "Returned"),

@@ -568,6 +568,7 @@ def command_body(command: str) -> dict[str, Any]:
         },
         "feedback": {"party": "payer", "method": "phone", "content": "电话告知办理结果"},
         "objection": {"party": "payer", "content": "对结果有异议"},
+        "no-objection": {"party": "payer", "note": "电话确认无异议"},
         "remedy-guidance": {"remedy": "reconsideration", "content": "告知可申请行政复议", "act_known_on": today_in_gaoping()},
         "archive": {},
         "risk-flag": {"kind": "群体性", "level": "low", "people_involved": 1, "note": "情绪激动"},
@@ -579,7 +580,8 @@ def command_body(command: str) -> dict[str, Any]:
 
 COMMANDS = [
     "resolve-on-spot", "transfer", "sign-for", "return", "progress", "conclude", "escalate", "deliberation",
-    "feedback", "objection", "remedy-guidance", "archive", "risk-flag", "supervision-notice", "satisfaction",
+    "feedback", "objection", "no-objection", "remedy-guidance", "archive", "risk-flag", "supervision-notice",
+    "satisfaction",
 ]
 # The event each command records last (its answer's version names it).
 EVENT_OF = {
@@ -587,6 +589,7 @@ EVENT_OF = {
     "sign-for": "TransferSignedFor", "return": "DisputeReturned", "progress": "ProgressRecorded",
     "conclude": "HandlingConcluded", "escalate": "DisputeEscalated", "deliberation": "DeliberationHeld",
     "feedback": "FeedbackGiven", "objection": "ObjectionRaised", "remedy-guidance": "RemedyGuidanceGiven",
+    "no-objection": "NoObjectionConfirmed",
     "archive": "DisputeArchived", "risk-flag": "RiskFlagged", "supervision-notice": "SupervisionNoticeIssued",
     "satisfaction": "SatisfactionRecorded",
 }
@@ -890,17 +893,22 @@ class Writer(threading.Thread):
         answer = self._send("register", self.clerk, "/api/v1/disputes", body, None, ref)
         case = answer["id"]
         on_spot = random.random() < 0.15  # noqa: S311
-        steps: list[tuple[str, Caller]]
+        payer, other = {"party": "payer"}, {"party": "other_party"}
+        # The registration names an other party: both are told, and both confirm no objection
+        # (无异议确认) before the archive.
+        answered = [("feedback", self.clerk, other), ("no-objection", self.clerk, payer),
+                    ("no-objection", self.clerk, other), ("archive", self.clerk, {})]
+        steps: list[tuple[str, Caller, dict[str, Any]]]
         if on_spot:
-            steps = [("resolve-on-spot", self.clerk), ("archive", self.clerk)]
+            steps = [("resolve-on-spot", self.clerk, {}), *answered]
         else:
-            steps = [("transfer", self.clerk), ("sign-for", self.handler)]
-            steps += [("progress", self.handler)] * self.progress_steps
-            steps += [("conclude", self.handler), ("feedback", self.clerk), ("archive", self.clerk)]
-        for op, caller in steps:
+            steps = [("transfer", self.clerk, {}), ("sign-for", self.handler, {})]
+            steps += [("progress", self.handler, {})] * self.progress_steps
+            steps += [("conclude", self.handler, {}), ("feedback", self.clerk, payer), *answered]
+        for op, caller, extra in steps:
             if self.stop_event.is_set():
                 return
-            self._send(op, caller, f"/api/v1/disputes/{case}/{op}", command_body(op), case, ref)
+            self._send(op, caller, f"/api/v1/disputes/{case}/{op}", {**command_body(op), **extra}, case, ref)
 
     def run(self) -> None:
         try:

@@ -55,7 +55,7 @@ NAME = "security"
 # and the task force may transfer (a designation, after a second return): both pass the access
 # checks and are answered by the case's state (409) when it does not allow them.
 CLERK_COMMANDS = {"resolve-on-spot", "transfer", "feedback", "objection", "archive", "satisfaction", "risk-flag",
-                  "escalate"}
+                  "escalate", "no-objection"}
 HANDLER_COMMANDS = {"sign-for", "return", "progress", "conclude", "escalate", "risk-flag"}
 TASKFORCE_COMMANDS = {"deliberation", "supervision-notice", "risk-flag", "transfer"}
 LEGAL_COMMANDS = {"remedy-guidance"}
@@ -544,6 +544,7 @@ def schemathesis_rest(dep: Deployment, refs: list[str], scanner: PiiScanner, exa
         "issueSupervisionNoticeDispute": ("taskforce", None), "addUnit": ("taskforce", None),
         "giveRemedyGuidanceDispute": ("legal", None), "downloadDossier": ("auditor", None),
         "getDispute": ("auditor", None),
+        "confirmNoObjectionDispute": ("clerk", "tax"),
     }
     codes: Counter[int] = Counter()
     errors: list[str] = []

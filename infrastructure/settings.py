@@ -132,6 +132,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(env.get("FENGQIAO_CORS_ORIGINS", ""), production=mode == "production"),
         metrics_token=env.get("FENGQIAO_METRICS_TOKEN", "").strip(),
         projection_gather_ms=_ranged(env, "FENGQIAO_PROJECTION_GATHER_MS", 30, 0, 1000),
+        objection_quiet_days=_ranged(env, "FENGQIAO_OBJECTION_QUIET_DAYS", 5, 1, 60),
         searches_per_minute=_ranged(env, "FENGQIAO_SEARCHES_PER_MINUTE", 30, 1, 600),
         policy=store_policy(env),
         **webhook_settings(env),

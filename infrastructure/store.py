@@ -90,4 +90,5 @@ def open_application(settings: Settings, *, clock: Callable[[], datetime] = utc_
         privacy=Privacy(settings.data_key, settings.previous_data_keys),
         clock=clock,
         policy=settings.policy,
+        objection_quiet_days=settings.objection_quiet_days,
     )

@@ -13,6 +13,7 @@ import msgspec
 
 from domain import events as ev
 from domain.deadlines import deadline_overdue, is_late, open_and_passed, was_missed
+from domain.remedies import RemedyWindow, remedy_windows
 from domain.values import DESIGNATING_UNIT, RETURNS_BEFORE_DESIGNATION, ROUTING_BY_CATEGORY, OtherParty, Payer
 
 TASKFORCE_OFFICE = "taskforce"  # who answers for the deliberation deadline (the task-force office)
@@ -121,6 +122,10 @@ class CaseView(msgspec.Struct):
     objected: bool = False
     remedies: list[str] = msgspec.field(default_factory=list)
     archived_at: datetime | None = None
+    objections: dict[str, bool] = msgspec.field(default_factory=dict)  # party -> guidance recorded
+    no_objection: list[str] = msgspec.field(default_factory=list)  # parties that confirmed 无异议
+    archive_basis: list[ev.ArchiveBasis] = msgspec.field(default_factory=list)
+    remedy_windows: list[RemedyWindow] = msgspec.field(default_factory=list)
     risk_level: str | None = None
     risk_kind: str | None = None  # the kind of the highest flag (group: 群体性风险)
     supervision_notices: int = 0
@@ -152,6 +157,15 @@ class CaseView(msgspec.Struct):
     def deadline(self, kind: str) -> DeadlineView | None:
         """The case's latest clock of this kind."""
         return next((d for d in reversed(self.deadlines) if d.kind == kind), None)
+
+    def feedback_pending(self) -> list[str]:
+        """Once the case is settled, the registered parties not yet told the result."""
+        if self.settled_at is None:
+            return []
+        pending = [] if self.payer_told_at is not None else ["payer"]
+        if self.other_party is not None and self.other_party_told_at is None:
+            pending.append("other_party")
+        return pending
 
 
 def _deadline(kind: str, value: Any, unit: str) -> DeadlineView:
@@ -241,6 +255,8 @@ def _resolved(v: CaseView, e: ev.ResolvedOnSpot) -> None:
     v.concluded_by = v.accepting_unit
     v.settled_at = v.payer_told_at = e.at
     _meet(v, "transfer", e.at)
+    v.status = "concluded"
+    _answered(v)
 
 
 def _transferred(v: CaseView, e: ev.DisputeTransferred) -> None:
@@ -298,24 +314,50 @@ def _deliberated(v: CaseView, e: ev.DeliberationHeld) -> None:
 
 def _feedback(v: CaseView, e: ev.FeedbackGiven) -> None:
     if e.party.value == "payer":
-        v.status = "feedback_given"
         v.payer_told_at = v.payer_told_at or e.at
     else:
         v.other_party_told_at = v.other_party_told_at or e.at
+    _answered(v)
+
+
+def _answered(v: CaseView) -> None:
+    # As the aggregate decides: answered only once every registered party was told.
+    if v.status == "concluded" and not v.feedback_pending():
+        v.status = "objected" if v.objections else "feedback_given"
 
 
 def _objection(v: CaseView, e: ev.ObjectionRaised) -> None:
-    v.status = "objected"
+    if e.party.value == "payer":
+        v.payer_told_at = v.payer_told_at or e.at
+    else:
+        v.other_party_told_at = v.other_party_told_at or e.at
+    v.objections[e.party.value] = False
+    if e.party.value in v.no_objection:
+        v.no_objection.remove(e.party.value)
+    if v.status != "concluded" or not v.feedback_pending():
+        v.status = "objected"
     v.objected = True
+    if e.reopened:
+        v.archived_at = None
+
+
+def _no_objection(v: CaseView, e: ev.NoObjectionConfirmed) -> None:
+    if e.party.value not in v.no_objection:
+        v.no_objection.append(e.party.value)
 
 
 def _remedy(v: CaseView, e: ev.RemedyGuidanceGiven) -> None:
     v.remedies.append(e.remedy.value)
+    v.objections[e.party.value] = True
+    fresh = remedy_windows(e)
+    kept = [w for w in v.remedy_windows if not any(w.party == n.party and w.kind == n.kind for n in fresh)]
+    v.remedy_windows = [*kept, *fresh]
 
 
 def _archived(v: CaseView, e: ev.DisputeArchived) -> None:
     v.status = "archived"
     v.archived_at = e.at
+    v.archive_basis = list(e.basis)
 
 
 def _risk(v: CaseView, e: ev.RiskFlagged) -> None:
@@ -367,6 +409,7 @@ _HANDLERS: dict[type, Any] = {
     ev.DeliberationHeld: _deliberated,
     ev.FeedbackGiven: _feedback,
     ev.ObjectionRaised: _objection,
+    ev.NoObjectionConfirmed: _no_objection,
     ev.RemedyGuidanceGiven: _remedy,
     ev.DisputeArchived: _archived,
     ev.RiskFlagged: _risk,

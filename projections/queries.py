@@ -279,14 +279,22 @@ class TimelineRow(msgspec.Struct):
     hash: str
 
 
-def timeline_rows(cur: Any, case_id: str, as_of: datetime | None) -> list[TimelineRow]:
+RECORDED, ACTED = "recorded", "acted"  # the two time axes of a timeline
+
+
+def timeline_rows(cur: Any, case_id: str, as_of: datetime | None, axis: str = RECORDED) -> list[TimelineRow]:
+    """The case's events up to `as_of`: recorded by then (RECORDED), or acted by then (ACTED,
+    back-dated acts recorded later included). Act times never go back along a case's versions,
+    so either way the rows are a prefix of its history and fold into its state at that moment."""
     sql = (
         "SELECT version, position, topic, type, at, recorded_at, actor, actor_role, actor_unit, state, hash "
         "FROM rm_timeline WHERE case_id = ?"
     )
     args: list[Any] = [case_id]
+    if axis not in (RECORDED, ACTED):
+        raise ValueError(f"axis: expected {RECORDED} or {ACTED}, got {axis!r}")
     if as_of is not None:
-        sql += " AND recorded_at <= ?"
+        sql += " AND recorded_at <= ?" if axis == RECORDED else " AND at <= ?"
         args.append(ts(as_of))
     cur.execute(sql + " ORDER BY version", args)
     return [TimelineRow(*r) for r in cur.fetchall()]
@@ -327,6 +335,7 @@ class SupervisionReport:
     settled_in_one_visit: int = 0
     objected: int = 0
     late_units: list[str] = field(default_factory=list)
+    misses_by_unit: dict[str, int] = field(default_factory=dict)  # misses never undone, most first
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -355,7 +364,9 @@ def supervision(cur: Any, start: date, end: date, now: datetime) -> SupervisionR
     report.by_category = dict(sorted(groups["category"].items()))
     report.by_channel = dict(sorted(groups["channel"].items()))
     report.by_township = dict(sorted(groups["township"].items()))
-    report.late_units = [u for u, _ in missed_by_unit.most_common()]
+    ranked = sorted(missed_by_unit.items(), key=lambda item: (-item[1], item[0]))
+    report.late_units = [u for u, _ in ranked]
+    report.misses_by_unit = dict(ranked)
     return report
 
 

@@ -14,10 +14,11 @@ from litestar.params import FromPath
 
 from domain.values import Actor
 from interfaces.console import present as p
-from interfaces.console.reading import CASE, CURRENT_STATUS, VERIFY, Reader, ReadError
+from interfaces.console.reading import CASE, CURRENT_STATUS, FIRST_RECORD, VERIFY, Reader, ReadError
 from interfaces.console.site import Console, actor_of
 
 PASSED_HEADERS = ("content-disposition", "cache-control")
+AXES = ("recorded", "acted")  # the picker's axes; recording time first, as in the API
 
 
 async def _verification(reader: Reader, actor: Actor, number: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -43,16 +44,23 @@ class CaseController(Controller):
                 as_of = p.parse_local_input(raw)
             except (ValueError, OverflowError):  # not a moment, or one no calendar holds
                 moment_problem = console.words_for(request)("bad_moment")
+        axis = (request.query_params.get("axis") or "recorded").strip().lower()
+        if axis not in AXES:
+            axis, moment_problem = "recorded", console.words_for(request)("bad_moment")
         reader = console.reader
         try:
             # No X-Access-Reason from a browser: whole views are logged with the API's default reason.
-            data = await reader.run(actor, CASE, {"n": number, "asOf": None if as_of is None else as_of.isoformat()})
+            data = await reader.run(actor, CASE, {
+                "n": number, "asOf": None if as_of is None else as_of.isoformat(), "axis": axis.upper()})
             timeline = data["timeline"]
             if timeline is None:
                 return console.not_found(request)
-            current = None
+            current = first = None
             if as_of is not None:
                 current = (await reader.run(actor, CURRENT_STATUS, {"n": number}))["dispute"]
+                if timeline["state"] is None:
+                    events = (await reader.run(actor, FIRST_RECORD, {"n": number}))["timeline"]["events"]
+                    first = events[0] if events else None
             verification, verify_problem = await _verification(reader, actor, number)
         except ReadError as e:
             return console.read_error(request, e)
@@ -70,6 +78,9 @@ class CaseController(Controller):
             deadlines=deadlines,
             as_of=as_of,
             as_of_input=p.local_input(as_of),
+            axis=axis,
+            axes=AXES,
+            first=first,
             moment_problem=moment_problem,
             current=current,
             verification=verification,

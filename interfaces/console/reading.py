@@ -39,14 +39,16 @@ query Queue($unit: String!, $kind: QueueKind!) {{
 """
 
 CASE = f"""
-query Case($n: String!, $asOf: DateTime) {{
-  timeline(caseNumber: $n, asOf: $asOf) {{
-    caseNumber asOf
+query Case($n: String!, $asOf: DateTime, $axis: TimelineAxis) {{
+  timeline(caseNumber: $n, asOf: $asOf, axis: $axis) {{
+    caseNumber asOf axis
     events {{ sequence type at recordedAt actor actorRole actorUnit data hash backdated }}
     state {{
       caseNumber status level channel category acceptingUnit handlingUnit receivedAt acceptedOn acceptanceDerivation
       summary externalRef insuranceTypes peopleInvolved township version overdue outcome result executingUnit
-      riskLevel remedies imported lastActAt
+      riskLevel imported lastActAt feedbackPending noObjectionConfirmed objections
+      archiveBasis {{ party basis quietUntil }}
+      remedyWindows {{ party kind startsOn lastDay body provisional }}
       payer {{ kind name idNumber phone unmasked }}
       otherParty {{ name kind contact }}
       deadlines {{ {DEADLINE_FIELDS} }}
@@ -56,6 +58,8 @@ query Case($n: String!, $asOf: DateTime) {{
 """
 
 CURRENT_STATUS = """query Now($n: String!) { dispute(caseNumber: $n) { caseNumber status } }"""
+# When a moment shows no case: when its first record was made, and the act it records.
+FIRST_RECORD = """query First($n: String!) { timeline(caseNumber: $n) { events { at recordedAt } } }"""
 
 VERIFY = """
 query Verify($n: String!) {

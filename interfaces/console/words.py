@@ -4,9 +4,11 @@ values (domain.vocabulary), with "—" for a value that is not there."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
 from domain import vocabulary as v
 from domain.derivations import derivation
+from interfaces.console import present as p
 from interfaces.console.i18n import DATA_FIELDS, DEFAULT_LANG, HTML_LANG, TEXT, TOKEN_PROBLEMS_ZH
 
 
@@ -67,6 +69,41 @@ class Words:
 
     def party(self, code: str | None) -> str:
         return self._name(v.PARTY, code)
+
+    def parties(self, codes: list[str] | None) -> str:
+        return self._names(v.PARTY, codes)
+
+    def axis(self, code: str) -> str:
+        return self._name(v.TIMELINE_AXIS, code)
+
+    def as_of(self, key: str, **values: object) -> str:
+        """The time-travel banner's sentence for `key` (an axis, or an axis with `_empty`)."""
+        label = v.AS_OF.get(key)
+        assert label is not None, key
+        return label.say(self.lang).format(**values)
+
+    def answers(self, key: str) -> str:
+        return self._name(v.ANSWERS, key)
+
+    def basis(self, item: Mapping[str, str | None]) -> str:
+        """One party's archive basis: 缴费人：无异议确认."""
+        zh = self.lang == v.ZH
+        said = f"{self.party(item['party'])}{'：' if zh else ': '}{self._name(v.ARCHIVE_BASIS, item['basis'])}"
+        quiet = p.parse_instant(item.get("quietUntil") or item.get("quiet_until"))  # the API's or the event's spelling
+        if quiet is not None:
+            # The period ends at 24:00 of its last day: name that day, not the next one's 00:00.
+            last_day = p.local(quiet - timedelta(microseconds=1))[:10]
+            note = f"{self.answers('quiet_until')} {last_day}"
+            said += f"（{note}）" if zh else f" ({note})"
+        return said
+
+    def window(self, w: Mapping[str, object]) -> str:
+        """A remedy window in a sentence; a provisional last day is marked as such."""
+        last = str(w["lastDay"]) + (self.answers("provisional") if w.get("provisional") else "")
+        template = v.ANSWERS.get("window")
+        assert template is not None
+        return template.say(self.lang).format(party=self.party(str(w["party"])), kind=self._name(v.REMEDY, str(w["kind"])),
+                                              starts=w["startsOn"], last=last, body=w["body"])
 
     def method(self, code: str | None) -> str:
         return self._name(v.FEEDBACK_METHOD, code)

@@ -58,6 +58,8 @@ class Case:
         self.status = ""
         self.handling: str | None = None
         self.other: cmd.OtherPartyInput | None = None
+        self.told: dict[PartyRole, date] = {}  # the day each party was first told the result
+        self.objectors: set[PartyRole] = set()
         self.facts = self._facts()
         self.payer = self._payer()
 
@@ -208,6 +210,13 @@ class Case:
         assert self.topic.simple is not None
         self.do(self.app.resolve_on_spot, cmd.ResolveOnSpot(
             result=self.text(self.topic.simple), feedback_method=method, at=self.soon(8, 35)), clerk(self.plan.unit))
+        self.told.setdefault(PartyRole.PAYER, self.day)
+        if self.other is not None:  # settled with the payer; the other side is told as well (四(三))
+            content = self.text(self.texts.other_feedback[self.topic.other or "employer"])
+            self.do(self.app.give_feedback, cmd.GiveFeedback(
+                party=PartyRole.OTHER_PARTY, method=self._method_of(content), content=content, at=self.soon(10, 120)),
+                clerk(self.plan.unit))
+            self.told.setdefault(PartyRole.OTHER_PARTY, self.day)
 
     def transfer(self, day: date, to_unit: str, *, note: str | None = None) -> None:
         if note is None:
@@ -257,10 +266,12 @@ class Case:
         self.do(self.app.give_feedback, cmd.GiveFeedback(
             party=PartyRole.PAYER, method=self._method_of(content), content=content, at=self.moment(day)), by)
         known = self.day
+        self.told.setdefault(PartyRole.PAYER, known)
         if self.other is not None:
             content = self.text(self.texts.other_feedback[self.topic.other or "employer"])
             self.do(self.app.give_feedback, cmd.GiveFeedback(
                 party=PartyRole.OTHER_PARTY, method=self._method_of(content), content=content, at=self.soon(10, 120)), by)
+            self.told.setdefault(PartyRole.OTHER_PARTY, self.day)
         return known
 
     def _method_of(self, content: str) -> FeedbackMethod:
@@ -280,8 +291,17 @@ class Case:
             party=PartyRole.PAYER, satisfied=satisfied, note=note, at=self.moment(day)), clerk(self.plan.unit))
 
     def archive(self, within: tuple[int, int] = (1, 8)) -> None:
+        """Archive once no objection is open: a told party that did not object either confirmed
+        no objection (无异议确认, recorded at the archive) or let its quiet period pass."""
         day = self.wd(self.day, self.rng.randint(*within))
-        self.do(self.app.archive, cmd.Archive(at=self.moment(day)), clerk(self.plan.unit))
+        at = self.moment(day)
+        by = clerk(self.plan.unit)
+        for party, told_on in self.told.items():
+            quiet_over = local(self.wd(told_on, self.demo.quiet_days) + timedelta(days=1), 0)
+            if party not in self.objectors and at < quiet_over:
+                self.do(self.app.confirm_no_objection, cmd.NoObjection(
+                    party=party, note=self.texts.no_objection_note, at=at), by)
+        self.do(self.app.archive, cmd.Archive(at=at), by)
 
     @property
     def special(self) -> Special:
@@ -312,8 +332,10 @@ class Case:
         assert self.topic.objection is not None
         self.do(self.app.raise_objection, cmd.RaiseObjection(
             party=party, content=self.text(self.topic.objection), at=self.moment(day)), clerk(self.plan.unit))
+        self.objectors.add(party)
 
-    def guide(self, day: date, remedy: RemedyKind, known: date, decided: date | None = None) -> None:
+    def guide(self, day: date, remedy: RemedyKind, known: date, decided: date | None = None,
+              party: PartyRole = PartyRole.PAYER) -> None:
         g = self.texts.guidance
         if remedy == RemedyKind.RECONSIDERATION:
             content = g.reconsideration.format(month=known.month, day=known.day,
@@ -324,7 +346,7 @@ class Case:
             content = g.litigation_after_reconsideration.format(month=decided.month, day=decided.day)
         self.do(self.app.give_remedy_guidance, cmd.GiveRemedyGuidance(
             remedy=remedy, content=content, act_known_on=known, reconsideration_decided_on=decided,
-            at=self.moment(day)), LEGAL)
+            party=party, at=self.moment(day)), LEGAL)
 
     def notice(self, day: date, unit: str, late: str) -> None:
         content = self.texts.notice.format(ref=self.ref, late=late, unit=BUILTIN_UNITS[unit])

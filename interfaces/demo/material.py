@@ -145,6 +145,7 @@ class Texts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     satisfied: tuple[str, ...]
     unsatisfied: tuple[str, ...]
     unsatisfied_objected: str
+    no_objection_note: str  # what a party said when it confirmed no objection (无异议确认)
     other_feedback: dict[str, str]  # by the other party's kind
     feedback_methods: dict[FeedbackMethod, tuple[str, ...]]  # words in a feedback's opening that say how
     guidance: Guidance

@@ -141,10 +141,11 @@ class PlayedCase(Case):
     def _objection(self, remedy: RemedyKind, *, then_litigation: bool = False) -> None:
         known = self._general()
         self.object(self.wd(self.day, self.rng.randint(1, 4)), self.plan.objector)
-        self.guide(self.wd(self.day, self.rng.randint(1, 3)), remedy, known)
+        self.guide(self.wd(self.day, self.rng.randint(1, 3)), remedy, known, party=self.plan.objector)
         if then_litigation:
             decided = self.demo.working_on_or_after(self.day + timedelta(days=self.rng.randint(45, 58)))
-            self.guide(self.wd(decided, self.rng.randint(1, 4)), RemedyKind.LITIGATION, known, decided)
+            self.guide(self.wd(decided, self.rng.randint(1, 4)), RemedyKind.LITIGATION, known, decided,
+                       party=self.plan.objector)
         self.satisfaction(satisfied=False, note=self.texts.unsatisfied_objected)
         self.archive((1, 5))
 
@@ -240,7 +241,7 @@ class PlayedCase(Case):
         self.handle(demo.prev_wd(19), 4)
         known = self.feedback(demo.prev_wd(12))
         self.object(demo.prev_wd(8), self.plan.objector)
-        self.guide(demo.prev_wd(5), RemedyKind.RECONSIDERATION, known)
+        self.guide(demo.prev_wd(5), RemedyKind.RECONSIDERATION, known, party=self.plan.objector)
 
 
 def unknown_paths(scenario: Scenario) -> list[str]:

@@ -61,6 +61,7 @@ class Demo:
         self.now = app.clock().astimezone(UTC)
         self.today = self.now.astimezone(SHANGHAI).date()
         self.cal = app.calendar()
+        self.quiet_days = app.objection_quiet_days  # after which no objection is presumed
         self.identities = Identities(self.material.people)
 
     # --- the calendar ---

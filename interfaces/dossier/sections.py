@@ -13,7 +13,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from domain import events as ev
 from domain import vocabulary as v
-from domain.dispute import competent_body
+from domain.remedies import competent_body
 from domain.values import RemedyKind
 from interfaces.dossier.layout import Flow, coloured, day, deadline_name, due_text, local, text
 from projections.case_view import DeadlineView
@@ -98,7 +98,8 @@ def objections(f: Flow, raised: Sequence[ev.ObjectionRaised]) -> None:
         return
     f.heading("异议")
     for e in raised:
-        f.long_text(f"{v.PARTY.name(e.party)}提出异议（{local(e.at)}）", e.content)
+        reopened = f"；{v.STEP.name('reopened')}已归档案卷" if e.reopened else ""
+        f.long_text(f"{v.PARTY.name(e.party)}提出异议（{local(e.at)}{reopened}）", e.content)
 
 
 def _windows(e: ev.RemedyGuidanceGiven) -> list[tuple[str, str]]:
@@ -123,6 +124,7 @@ def remedies(f: Flow, guidance: Sequence[ev.RemedyGuidanceGiven]) -> None:
     f.heading("救济途径指导", 80 * mm)
     for number, e in enumerate(guidance):
         rows = [
+            ("异议当事人", text(v.PARTY.name(e.party))),
             ("指导途径", text(v.REMEDY.name(e.remedy))),
             ("指导时间 / 指导人", text(f"{local(e.at)} / {f.who(e.actor)}")),
             ("作出行政行为的单位", text(f.unit(e.acting_unit))),

@@ -72,9 +72,31 @@ def _feedback(e: ev.FeedbackGiven, unit: Unit) -> str:
 
 
 def _guidance(e: ev.RemedyGuidanceGiven, unit: Unit) -> str:
-    return (f"指导申请{v.REMEDY.name(e.remedy)}，有权机关：{e.competent_body}；"
+    return (f"就{v.PARTY.name(e.party)}的异议指导申请{v.REMEDY.name(e.remedy)}，有权机关：{e.competent_body}；"
             f"复议最后一日 {day(e.reconsideration_window.last_day)}，诉讼最后一日 {day(e.litigation_window.last_day)}"
             "（详见“救济途径指导”）")
+
+
+def _no_objection(e: ev.NoObjectionConfirmed, unit: Unit) -> str:
+    return f"{v.PARTY.name(e.party)}{v.STEP.name('no_objection')}" + (f"：{e.note}" if e.note else "")
+
+
+def _objection(e: ev.ObjectionRaised, unit: Unit) -> str:
+    said = f"{v.PARTY.name(e.party)}提出异议：{e.content}"
+    return f"{said}（{v.STEP.name('reopened')}已归档案卷）" if e.reopened else said
+
+
+def _archived(e: ev.DisputeArchived, unit: Unit) -> str:
+    said = v.EVENT.name("DisputeArchived")
+    if not e.basis:
+        return said  # archived before 1.1, when no basis was recorded
+    reasons = []
+    for b in e.basis:
+        reason = f"{v.PARTY.name(b.party)}：{v.ARCHIVE_BASIS.name(b.basis)}"
+        if b.quiet_until is not None:
+            reason += f"（异议期至 {local(b.quiet_until)}）"
+        reasons.append(reason)
+    return f"{said}；无异议依据：" + "；".join(reasons)
 
 
 def _risk(e: ev.RiskFlagged, unit: Unit) -> str:
@@ -110,9 +132,10 @@ SAY: dict[type[Any], Callable[[Any, Unit], str]] = {
     ev.DisputeEscalated: _escalated,
     ev.DeliberationHeld: _deliberation,
     ev.FeedbackGiven: _feedback,
-    ev.ObjectionRaised: lambda e, unit: f"{v.PARTY.name(e.party)}提出异议：{e.content}",
+    ev.ObjectionRaised: _objection,
+    ev.NoObjectionConfirmed: _no_objection,
     ev.RemedyGuidanceGiven: _guidance,
-    ev.DisputeArchived: lambda e, unit: v.EVENT.name("DisputeArchived"),
+    ev.DisputeArchived: _archived,
     ev.RiskFlagged: _risk,
     ev.SupervisionNoticeIssued: lambda e, unit: f"督办{unit(e.unit)}：{e.content}",
     ev.SatisfactionRecorded: _satisfaction,

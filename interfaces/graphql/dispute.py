@@ -14,7 +14,18 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import SelectedField
 
 from interfaces.graphql.context import Info
-from interfaces.graphql.enums import Category, Channel, InsuranceType, Outcome, PayerKind, RiskLevel, member
+from interfaces.graphql.enums import (
+    Category,
+    Channel,
+    InsuranceType,
+    NoObjectionBasis,
+    Outcome,
+    PartyRole,
+    PayerKind,
+    RemedyKind,
+    RiskLevel,
+    member,
+)
 from projections.case_view import CaseView, DeadlineView
 
 
@@ -23,6 +34,15 @@ def described(description: str) -> Callable[[Callable[..., Any]], StrawberryFiel
 
     def field(resolver: Callable[..., Any]) -> StrawberryField:
         return strawberry.field(resolver, description=description)
+
+    return field
+
+
+def withdrawn(reason: str) -> Callable[[Callable[..., Any]], StrawberryField]:
+    """`@strawberry.field(deprecation_reason=...)`, typed: a field kept for old clients."""
+
+    def field(resolver: Callable[..., Any]) -> StrawberryField:
+        return strawberry.field(resolver, deprecation_reason=reason)
 
     return field
 
@@ -51,6 +71,25 @@ class DeadlineKind(Enum):
     TRANSFER = "transfer"
     HANDLING = "handling"
     DELIBERATION = "deliberation"
+
+
+@strawberry.type(description="A remedy open to an objecting party (calendar days; a last day on a rest day moves on)")
+class RemedyWindow:
+    party: PartyRole
+    kind: RemedyKind
+    starts_on: dt.date = strawberry.field(description="The first day counted: the day after the party knew of the act (or of the decision)")
+    last_day: dt.date
+    body: str = strawberry.field(description="Whom to apply to; legal staff confirm per case")
+    provisional: bool
+    derivation: list[str]
+
+
+@strawberry.type(description="For one told party, why the archive found no objection open (无异议确认, quiet period, or guidance)")
+class ArchiveBasis:
+    party: PartyRole
+    basis: NoObjectionBasis
+    told_at: dt.datetime
+    quiet_until: dt.datetime | None
 
 
 @strawberry.type
@@ -314,9 +353,39 @@ class Dispute:
     def risk_level(self) -> RiskLevel | None:
         return member(RiskLevel, self.view.risk_level)
 
-    @strawberry.field
+    @withdrawn("Use remedyWindows (typed, per party)")
     def remedies(self) -> list[str]:
         return list(self.view.remedies)
+
+    @described("Each objecting party's remedy windows, from the latest guidance it was given")
+    def remedy_windows(self) -> list[RemedyWindow]:
+        return [
+            RemedyWindow(
+                party=PartyRole(w.party.value), kind=RemedyKind(w.kind.value), starts_on=w.starts_on,
+                last_day=w.last_day, body=w.body, provisional=w.provisional, derivation=list(w.derivation),
+            )
+            for w in self.view.remedy_windows
+        ]
+
+    @described("Registered parties not yet told the result, once the case is settled; FEEDBACK_GIVEN waits for none")
+    def feedback_pending(self) -> list[PartyRole]:
+        return [PartyRole(p) for p in self.view.feedback_pending()]
+
+    @described("Told parties that confirmed they have no objection (无异议确认)")
+    def no_objection_confirmed(self) -> list[PartyRole]:
+        return [PartyRole(p) for p in self.view.no_objection]
+
+    @described("Parties that objected (each may object once)")
+    def objections(self) -> list[PartyRole]:
+        return [PartyRole(p) for p in self.view.objections]
+
+    @described("Why the case could be archived, per told party (empty before archive, and for archives before 1.1)")
+    def archive_basis(self) -> list[ArchiveBasis]:
+        return [
+            ArchiveBasis(party=PartyRole(b.party.value), basis=NoObjectionBasis(b.basis.value), told_at=b.told_at,
+                         quiet_until=b.quiet_until)
+            for b in self.view.archive_basis
+        ]
 
     @strawberry.field
     def imported(self) -> bool:

@@ -29,6 +29,9 @@ FeedbackMethod = _graphql(values.FeedbackMethod, "FeedbackMethod", "How a party 
 Outcome = _graphql(values.Outcome, "Outcome", "How handling concluded")
 RemedyKind = _graphql(values.RemedyKind, "RemedyKind", "The remedy a party was guided towards")
 RiskLevel = _graphql(values.RiskLevel, "RiskLevel", "A conflict risk's level")
+NoObjectionBasis = _graphql(
+    values.NoObjectionBasis, "NoObjectionBasis", "Why a told party had no objection open when the case was archived"
+)
 
 # domain enum -> its GraphQL copy (the command inputs are built from the domain's types)
 BY_DOMAIN: dict[type[Enum], Any] = {

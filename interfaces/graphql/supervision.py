@@ -7,6 +7,8 @@ from typing import Annotated
 
 import strawberry
 
+from domain import vocabulary as v
+from domain.values import TOWNSHIPS
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info
 from projections import queries as q
@@ -27,12 +29,21 @@ class UnitStats:
 
 @strawberry.type
 class GroupStats:
-    key: str
+    key: str = strawberry.field(description="The group: a category or channel code; a township by its name (米山镇)")
+    code: str = strawberry.field(description="The group's code (a township's NBS code, 140581101)")
+    name: str = strawberry.field(description="What the code names, in Chinese (米山镇 for 140581101)")
     received: int
     settled: int
     overdue_now: int
     missed_deadlines: int
     on_time_rate: float | None
+
+
+@strawberry.type
+class LateUnit:
+    unit: str
+    name: str
+    missed_deadlines: int
 
 
 @strawberry.type
@@ -50,6 +61,10 @@ class Supervision:
     settled_in_one_visit_share: float | None
     objected: int
     units_with_missed_deadlines: list[str] = strawberry.field(description="Most misses first: the basis for a 通报")
+    late_units: list[LateUnit] = strawberry.field(
+        description="The 通报 list: each unit with misses never undone (a later return or transfer does not "
+        "erase one), most first, with its name"
+    )
 
 
 
@@ -59,11 +74,16 @@ def share(part: int, whole: int) -> float | None:
 
 
 
-def _supervision(report: q.SupervisionReport) -> Supervision:
-    def group(items: dict[str, q.Stats]) -> list[GroupStats]:
+def _supervision(report: q.SupervisionReport, units: dict[str, str]) -> Supervision:
+    def group(items: dict[str, q.Stats], names: v.Codes | dict[str, str], *, by_name: bool = False) -> list[GroupStats]:
+        def name(k: str) -> str:
+            return names.name(k) if isinstance(names, v.Codes) else names.get(k, k)
+
         return [
             GroupStats(
-                key=k,
+                key=name(k) if by_name else k,
+                code=k,
+                name=name(k),
                 received=s.received,
                 settled=s.concluded,
                 overdue_now=s.overdue_now,
@@ -90,9 +110,9 @@ def _supervision(report: q.SupervisionReport) -> Supervision:
             )
             for u, s in report.units.items()
         ],
-        by_category=group(report.by_category),
-        by_channel=group(report.by_channel),
-        by_township=group(report.by_township),
+        by_category=group(report.by_category, v.CATEGORY),
+        by_channel=group(report.by_channel, v.CHANNEL),
+        by_township=group(report.by_township, TOWNSHIPS, by_name=True),
         received=report.received,
         settled=report.settled,
         settled_on_spot_share=share(report.settled_on_spot, report.received),
@@ -100,6 +120,9 @@ def _supervision(report: q.SupervisionReport) -> Supervision:
         settled_in_one_visit_share=share(report.settled_in_one_visit, report.received),
         objected=report.objected,
         units_with_missed_deadlines=report.late_units,
+        late_units=[
+            LateUnit(unit=u, name=v.unit_name(u, v.ZH, units), missed_deadlines=n) for u, n in report.misses_by_unit.items()
+        ],
     )
 
 
@@ -108,7 +131,8 @@ async def resolve_supervision(
 ) -> Supervision:
     ctx = info.context
     report: q.SupervisionReport = await threads.run_sync(ctx.reads.supervision, ctx.actor, from_, to, ctx.now)
-    return _supervision(report)
+    units: dict[str, str] = await threads.run_sync(ctx.fengqiao.units)
+    return _supervision(report, units)
 
 
 @strawberry.type

@@ -1,9 +1,12 @@
-"""A case's timeline: every event with its chained hash and, as of a recording instant, the case
-as it stood then (folded by the read side)."""
+"""A case's timeline: every event with its chained hash and, as of an instant, the case as it
+stood then (folded by the read side): on the RECORDED axis the record as it stood at that
+recording instant, on the ACTED axis the case as it stood at that act time, back-dated acts
+recorded later included."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Any
 
 import msgspec
@@ -19,7 +22,7 @@ from interfaces.graphql.context import Context, Info, case_view
 from interfaces.graphql.dispute import Dispute, dispute_of
 from interfaces.graphql.instants import parse_ts
 from projections.case_view import CaseView
-from projections.queries import TimelineRow
+from projections.queries import ACTED, RECORDED, TimelineRow
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "at", "actor")
 
@@ -57,21 +60,33 @@ class TimelineEventRecord(msgspec.Struct, gc=False):
     backdated: bool
 
 
+@strawberry.enum(description="Which time asOf is: RECORDED, when the record was made; ACTED, when the act happened")
+class TimelineAxis(Enum):
+    RECORDED = RECORDED
+    ACTED = ACTED
+
+
 @strawberry.type
 class Timeline:
     case_number: str
     events: list[TimelineEvent]
     state: Dispute | None
     as_of: dt.datetime | None
+    axis: TimelineAxis
 
 
-async def resolve_timeline(info: Info, case_number: str, as_of: dt.datetime | None = None) -> Timeline | None:
+async def resolve_timeline(
+    info: Info, case_number: str, as_of: dt.datetime | None = None, axis: TimelineAxis | None = TimelineAxis.RECORDED
+) -> Timeline | None:
     ctx = info.context
+    axis = axis or TimelineAxis.RECORDED  # an explicit null means the default
     view = await case_view(info, case_number)
     if view is None:
         return None
     as_of = query_instant(as_of, "asOf")
-    history: CaseTimeline = await threads.run_sync(ctx.reads.timeline, ctx.actor, view, as_of, with_state=_selects(info, "state"))
+    history: CaseTimeline = await threads.run_sync(
+        ctx.reads.timeline, ctx.actor, view, as_of, with_state=_selects(info, "state"), axis=axis.value
+    )
     events: list[Any] = _records(history, ctx, view)  # TimelineEventRecords, read as TimelineEvents
     now = min(as_of or ctx.now, ctx.now)
     return Timeline(
@@ -79,6 +94,7 @@ async def resolve_timeline(info: Info, case_number: str, as_of: dt.datetime | No
         events=events,
         state=None if history.state is None else dispute_of(history.state, now),
         as_of=as_of,
+        axis=axis,
     )
 
 
@@ -151,5 +167,7 @@ def _payer_data(event: ev.DisputeRegistered, ctx: Context, case: CaseView) -> di
 class TimelineQuery:
     timeline: Timeline | None = strawberry.field(
         resolver=resolve_timeline,
-        description="The full audit trail; asOf = a recording instant: the record as it stood then",
+        description="The full audit trail up to asOf and the case as it stood then: on the RECORDED axis (the "
+        "default) asOf is a recording instant, the record as it stood then; on the ACTED axis an act time, the "
+        "case as it stood then with back-dated acts recorded later",
     )

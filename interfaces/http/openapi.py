@@ -85,6 +85,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "feedback": {"party": "payer", "method": "phone", "content": "电话告知办理结果"},
     "objection": {"party": "payer", "content": "对办理结果有异议"},
+    "no_objection": {"party": "other_party", "note": "用人单位书面确认对处理结果无异议"},
     "remedy_guidance": {"remedy": "reconsideration", "content": "告知可申请行政复议", "act_known_on": "2024-10-15"},
     "archive": {},
     "risk_flag": {"kind": "群体性", "level": "high", "people_involved": 12, "note": "多名职工集体来访"},

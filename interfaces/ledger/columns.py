@@ -27,14 +27,15 @@ H_IMPORTED = "是否导入"
 H_RETURNS = "退回次数"
 H_DESIGNATED = "指定承办单位"
 H_RISK = "风险标记"
+H_ANSWERED = "无异议依据"  # per told party: 无异议确认, 异议期届满 or 已业务指导 (issue 12)
 
 COLUMNS: tuple[str, ...] = (
     H_NUMBER, H_CHANNEL, H_RECEIVED, H_ACCEPTED_ON, H_UNIT, H_KIND, H_NAME, H_ID, H_PHONE, H_CATEGORY,
     H_INSURANCE, H_PEOPLE, H_TOWNSHIP, H_EXTERNAL, H_SUMMARY, H_HANDLING, H_STATUS, H_OUTCOME, H_RESULT,
-    H_SETTLED, H_OVERDUE, H_IMPORTED, H_RETURNS, H_DESIGNATED, H_RISK,
+    H_SETTLED, H_OVERDUE, H_IMPORTED, H_RETURNS, H_DESIGNATED, H_RISK, H_ANSWERED,
 )  # fmt: skip
 # Needed on import (受理单位 too, unless --unit gives it). 受理日期, 是否超期, 是否导入, 退回次数,
-# 指定承办单位 and 风险标记 are derived by the system and ignored on import.
+# 指定承办单位, 风险标记 and 无异议依据 are derived by the system and ignored on import.
 REQUIRED: tuple[str, ...] = (H_CHANNEL, H_RECEIVED, H_KIND, H_NAME, H_ID, H_PHONE, H_CATEGORY, H_SUMMARY)
 TEXT_COLUMNS = frozenset({H_NUMBER, H_ID, H_PHONE, H_EXTERNAL})  # kept as text, never as numbers
 

@@ -17,6 +17,7 @@ from application.bounds import EARLIEST_DAY, LATEST_DAY
 from application.disputes import Fengqiao
 from application.read_gates import GATE_ROLES, ReadGate
 from application.reads import PartyValues, ReadSide
+from domain import vocabulary as v
 from domain.values import (
     CATEGORY_NAMES_ZH,
     TOWNSHIPS,
@@ -33,6 +34,7 @@ from interfaces.ledger import files
 from interfaces.ledger.columns import (
     COLUMNS,
     H_ACCEPTED_ON,
+    H_ANSWERED,
     H_CATEGORY,
     H_CHANNEL,
     H_DESIGNATED,
@@ -152,6 +154,9 @@ def _ledger_row(view: CaseView, party: PartyValues, units: Mapping[str, str], no
         H_RETURNS: view.returns,
         H_DESIGNATED: units.get(view.designated_to[-1], view.designated_to[-1]) if view.designated_to else "",
         H_RISK: _risk(view),
+        H_ANSWERED: "；".join(
+            f"{v.PARTY.name(b.party)}：{v.ARCHIVE_BASIS.name(b.basis)}" for b in view.archive_basis
+        ),
     }
     return [values[h] for h in COLUMNS]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from uuid import UUID
 
@@ -64,19 +65,21 @@ def test_simple_path_resolve_on_spot_then_archive(app, clock):
     r2 = app.resolve_on_spot(
         r1.id, command(cmd.ResolveOnSpot, result="已当场解释滞纳金计算方法", feedback_method="in_person"), CLERK_TAX
     )
+    r3 = app.confirm_no_objection(r1.id, command(cmd.NoObjection, party="payer", note="当场表示无异议"), CLERK_TAX)
     # ref as the case number, in lower case
-    r3 = app.archive(CASE_1.lower(), command(cmd.Archive), CLERK_TAX)
+    r4 = app.archive(CASE_1.lower(), command(cmd.Archive), CLERK_TAX)
 
-    assert [r1, r2, r3] == [
+    assert [r1, r2, r3, r4] == [
         result("ACCEPTED", 1, 2),
         result("FEEDBACK_GIVEN", 2, 3),
-        result("ARCHIVED", 3, 4),
+        result("FEEDBACK_GIVEN", 3, 4),
+        result("ARCHIVED", 4, 5),
     ]
     dispute = app.get_dispute(ID_1, AUDITOR)
     assert dispute.status == Status.ARCHIVED
     assert dispute.level == Level.SIMPLE
     assert dispute.clocks[DeadlineKind.TRANSFER].met_at == utc("2026-11-25T03:00:00")
-    assert event_types(app, CASE_1) == ["DisputeRegistered", "ResolvedOnSpot", "DisputeArchived"]
+    assert event_types(app, CASE_1) == ["DisputeRegistered", "ResolvedOnSpot", "NoObjectionConfirmed", "DisputeArchived"]
 
 
 def test_resolve_on_spot_after_the_day_of_receipt_is_refused_and_records_nothing(app, clock):
@@ -108,7 +111,12 @@ def test_general_path_transfer_conclude_feedback_archive(app, clock):
     r6 = app.give_feedback(
         CASE_1, command(cmd.GiveFeedback, party="payer", method="phone", content="已电话告知结果"), CLERK_TAX
     )
-    r7 = app.archive(r1.id, command(cmd.Archive), CLERK_TAX)
+    # No 无异议确认: the archive waits for the quiet period, 5 working days after Thu 26 Nov 2026
+    # (Thu 3 Dec), judged at the archive's act time.
+    clock.set(utc("2026-12-04T01:00:00"))
+    with pytest.raises(CommandRejected, match="2026-12-03"):
+        app.archive(r1.id, command(cmd.Archive, at="2026-12-03T15:59:59Z"), CLERK_TAX)
+    r7 = app.archive(r1.id, command(cmd.Archive, at="2026-12-03T16:00:00Z"), CLERK_TAX)
 
     results = [r1, r2, r3, r4, r5, r6, r7]
     assert [(r.status, r.version) for r in results] == [
@@ -121,6 +129,10 @@ def test_general_path_transfer_conclude_feedback_archive(app, clock):
         ("ARCHIVED", 7),
     ]
     assert [r.position for r in results] == [2, 3, 4, 5, 6, 7, 8]
+    archived = app.dispute_events(CASE_1, AUDITOR)[-1]
+    assert [(b.party, b.basis, b.quiet_until) for b in archived.basis] == [
+        ("payer", "quiet_period", utc("2026-12-03T16:00:00"))
+    ]
     assert {r.id for r in results} == {ID_1}
     assert {r.case_number for r in results} == {CASE_1}
 
@@ -263,13 +275,18 @@ def test_objection_remedy_guidance_by_legal_then_archive(app, clock):
     _concluded_case(app, clock)
     clock.set(utc("2026-11-24T02:00:00"))
     r5 = app.raise_objection(CASE_1, command(cmd.RaiseObjection, party="payer", content="不服"), CLERK_TAX)
-    assert (r5.status, r5.version, r5.position) == ("OBJECTED", 5, 6)
+    assert (r5.status, r5.version, r5.position) == ("CONCLUDED", 5, 6)  # the other party is not told yet
+    r = app.give_feedback(
+        CASE_1, command(cmd.GiveFeedback, party="other_party", method="letter", content="告知单位"), CLERK_TAX
+    )
+    r = app.confirm_no_objection(CASE_1, command(cmd.NoObjection, party="other_party"), CLERK_TAX)
+    assert (r.status, r.version, r.position) == ("OBJECTED", 7, 8)
 
     # An objected case is archived only after remedy guidance.
     with pytest.raises(CommandRejected) as rejected:
         app.archive(CASE_1, command(cmd.Archive), CLERK_TAX)
     assert rejected.value.status == Status.OBJECTED
-    assert app.recorder.max_notification_id() == 6
+    assert app.recorder.max_notification_id() == 8
 
     clock.set(utc("2026-11-25T02:00:00"))
     r6 = app.give_remedy_guidance(
@@ -279,9 +296,9 @@ def test_objection_remedy_guidance_by_legal_then_archive(app, clock):
     )
     r7 = app.archive(CASE_1, command(cmd.Archive), CLERK_TAX)
 
-    assert (r6.status, r6.version, r6.position) == ("OBJECTED", 6, 7)
-    assert (r7.status, r7.version, r7.position) == ("ARCHIVED", 7, 8)
-    guidance = app.dispute_events(CASE_1, LEGAL)[5]
+    assert (r6.status, r6.version, r6.position) == ("OBJECTED", 8, 9)
+    assert (r7.status, r7.version, r7.position) == ("ARCHIVED", 9, 10)
+    guidance = app.dispute_events(CASE_1, LEGAL)[7]
     assert type(guidance).__name__ == "RemedyGuidanceGiven"
     assert guidance.acting_unit == "tax"
     assert guidance.competent_body == "国家税务总局晋城市税务局（上一级税务机关）"
@@ -292,12 +309,32 @@ def test_objection_remedy_guidance_by_legal_then_archive(app, clock):
     assert guidance.actor == LEGAL
 
 
-def test_feedback_to_the_other_party_keeps_the_status(app, clock):
+def test_feedback_to_the_payer_alone_leaves_a_case_with_an_other_party_concluded(app, clock):
     _concluded_case(app, clock)
+    assert app.get_dispute(CASE_1, AUDITOR).status == Status.CONCLUDED
     r = app.give_feedback(
         CASE_1, command(cmd.GiveFeedback, party="other_party", method="letter", content="告知单位"), CLERK_TAX
     )
     assert (r.status, r.version, r.position) == ("FEEDBACK_GIVEN", 5, 6)
+
+
+def test_the_quiet_period_is_read_from_the_settings(settings, clock):
+    from infrastructure.settings import load_settings
+    from infrastructure.store import open_application
+
+    env = {"FENGQIAO_VAR_DIR": str(settings.var_dir), "FENGQIAO_OBJECTION_QUIET_DAYS": "1"}
+    assert load_settings(env).objection_quiet_days == 1
+    assert load_settings({"FENGQIAO_VAR_DIR": str(settings.var_dir)}).objection_quiet_days == 5
+    app = open_application(dataclasses.replace(settings, objection_quiet_days=1), clock=clock)
+    clock.set(utc("2026-11-23T03:00:00"))
+    register(app, received_at="2026-11-23T02:00:00Z")
+    app.resolve_on_spot(CASE_1, command(cmd.ResolveOnSpot, result="当场解释", feedback_method="in_person"), CLERK_TAX)
+    clock.set(utc("2026-11-24T16:00:00"))  # the end of Tue 24 Nov, one working day after the feedback
+    try:
+        r = app.archive(CASE_1, command(cmd.Archive), CLERK_TAX)
+        assert r.status == "ARCHIVED"
+    finally:
+        app.close()
 
 
 def test_command_in_wrong_state_is_rejected_naming_the_status_and_records_nothing(app):

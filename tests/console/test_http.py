@@ -272,3 +272,87 @@ def test_the_case_page_says_each_derivation_in_the_pages_language(client: TestCl
     assert "not counted" not in zh  # (the event's stored data, shown as stored, stays as it is)
     en = "".join(lists.findall(page(client, f"/console/cases/{case['case_number']}?lang=en", token(runtime, "auditor")).text))
     assert "not counted (Civil Code art. 201)" in en
+
+
+# --- both parties answered, no objection, remedy windows (issue 12) ----------------------------
+
+OTHER = {"name": "高平市某某煤业有限公司", "kind": "employer"}
+
+
+def act(client: TestClient[Any], runtime: Any, case: str, action: str, role: str, unit: str | None, **body: Any) -> None:
+    r = client.post(f"/api/v1/disputes/{case}/{action}", json=body, headers=bearer(token(runtime, role, unit)))
+    assert r.status_code == 200, r.text
+    runtime.reads.runner.catch_up()
+
+
+def test_the_case_page_names_the_party_still_to_be_told_then_the_archive_basis(
+    client: TestClient[Any], runtime: Any, clock: FakeClock
+) -> None:
+    case = register(client, runtime, "tax", other_party=OTHER)["case_number"]
+    act(client, runtime, case, "transfer", "clerk", "tax", to_unit="tax")
+    act(client, runtime, case, "conclude", "handler", "tax", outcome="explained", result="已解释")
+    act(client, runtime, case, "feedback", "clerk", "tax", party="payer", method="phone", content="电话告知")
+    auditor = token(runtime, "auditor")
+
+    waiting = page(client, f"/console/cases/{case}", auditor).text
+    assert 'id="feedback-pending">争议对方<' in waiting
+
+    act(client, runtime, case, "feedback", "clerk", "tax", party="other_party", method="letter", content="书面告知")
+    act(client, runtime, case, "no-objection", "clerk", "tax", party="other_party", note="单位确认无异议")
+    clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # past the payer's quiet period (end of Thu 3 Dec)
+    act(client, runtime, case, "archive", "clerk", "tax")
+
+    archived = page(client, f"/console/cases/{case}", auditor).text
+    assert 'id="feedback-pending"' not in archived
+    assert 'id="no-objection">争议对方<' in archived
+    assert "缴费人：异议期届满（异议期至 2026-12-03）；争议对方：无异议确认" in archived
+    assert "无异议确认" in archived  # the event's name in the timeline too
+
+
+def test_the_case_page_lists_each_remedy_window_with_its_body(client: TestClient[Any], runtime: Any) -> None:
+    case = register(client, runtime, "tax")["case_number"]
+    act(client, runtime, case, "transfer", "clerk", "tax", to_unit="tax")
+    act(client, runtime, case, "conclude", "handler", "tax", outcome="not_supported", result="不予支持")
+    act(client, runtime, case, "feedback", "clerk", "tax", party="payer", method="phone", content="电话告知")
+    act(client, runtime, case, "objection", "clerk", "tax", party="payer", content="不服")
+    act(client, runtime, case, "remedy-guidance", "legal", None, remedy="reconsideration", content="可申请复议",
+        act_known_on="2026-11-26")
+
+    text = page(client, f"/console/cases/{case}", token(runtime, "auditor")).text
+
+    # Both last days fall in 2027, whose holiday notice is not loaded: provisional, and said so.
+    assert "缴费人申请行政复议：2026-11-27起至2027-01-25（暂定），向国家税务总局晋城市税务局（上一级税务机关）" in text
+    assert "缴费人申请行政诉讼：2026-11-27起至2027-05-26（暂定），向" in text
+
+
+
+# --- time travel on both axes (issue 12, item 15) --------------------------------------------
+
+
+def test_time_travel_offers_both_axes_and_a_back_dated_case_shows_as_it_stood_by_act_time(
+    client: TestClient[Any], runtime: Any, clock: FakeClock
+) -> None:
+    # Called in on Mon 23 Nov 2026 (10:00 in Gaoping) and transferred that day; all recorded on Thu 26 Nov.
+    case = register(client, runtime, "tax", received_at="2026-11-23T02:00:00+00:00", at="2026-11-23T02:10:00+00:00")
+    act(client, runtime, case["case_number"], "transfer", "clerk", "tax", to_unit="hrss", note="属人社局职责",
+        at="2026-11-23T05:00:00+00:00")
+    auditor = token(runtime, "auditor")
+    path = f"/console/cases/{case['case_number']}"
+
+    picker = page(client, path, auditor).text
+    assert '<option value="recorded" selected>按记录时间</option><option value="acted">按办理时间</option>' in picker
+
+    acted = page(client, f"{path}?at=2026-11-23T12:00:00&axis=acted", auditor).text
+    assert 'data-axis="acted"' in acted and "按办理时间：您正在查看案件在 2026-11-23 12:00:00（北京时间）时的办理状态" in acted
+    assert 'data-status="ACCEPTED"' in acted and 'id="not-yet"' not in acted
+    assert 'data-status="TRANSFERRED"' in page(client, f"{path}?at=2026-11-23T14:00:00&axis=acted", auditor).text
+
+    # By recording time nothing of it existed on 23 Nov: said so, not "not yet registered".
+    recorded = page(client, f"{path}?at=2026-11-23T12:00:00&axis=recorded", auditor).text
+    assert 'data-axis="recorded"' in recorded and 'data-status=' not in recorded.split('id="as-of-banner"')[0]
+    assert "截至该时刻系统中尚无本案记录。本案首次记录于 2026-11-26 10:00:00，其受理登记时间为 2026-11-23 10:10:00" in recorded
+    assert "尚未受理登记" not in recorded
+
+    before = page(client, f"{path}?at=2026-11-23T10:05:00&axis=acted", auditor).text
+    assert "该时刻本案尚未受理登记；受理登记时间为 2026-11-23 10:10:00。" in before
+    assert page(client, f"{path}?at=2026-11-23T12:00:00&axis=sideways", auditor).text.count("时间点格式不正确") == 1

@@ -40,6 +40,19 @@ def test_an_events_lines_name_its_codes() -> None:
         ("类别", "办理期限（转交后5个工作日内）"), ("满意", "是")]
 
 
+def test_the_answering_facts_read_in_either_language() -> None:
+    quiet = {"party": "OTHER_PARTY", "basis": "QUIET_PERIOD", "quietUntil": "2026-12-03T16:00:00+00:00"}
+    window = {"party": "PAYER", "kind": "LITIGATION", "startsOn": "2026-11-24", "lastDay": "2027-05-24",
+              "body": "高平市人民法院", "provisional": True}
+    zh, en = Words("zh", UNITS), Words("en", UNITS)
+    # The quiet period ends at 24:00 of Thu 3 Dec in Gaoping: that day is named.
+    assert zh.basis(quiet) == "争议对方：异议期届满（异议期至 2026-12-03）"
+    assert en.basis(quiet) == "other party: Quiet period passed (quiet period to 2026-12-03)"
+    assert zh.window(window) == "缴费人申请行政诉讼：2026-11-24起至2027-05-24（暂定），向高平市人民法院"
+    assert en.axis("acted") == "By act time" and zh.axis("RECORDED") == "按记录时间"
+    assert zh.parties(["PAYER", "OTHER_PARTY"]) == "缴费人、争议对方"
+
+
 def test_a_designation_a_return_and_a_group_risk_are_said_in_the_notices_words() -> None:
     t = Words("zh", UNITS)
     assert event_lines(t, "DisputeTransferred", {"to_unit": "hrss", "note": "指定", "designation": True}) == [

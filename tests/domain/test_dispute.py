@@ -220,15 +220,34 @@ def feedback(
     return run
 
 
-def objection(party: PartyRole = PartyRole.PAYER, content: str = "不同意核定的缴费基数") -> Step:
+def objection(
+    party: PartyRole = PartyRole.PAYER, content: str = "不同意核定的缴费基数", calendar: OfficialCalendar = CAL
+) -> Step:
     def run(d: Dispute, at: datetime, now: datetime) -> None:
-        d.raise_objection(party=party, content=content, actor=CLERK, at=at, now=now)
+        d.raise_objection(party=party, content=content, actor=CLERK, at=at, now=now, calendar=calendar)
 
     return run
 
 
+def no_objection(party: PartyRole = PartyRole.PAYER, note: str | None = "电话确认对处理结果无异议") -> Step:
+    def run(d: Dispute, at: datetime, now: datetime) -> None:
+        d.confirm_no_objection(party=party, note=note, actor=CLERK, at=at, now=now)
+
+    return run
+
+
+def told_both() -> tuple[Step, Step]:
+    """Feedback to the payer and to the other party (the default registration has both)."""
+    return feedback(PartyRole.PAYER), feedback(PartyRole.OTHER_PARTY)
+
+
+def confirmed_both() -> tuple[Step, Step]:
+    return no_objection(PartyRole.PAYER), no_objection(PartyRole.OTHER_PARTY)
+
+
 def guidance(
     *,
+    party: PartyRole = PartyRole.PAYER,
     remedy: RemedyKind = RemedyKind.RECONSIDERATION,
     content: str = "告知可申请行政复议",
     act_known_on: date | None = None,
@@ -245,14 +264,15 @@ def guidance(
             at=at,
             now=now,
             calendar=calendar,
+            party=party,
         )
 
     return run
 
 
-def archive() -> Step:
+def archive(quiet_days: int = 5, calendar: OfficialCalendar = CAL) -> Step:
     def run(d: Dispute, at: datetime, now: datetime) -> None:
-        d.archive(actor=CLERK, at=at, now=now)
+        d.archive(actor=CLERK, at=at, now=now, calendar=calendar, quiet_days=quiet_days)
 
     return run
 
@@ -297,6 +317,9 @@ def recompute(calendar: OfficialCalendar) -> Step:
         d.recompute_deadlines(calendar=calendar, actor=SYSTEM, now=now)
 
     return run
+
+
+AFTER_REOPENING = datetime(2025, 6, 1, 2, tzinfo=UTC)  # past 6 months after the parties were told (30 Sep 2024)
 
 
 # --- given / when / then ----------------------------------------------------------------------
@@ -436,7 +459,18 @@ def test_resolve_on_spot_gives_feedback_at_once_as_a_simple_case() -> None:
     events = when(case, resolve(method=FeedbackMethod.SMS))
 
     then_recorded(events, ev.ResolvedOnSpot, feedback_method=FeedbackMethod.SMS, originator_version=2)
+    # The payer was told on the spot; the registered other party is still to be told.
+    assert (case.dispute.status, case.dispute.level) == (Status.CONCLUDED, Level.SIMPLE)
+    assert case.dispute.feedback_pending() == [PartyRole.OTHER_PARTY]
+
+
+def test_resolve_on_spot_without_an_other_party_gives_feedback_at_once() -> None:
+    case = given(other_party=None)
+
+    when(case, resolve(method=FeedbackMethod.SMS))
+
     assert (case.dispute.status, case.dispute.level) == (Status.FEEDBACK_GIVEN, Level.SIMPLE)
+    assert case.dispute.feedback_pending() == []
 
 
 def test_transfer_to_the_suggested_unit_makes_a_general_case_without_override() -> None:
@@ -543,8 +577,8 @@ def test_conclude_from_deliberated_records_the_executing_unit() -> None:
     assert (case.dispute.status, case.dispute.level) == (Status.CONCLUDED, Level.SPECIAL)
 
 
-def test_feedback_to_the_payer_after_conclusion_gives_feedback_given() -> None:
-    case = given(transfer(), conclude())
+def test_feedback_to_the_payer_alone_gives_feedback_given_when_no_other_party_was_registered() -> None:
+    case = given(transfer(), conclude(), other_party=None)
 
     events = when(case, feedback(party=PartyRole.PAYER, method=FeedbackMethod.LETTER))
 
@@ -552,35 +586,44 @@ def test_feedback_to_the_payer_after_conclusion_gives_feedback_given() -> None:
     assert case.dispute.status == Status.FEEDBACK_GIVEN
 
 
-@pytest.mark.parametrize(
-    ("steps", "expected"),
-    [
-        pytest.param((transfer(), conclude()), Status.CONCLUDED, id="concluded"),
-        pytest.param((transfer(), conclude(), feedback()), Status.FEEDBACK_GIVEN, id="feedback_given"),
-    ],
-)
-def test_feedback_to_the_other_party_keeps_the_status(steps: tuple[Step, ...], expected: Status) -> None:
-    case = given(*steps)
+@pytest.mark.parametrize("first", list(PartyRole))
+def test_with_an_other_party_the_case_stays_concluded_until_both_parties_were_told(first: PartyRole) -> None:
+    case = given(transfer(), conclude())
+    second = PartyRole.OTHER_PARTY if first == PartyRole.PAYER else PartyRole.PAYER
 
-    events = when(case, feedback(party=PartyRole.OTHER_PARTY))
+    then_recorded(when(case, feedback(party=first)), ev.FeedbackGiven, party=first)
+    assert case.dispute.status == Status.CONCLUDED
+    assert case.dispute.feedback_pending() == [second]
 
-    then_recorded(events, ev.FeedbackGiven, party=PartyRole.OTHER_PARTY)
-    assert case.dispute.status == expected
+    when(case, feedback(party=second))
+    assert case.dispute.status == Status.FEEDBACK_GIVEN
+    assert case.dispute.feedback_pending() == []
+
+
+def test_telling_a_party_again_keeps_the_status_and_its_first_feedback_time() -> None:
+    case = given(transfer(), conclude(), *told_both())
+    first = case.dispute.told[PartyRole.PAYER]
+
+    events = when(case, feedback(party=PartyRole.PAYER, content="再次书面告知"))
+
+    then_recorded(events, ev.FeedbackGiven, party=PartyRole.PAYER)
+    assert case.dispute.status == Status.FEEDBACK_GIVEN
+    assert case.dispute.told[PartyRole.PAYER] == first
 
 
 @pytest.mark.parametrize("party", list(PartyRole))
 def test_objection_by_either_party_makes_the_case_objected(party: PartyRole) -> None:
-    case = given(transfer(), conclude(), feedback())
+    case = given(transfer(), conclude(), *told_both())
 
     events = when(case, objection(party=party, content="对处理结果不服"))
 
-    then_recorded(events, ev.ObjectionRaised, party=party, content="对处理结果不服")
+    then_recorded(events, ev.ObjectionRaised, party=party, content="对处理结果不服", reopened=False)
     assert case.dispute.status == Status.OBJECTED
     assert not case.dispute.remedy_guided
 
 
 def test_objection_is_possible_after_a_settlement_on_the_spot() -> None:
-    case = given(resolve())
+    case = given(resolve(), other_party=None)
 
     when(case, objection())
 
@@ -588,7 +631,7 @@ def test_objection_is_possible_after_a_settlement_on_the_spot() -> None:
 
 
 def test_remedy_guidance_keeps_the_case_objected() -> None:
-    case = given(transfer(), conclude(), feedback(), objection())
+    case = given(transfer(), conclude(), *told_both(), objection())
 
     events = when(case, guidance(remedy=RemedyKind.LITIGATION))
 
@@ -600,9 +643,12 @@ def test_remedy_guidance_keeps_the_case_objected() -> None:
 @pytest.mark.parametrize(
     "steps",
     [
-        pytest.param((resolve(),), id="after-settlement-on-the-spot"),
-        pytest.param((transfer(), conclude(), feedback()), id="after-feedback"),
-        pytest.param((transfer(), conclude(), feedback(), objection(), guidance()), id="objected-after-guidance"),
+        pytest.param((resolve(), feedback(PartyRole.OTHER_PARTY), *confirmed_both()), id="after-settlement-on-the-spot"),
+        pytest.param((transfer(), conclude(), *told_both(), *confirmed_both()), id="after-feedback-and-confirmation"),
+        pytest.param(
+            (transfer(), conclude(), *told_both(), objection(), guidance(), no_objection(PartyRole.OTHER_PARTY)),
+            id="objected-after-guidance",
+        ),
     ],
 )
 def test_archive_closes_the_case(steps: tuple[Step, ...]) -> None:
@@ -616,7 +662,7 @@ def test_archive_closes_the_case(steps: tuple[Step, ...]) -> None:
 
 @pytest.mark.parametrize("party", list(PartyRole))
 def test_satisfaction_follow_up_is_recorded_even_on_an_archived_case(party: PartyRole) -> None:
-    case = given(resolve(), archive())
+    case = given(resolve(), feedback(PartyRole.OTHER_PARTY), *confirmed_both(), archive())
 
     events = when(case, satisfaction(party=party, satisfied=False))
 
@@ -634,12 +680,12 @@ def test_supervision_notice_names_the_unit_and_keeps_the_status() -> None:
 
 
 def test_every_event_raises_the_version_by_one_and_carries_actor_and_times() -> None:
-    case = given(transfer(), sign_for(), progress(), conclude(), feedback(), archive())
+    case = given(transfer(), sign_for(), progress(), conclude(), feedback(), no_objection(), archive(), other_party=None)
 
-    assert [e.originator_version for e in case.history] == [1, 2, 3, 4, 5, 6, 7]
-    assert case.dispute.version == 7
+    assert [e.originator_version for e in case.history] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert case.dispute.version == 8
     assert all(e.originator_id == DISPUTE_ID for e in case.history)
-    assert [e.at for e in case.history] == [MON_30_SEP_2024 + i * STEP for i in range(7)]
+    assert [e.at for e in case.history] == [MON_30_SEP_2024 + i * STEP for i in range(8)]
     assert case.history[1].actor == CLERK
     assert case.history[2].actor == HANDLER
 
@@ -653,9 +699,9 @@ PATH_TO: dict[Status, tuple[Step, ...]] = {
     Status.ESCALATED: (transfer(), escalate()),
     Status.DELIBERATED: (transfer(), escalate(), deliberate()),
     Status.CONCLUDED: (transfer(), conclude()),
-    Status.FEEDBACK_GIVEN: (transfer(), conclude(), feedback()),
-    Status.OBJECTED: (transfer(), conclude(), feedback(), objection()),
-    Status.ARCHIVED: (transfer(), conclude(), feedback(), archive()),
+    Status.FEEDBACK_GIVEN: (transfer(), conclude(), *told_both()),
+    Status.OBJECTED: (transfer(), conclude(), *told_both(), objection()),
+    Status.ARCHIVED: (transfer(), conclude(), *told_both(), *confirmed_both(), archive()),
 }
 
 OPEN = frozenset(Status) - {Status.ARCHIVED}
@@ -673,18 +719,33 @@ COMMANDS: dict[str, tuple[Step, frozenset[Status]]] = {
     "escalate:clerk": (escalate(by=CLERK), frozenset({Status.ACCEPTED})),
     "hold_deliberation": (deliberate(), frozenset({Status.ESCALATED})),
     "give_feedback": (feedback(), frozenset({Status.CONCLUDED, Status.FEEDBACK_GIVEN})),
-    "raise_objection": (objection(), frozenset({Status.FEEDBACK_GIVEN})),
-    "give_remedy_guidance": (guidance(), frozenset({Status.OBJECTED})),
+    # A told party may object while the other is still to be told (CONCLUDED), and, within 6 months
+    # of its feedback, on an archived case; the OBJECTED path's objection is the payer's, so the
+    # other party objects there.
+    "raise_objection": (
+        objection(PartyRole.OTHER_PARTY),
+        frozenset({Status.CONCLUDED, Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED}),
+    ),
+    "confirm_no_objection": (
+        no_objection(PartyRole.OTHER_PARTY),
+        frozenset({Status.CONCLUDED, Status.FEEDBACK_GIVEN, Status.OBJECTED}),
+    ),
+    "give_remedy_guidance": (guidance(), frozenset({Status.CONCLUDED, Status.OBJECTED})),
     "archive": (archive(), frozenset({Status.FEEDBACK_GIVEN, Status.OBJECTED})),
     "flag_risk": (flag_risk(), OPEN),
     "issue_supervision_notice": (supervise(), OPEN),
     "record_satisfaction": (satisfaction(), frozenset({Status.FEEDBACK_GIVEN, Status.OBJECTED, Status.ARCHIVED})),
-    "shred_personal_data": (shred(), frozenset({Status.ARCHIVED})),
+    # Once no objection could reopen the archived case (6 months after the parties were told).
+    "shred_personal_data": (on(AFTER_REOPENING, shred()), frozenset({Status.ARCHIVED})),
 }
 
 # Allowed only once something else is on the record.
 PREPARATION: dict[tuple[str, Status], tuple[Step, ...]] = {
-    ("archive", Status.OBJECTED): (guidance(),),
+    ("archive", Status.OBJECTED): (guidance(), no_objection(PartyRole.OTHER_PARTY)),
+    ("archive", Status.FEEDBACK_GIVEN): confirmed_both(),
+    ("raise_objection", Status.CONCLUDED): (feedback(PartyRole.OTHER_PARTY),),
+    ("confirm_no_objection", Status.CONCLUDED): (feedback(PartyRole.OTHER_PARTY),),
+    ("give_remedy_guidance", Status.CONCLUDED): (feedback(PartyRole.PAYER), objection(PartyRole.PAYER)),
 }
 
 REFUSED = [
@@ -714,7 +775,7 @@ def test_the_matrix_covers_every_command_and_status_pair() -> None:
     not_by_status = {"record_missed_deadline", "recompute_deadlines"}
     queries = {
         "collect_events", "overdue_clocks", "has_provisional_deadlines", "begin_command", "responsible_unit",
-        "awaits_designation",
+        "awaits_designation", "parties", "feedback_pending", "reopen_window",
     }
     # A command issued by two roles under different rules appears once per role ("name:role").
     assert public - queries - not_by_status == {name.split(":")[0] for name in COMMANDS}
@@ -749,7 +810,7 @@ def test_command_is_recorded_in_a_status_that_allows_it(command: str, status: St
 
 
 def test_archiving_an_objected_case_without_remedy_guidance_is_refused() -> None:
-    case = given(transfer(), conclude(), feedback(), objection())
+    case = given(transfer(), conclude(), *told_both(), objection(), no_objection(PartyRole.OTHER_PARTY))
 
     error = when_refused(case, archive(), CommandRejected)
 
@@ -1197,7 +1258,7 @@ def test_a_deadline_met_late_is_never_listed_as_overdue_nor_recordable_as_missed
 
 
 def test_a_deadline_met_on_time_is_never_listed_even_years_later() -> None:
-    case = given(transfer(), conclude(), feedback(), archive())
+    case = given(transfer(), conclude(), *told_both(), *confirmed_both(), archive())
 
     assert case.dispute.overdue_clocks(local(2030, 1, 1)) == []
 
@@ -1460,6 +1521,7 @@ STORIES = {
             satisfaction(satisfied=False),
             objection(),
             guidance(act_known_on=date(2024, 8, 2)),
+            no_objection(PartyRole.OTHER_PARTY),
             archive(),
             satisfaction(party=PartyRole.OTHER_PARTY),
         ),
@@ -1478,7 +1540,20 @@ STORIES = {
         steps=(transfer(), escalate(), on(local(2026, 12, 31, 9), recompute(CAL_WITH_2027))),
         registration={"received_at": WED_30_DEC_2026},
     ),
-    "settled-on-the-spot": dict(steps=(resolve(), archive()), registration={"other_party": None}),
+    "settled-on-the-spot": dict(steps=(resolve(), no_objection(), archive()), registration={"other_party": None}),
+    "quiet-period-and-reopened": dict(
+        steps=(
+            transfer(),
+            conclude(),
+            *told_both(),
+            no_objection(PartyRole.OTHER_PARTY),
+            on(local(2024, 10, 30), archive()),
+            on(local(2024, 11, 20), objection()),
+            guidance(),
+            archive(),
+        ),
+        registration={},
+    ),
 }
 
 
@@ -1568,7 +1643,7 @@ def test_shredding_an_archived_case_records_the_cut_off_and_when_it_was_archived
     case = given(*PATH_TO[Status.ARCHIVED])
     archived = case.history[-1]
 
-    events = when(case, shred(date(2030, 1, 1)))
+    events = when(case, on(AFTER_REOPENING, shred(date(2030, 1, 1))))
 
     then_recorded(events, ev.PersonalDataShredded, archived_before=date(2030, 1, 1), archived_at=archived.at)
     assert case.dispute.shredded
@@ -1584,7 +1659,8 @@ def test_shredding_is_refused_for_a_case_archived_on_or_after_the_cut_off() -> N
 
 
 def test_shredding_is_refused_while_a_remedy_window_is_open_and_allowed_after_it() -> None:
-    case = given(transfer(), conclude(), feedback(), objection(), guidance(), archive())
+    case = given(transfer(), conclude(), *told_both(), objection(), guidance(), no_objection(PartyRole.OTHER_PARTY),
+                 archive())
     last_day = case.dispute.remedy_open_until
     assert last_day is not None
 
@@ -1596,7 +1672,7 @@ def test_shredding_is_refused_while_a_remedy_window_is_open_and_allowed_after_it
 
 
 def test_shredding_twice_is_refused() -> None:
-    case = given(*PATH_TO[Status.ARCHIVED], shred())
+    case = given(*PATH_TO[Status.ARCHIVED], on(AFTER_REOPENING, shred()))
 
     error = when_refused(case, shred(), CommandRejected)
 

@@ -30,7 +30,8 @@ SUN_15_FEB_2026 = local(2026, 2, 15, 9)  # Spring Festival: deemed accepted Tue 
 
 
 def test_a_case_is_settled_on_the_spot_up_to_the_last_instant_of_the_day_of_receipt() -> None:
-    case = given()  # received Mon 30 Sep 2024 10:00
+    # Received Mon 30 Sep 2024 10:00; no other party, so telling the payer answers the case.
+    case = given(other_party=None)
     last_instant = datetime(2024, 9, 30, 16, tzinfo=UTC) - timedelta(microseconds=1)
 
     (resolved,) = when(case, on(last_instant, resolve()))

@@ -67,7 +67,8 @@ def _c(struct: type, **fields: Any) -> Any:
 
 def run_full_case(app: Any, clock: Any) -> str:
     """register → transfer → sign for → progress (one back-dated) → escalate → deliberation →
-    conclude → feedback to both parties → objection → remedy guidance → archive."""
+    conclude → feedback to both parties → objection → remedy guidance → the other party's no
+    objection (无异议确认) → archive."""
     clock.set(utc("2026-11-23T03:00:00"))  # Mon 23 Nov 2026, 11:00 in Gaoping
     registered = app.register(
         _c(
@@ -127,6 +128,8 @@ def run_full_case(app: Any, clock: Any) -> str:
         _c(cmd.GiveRemedyGuidance, remedy="reconsideration", content="告知缴费人可自知道该行政行为之日起六十日内依法申请行政复议，也可在六个月内依法提起行政诉讼；已告知复议机关和管辖法院。", act_known_on="2026-12-08"),
         LEGAL,
     )
+    clock.set(utc("2026-12-10T02:30:00"))
+    app.confirm_no_objection(case, _c(cmd.NoObjection, party="other_party", note="用人单位书面确认对处理结果无异议"), CLERK_TAX)
     clock.set(utc("2026-12-10T03:00:00"))
     app.archive(case, _c(cmd.Archive), CLERK_TAX)
     clock.set(utc("2026-12-11T01:00:00"))

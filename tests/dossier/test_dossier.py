@@ -46,6 +46,7 @@ EVENT_TYPES = [
     "FeedbackGiven",
     "ObjectionRaised",
     "RemedyGuidanceGiven",
+    "NoObjectionConfirmed",
     "DisputeArchived",
 ]
 
@@ -80,7 +81,7 @@ def test_bundle_holds_the_stored_bytes_the_chain_and_a_covering_signed_checkpoin
     case_id = dispute_id_for(full_case)
     stored = list(runtime.fengqiao.recorder.select_events(case_id))
     items = events_of(legal_bundle)
-    assert [i["sequence"] for i in items] == list(range(1, 13))
+    assert [i["sequence"] for i in items] == list(range(1, 14))
     assert [i["type"] for i in items] == EVENT_TYPES
     assert [base64.b64decode(i["state_b64"]) for i in items] == [bytes(e.state) for e in stored]
     assert [i["topic"] for i in items] == [e.topic for e in stored]
@@ -94,13 +95,13 @@ def test_bundle_holds_the_stored_bytes_the_chain_and_a_covering_signed_checkpoin
     on_disk = json.loads((runtime.settings.checkpoint_dir / checkpoint["manifest_file"]).read_text(encoding="utf-8"))
     assert checkpoint["manifest"] == on_disk  # the manifest exactly as signed
     assert checkpoint["inclusion"]["case_id"] == str(case_id)
-    assert checkpoint["inclusion"]["version"] == 12
+    assert checkpoint["inclusion"]["version"] == 13
     assert checkpoint["inclusion"]["head"] == items[-1]["hash"]
     assert checkpoint["public_key"]["pem"] == public_key_pem(runtime.settings.signing_key)
 
     verification = json.loads((legal_bundle / "verification.json").read_text(encoding="utf-8"))
     assert verification["valid"] is True
-    assert verification["events"] == 12
+    assert verification["events"] == 13
     assert verification["head_hash"] == items[-1]["hash"]
     assert verification["first_invalid_sequence"] is None
     assert verification["checkpoint_sequence"] == checkpoint["manifest"]["sequence"]
@@ -165,6 +166,11 @@ def test_pdf_is_chinese_with_every_section_and_the_whole_personal_data_for_legal
         "高平市人民政府（行政复议机构：高平市司法局）",
         "行政诉讼期限",
         "2027-06-08",
+        # Both parties answered and the archive's no-objection basis (issue 12, items 4 and 5).
+        "争议对方无异议确认：用人单位书面确认对处理结果无异议",
+        "无异议依据：缴费人：已业务指导；争议对方：无异议确认",
+        "就缴费人的异议指导申请行政复议",
+        "异议当事人缴费人",
         "办理事项全文",
         "完整性校验",
         "有效",
@@ -237,7 +243,7 @@ def test_bundle_verifies_offline_after_copying_it_elsewhere(runtime, legal_bundl
     assert cli.main(["verify-dossier", str(elsewhere)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is True
-    assert report["events"] == 12
+    assert report["events"] == 13
     assert report["first_invalid_sequence"] is None
     assert report["problems"] == []
     assert report["checkpoint_sequence"] >= 1

@@ -49,7 +49,7 @@ def test_legal_downloads_a_zip_that_verifies_offline(runtime, client, full_case,
     archive.write_bytes(answer.content)
     report = offline.verify_path(archive)
     assert report["valid"] is True, report["problems"]
-    assert report["events"] == 12
+    assert report["events"] == 13
     assert ID_NUMBER in pdf_of(answer.content, full_case)
     entries = runtime.reads.access.entries(start=None, end=None, case_number=full_case, limit=1000)
     assert [(e.subject, e.fields, e.reason) for e in entries] == [

@@ -248,14 +248,21 @@ def case_in(server: Server, status: str) -> dict[str, Any]:
             ref, "deliberation", support.deliberation_body("finance")
         ),
         "CONCLUDED": lambda: server.caller("handler", "finance").command(ref, "conclude", support.conclude_body()),
-        "FEEDBACK_GIVEN": lambda: clerk.command(ref, "feedback", support.feedback_body()),
+        # The registration names an other party: the case is answered once both were told.
+        "FEEDBACK_GIVEN": lambda: (
+            support.expect_answer(clerk.command(ref, "feedback", support.feedback_body()), 200, "CONCLUDED"),
+            clerk.command(ref, "feedback", support.feedback_body("other_party")),
+        )[-1],
         "OBJECTED": lambda: clerk.command(ref, "objection", support.objection_body()),
         "ARCHIVED": lambda: (
             support.expect_answer(
                 server.caller("legal").command(ref, "remedy-guidance", support.remedy_body()), 200, "OBJECTED"
             ),
+            support.expect_answer(
+                clerk.command(ref, "no-objection", support.no_objection_body("other_party")), 200, "OBJECTED"
+            ),
             clerk.command(ref, "archive", {}),
-        )[1],
+        )[-1],
     }
     for name, step in steps.items():
         if last["status"] == status:

@@ -28,6 +28,7 @@ COMMAND_PATHS = [
     "deliberation",
     "feedback",
     "objection",
+    "no-objection",
     "remedy-guidance",
     "archive",
 ]
@@ -132,6 +133,10 @@ def feedback_body(party: str = "payer") -> dict[str, Any]:
 
 def objection_body() -> dict[str, Any]:
     return {"party": "payer", "content": "对结果有异议"}
+
+
+def no_objection_body(party: str = "payer") -> dict[str, Any]:
+    return {"party": party, "note": "电话确认对处理结果无异议"}
 
 
 def remedy_body() -> dict[str, Any]:

@@ -21,7 +21,7 @@ NEXT_STEP: dict[str, tuple[str, str | None, str, Callable[[], dict[str, Any]], s
     "TRANSFERRED": ("handler", "hrss", "progress", s.progress_body, "TRANSFERRED"),
     "ESCALATED": ("handler", "hrss", "progress", s.progress_body, "ESCALATED"),
     "DELIBERATED": ("handler", "finance", "progress", s.progress_body, "DELIBERATED"),
-    "CONCLUDED": ("clerk", "tax", "feedback", s.feedback_body, "FEEDBACK_GIVEN"),
+    "CONCLUDED": ("clerk", "tax", "feedback", s.feedback_body, "CONCLUDED"),  # the other party still waits
     "FEEDBACK_GIVEN": ("clerk", "tax", "feedback", s.feedback_body, "FEEDBACK_GIVEN"),
     "OBJECTED": ("legal", None, "remedy-guidance", s.remedy_body, "OBJECTED"),
 }

@@ -175,8 +175,12 @@ def test_invalid_commands_are_400_naming_the_field_and_record_nothing(server: Se
         ({"party": "payer", "method": "pigeon", "content": "c"}, "method"),
     ]:
         s.expect_error(clerk.command(ref, "feedback", body), 400, field=field)
-    step = s.expect_answer(clerk.command(ref, "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 6, same_case=step)
-    step = s.expect_answer(clerk.command(ref, "objection", s.objection_body()), 200, "OBJECTED", 7, same_case=step)
+    step = s.expect_answer(clerk.command(ref, "feedback", s.feedback_body()), 200, "CONCLUDED", 6, same_case=step)
+    s.expect_error(clerk.command(ref, "no-objection", {"party": "both"}), 400, field="party")
+    step = s.expect_answer(
+        clerk.command(ref, "feedback", s.feedback_body("other_party")), 200, "FEEDBACK_GIVEN", 7, same_case=step
+    )
+    step = s.expect_answer(clerk.command(ref, "objection", s.objection_body()), 200, "OBJECTED", 8, same_case=step)
     legal = server.caller("legal")
     for body, field in [
         ({**s.remedy_body(), "remedy": "appeal"}, "remedy"),
@@ -185,7 +189,7 @@ def test_invalid_commands_are_400_naming_the_field_and_record_nothing(server: Se
         (_without(s.remedy_body(), "content"), "content"),
     ]:
         s.expect_error(legal.command(ref, "remedy-guidance", body), 400, field=field)
-    s.expect_answer(legal.command(ref, "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 8, same_case=step)
+    s.expect_answer(legal.command(ref, "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 9, same_case=step)
 
 
 @pytest.mark.parametrize(

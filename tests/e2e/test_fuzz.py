@@ -33,6 +33,7 @@ CLERK_OPS = {
     "transferDispute",
     "giveFeedbackDispute",
     "raiseObjectionDispute",
+    "confirmNoObjectionDispute",
     "archiveDispute",
     "flagRiskDispute",
     "recordSatisfactionDispute",

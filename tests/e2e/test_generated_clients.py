@@ -1,7 +1,7 @@
 """Proof by generated clients: a Python client generated from the live OpenAPI description
 (openapi-python-client) and a typed GraphQL client generated from schema.graphql (ariadne-codegen)
 each drive a whole case against the real server: register, transfer, sign for, conclude, give
-feedback, archive, read back.
+feedback, confirm no objection, archive, read back.
 
 The generators are installed into a virtual environment of their own at test time (their pins
 differ from ours: ariadne-codegen wants graphql-core < 3.3), the clients are generated into a
@@ -86,6 +86,7 @@ def test_a_client_generated_from_the_live_openapi_drives_a_whole_case(server: Se
         ("sign for", 200, "TRANSFERRED"),
         ("conclude", 200, "CONCLUDED"),
         ("feedback", 200, "FEEDBACK_GIVEN"),
+        ("no objection", 200, "FEEDBACK_GIVEN"),
         ("archive", 200, "ARCHIVED"),
         ("archive again", 409, 409),  # a Problem: its status is the HTTP status
         ("read back", 200, "ARCHIVED"),
@@ -112,11 +113,12 @@ def test_a_typed_graphql_client_generated_from_the_schema_drives_a_whole_case(se
         ("sign for", "CommandSuccess", "TRANSFERRED"),
         ("conclude", "CommandSuccess", "CONCLUDED"),
         ("feedback", "CommandSuccess", "FEEDBACK_GIVEN"),
+        ("no objection", "CommandSuccess", "FEEDBACK_GIVEN"),
         ("archive", "CommandSuccess", "ARCHIVED"),
         ("archive again", "NotAllowed", "ARCHIVED"),
     ]
     assert [s["replayed"] for s in out["steps"][:2]] == [False, True]
     assert out["read"] == {"caseNumber": number, "status": "ARCHIVED", "channel": "HOTLINE_12366", "category": "LATE_FEE",
                            "insuranceTypes": ["PENSION"], "acceptingUnit": "tax", "handlingUnit": "hrss",
-                           "outcome": "EXPLAINED", "version": 6, "payer": {"kind": "INDIVIDUAL"}}
+                           "outcome": "EXPLAINED", "version": 7, "payer": {"kind": "INDIVIDUAL"}}
     assert number in [e["node"]["caseNumber"] for e in out["queue"]["edges"]]

@@ -13,7 +13,7 @@ from tests.e2e.conftest import Server
 
 def test_simple_path_resolve_on_spot_then_archive(server: Server) -> None:
     clerk = server.caller("clerk", "tax")
-    case = s.expect_answer(clerk.register(), 201, "ACCEPTED", 1)
+    case = s.expect_answer(clerk.register(other_party=None), 201, "ACCEPTED", 1)
     step = s.expect_answer(
         clerk.command(case["case_number"], "resolve-on-spot", s.resolve_body()),
         200,
@@ -21,7 +21,12 @@ def test_simple_path_resolve_on_spot_then_archive(server: Server) -> None:
         2,
         same_case=case,
     )
-    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 3, same_case=step)
+    # Archived only without objection: here the payer confirms it (无异议确认).
+    s.expect_error(clerk.command(case["id"], "archive", {}), 409, status="FEEDBACK_GIVEN")
+    step = s.expect_answer(
+        clerk.command(case["id"], "no-objection", s.no_objection_body()), 200, "FEEDBACK_GIVEN", 3, same_case=step
+    )
+    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 4, same_case=step)
 
 
 def test_general_path_transfer_conclude_feedback_archive(server: Server) -> None:
@@ -34,17 +39,23 @@ def test_general_path_transfer_conclude_feedback_archive(server: Server) -> None
     step = s.expect_answer(
         handler.command(case["case_number"], "conclude", s.conclude_body()), 200, "CONCLUDED", 3, same_case=step
     )
+    step = s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "CONCLUDED", 4, same_case=step)
     step = s.expect_answer(
-        clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step
+        clerk.command(case["id"], "feedback", s.feedback_body("other_party")), 200, "FEEDBACK_GIVEN", 5, same_case=step
     )
-    s.expect_answer(clerk.command(case["case_number"], "archive", {}), 200, "ARCHIVED", 5, same_case=step)
+    for party, version in (("payer", 6), ("other_party", 7)):
+        step = s.expect_answer(
+            clerk.command(case["id"], "no-objection", s.no_objection_body(party)), 200, "FEEDBACK_GIVEN", version,
+            same_case=step,
+        )
+    s.expect_answer(clerk.command(case["case_number"], "archive", {}), 200, "ARCHIVED", 8, same_case=step)
 
 
 def test_returned_and_transferred_again(server: Server) -> None:
     clerk = server.caller("clerk", "tax")
     hrss = server.caller("handler", "hrss")
     tax = server.caller("handler", "tax")
-    case = s.expect_answer(clerk.register(category="late_fee"), 201, "ACCEPTED", 1)
+    case = s.expect_answer(clerk.register(category="late_fee", other_party=None), 201, "ACCEPTED", 1)
     step = s.expect_answer(
         clerk.command(case["id"], "transfer", s.transfer_body("hrss")), 200, "TRANSFERRED", 2, same_case=case
     )
@@ -63,7 +74,10 @@ def test_returned_and_transferred_again(server: Server) -> None:
     step = s.expect_answer(
         clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 7, same_case=step
     )
-    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 8, same_case=step)
+    step = s.expect_answer(
+        clerk.command(case["id"], "no-objection", s.no_objection_body()), 200, "FEEDBACK_GIVEN", 8, same_case=step
+    )
+    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 9, same_case=step)
 
 
 def test_special_path_escalate_deliberate_conclude_by_executing_unit(server: Server) -> None:
@@ -90,7 +104,7 @@ def test_special_path_escalate_deliberate_conclude_by_executing_unit(server: Ser
     step = s.expect_answer(
         finance.command(case["id"], "conclude", s.conclude_body("refunded")), 200, "CONCLUDED", 5, same_case=step
     )
-    s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 6, same_case=step)
+    s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "CONCLUDED", 6, same_case=step)
 
 
 def test_objection_remedy_guidance_then_archive(server: Server) -> None:
@@ -104,17 +118,24 @@ def test_objection_remedy_guidance_then_archive(server: Server) -> None:
     step = s.expect_answer(
         handler.command(case["id"], "conclude", s.conclude_body("not_supported")), 200, "CONCLUDED", 3, same_case=step
     )
+    step = s.expect_answer(clerk.command(case["id"], "feedback", s.feedback_body()), 200, "CONCLUDED", 4, same_case=step)
     step = s.expect_answer(
-        clerk.command(case["id"], "feedback", s.feedback_body()), 200, "FEEDBACK_GIVEN", 4, same_case=step
+        clerk.command(case["id"], "feedback", s.feedback_body("other_party")), 200, "FEEDBACK_GIVEN", 5, same_case=step
     )
     step = s.expect_answer(
-        clerk.command(case["id"], "objection", s.objection_body()), 200, "OBJECTED", 5, same_case=step
+        clerk.command(case["id"], "objection", s.objection_body()), 200, "OBJECTED", 6, same_case=step
     )
     s.expect_error(clerk.command(case["id"], "archive", {}), 409, status="OBJECTED")
     step = s.expect_answer(
-        legal.command(case["case_number"], "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 6, same_case=step
+        legal.command(case["case_number"], "remedy-guidance", s.remedy_body()), 200, "OBJECTED", 7, same_case=step
     )
-    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 7, same_case=step)
+    # The other party has neither confirmed nor waited out its quiet period.
+    s.expect_error(clerk.command(case["id"], "archive", {}), 409, status="OBJECTED")
+    step = s.expect_answer(
+        clerk.command(case["id"], "no-objection", s.no_objection_body("other_party")), 200, "OBJECTED", 8,
+        same_case=step,
+    )
+    s.expect_answer(clerk.command(case["id"], "archive", {}), 200, "ARCHIVED", 9, same_case=step)
 
 
 def test_id_accepts_uuid_upper_case_uuid_and_case_number(server: Server) -> None:
@@ -175,7 +196,7 @@ def test_back_dated_commands_within_the_history_are_accepted(server: Server) -> 
     s.expect_answer(
         clerk.command(case["id"], "feedback", {**s.feedback_body(), "at": s.iso(s.now() - timedelta(hours=1))}),
         200,
-        "FEEDBACK_GIVEN",
+        "CONCLUDED",  # the other party is still to be told
         5,
         same_case=step,
     )

@@ -20,9 +20,15 @@ def test_schema_has_every_query_of_the_contract() -> None:
     sdl = build_schema(production=False).as_str()
     for field in (
         "dispute(caseNumber: String!): Dispute",
-        "timeline(caseNumber: String!, asOf: DateTime = null): Timeline",
+        "timeline(caseNumber: String!, asOf: DateTime = null, axis: TimelineAxis = RECORDED): Timeline",
         "supervision(from: Date!, to: Date!): Supervision!",
         "verifyCase(caseNumber: String!): Verification!",
+        # Changes in 1.1 (issue 12)
+        "feedbackPending: [PartyRole!]!",
+        "remedyWindows: [RemedyWindow!]!",
+        "enum TimelineAxis {\n  RECORDED\n  ACTED\n}",
+        "enum PartyRole {\n  PAYER\n  OTHER_PARTY\n}",
+        "confirmNoObjectionDispute(caseNumber: String!, input: ConfirmNoObjectionInput!",
     ):
         assert field in sdl
     queue = graphql.build_schema(sdl).query_type.fields["queue"]  # type: ignore[union-attr]

@@ -87,6 +87,8 @@ def seed_cases(app: Any) -> dict[str, str]:
     )  # fmt: skip
     act(app, "resolve_on_spot", cases["on_spot_archived"], clerk("hrss"), cmd.ResolveOnSpot,
         result="当场解释待遇计算方法，缴费人表示理解。", feedback_method="in_person", at="2026-11-03T10:40:00+08:00")
+    act(app, "confirm_no_objection", cases["on_spot_archived"], clerk("hrss"), cmd.NoObjection, party="payer",
+        at="2026-11-03T10:45:00+08:00")
     act(app, "archive", cases["on_spot_archived"], clerk("hrss"), cmd.Archive, at="2026-11-04T09:00:00+08:00")
 
     cases["general_archived"] = register(
@@ -103,7 +105,8 @@ def seed_cases(app: Any) -> dict[str, str]:
         result="核实后更正申报基数，多缴部分已办理抵缴。", at="2026-11-09T16:30:00+08:00")
     act(app, "give_feedback", ref, clerk("gov_office"), cmd.GiveFeedback, party="payer", method="phone",
         content="电话告知处理结果", at="2026-11-10T09:00:00+08:00")
-    act(app, "archive", ref, clerk("gov_office"), cmd.Archive, at="2026-11-11T09:00:00+08:00")
+    # No objection within the quiet period (5 working days after 10 Nov: to the end of Tue 17 Nov).
+    act(app, "archive", ref, clerk("gov_office"), cmd.Archive, at="2026-11-18T09:00:00+08:00")
 
     cases["concluded"] = register(
         app, "petition", channel="petition_transfer", received_at="2026-11-06T11:11:11+08:00",

@@ -151,8 +151,10 @@ def test_imported_events_are_marked_and_dated_at_the_ledger_times(source, seeded
 
     # 12 people involved: the group-risk flag is recorded with the registration (issue 12 item 8).
     assert [type(e).__name__ for e in events] == [
-        "DisputeRegistered", "RiskFlagged", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven", "DisputeArchived",
+        "DisputeRegistered", "RiskFlagged", "DisputeTransferred", "HandlingConcluded", "FeedbackGiven",
+        "NoObjectionConfirmed", "DisputeArchived",
     ]  # fmt: skip
+    assert events[5].note.startswith("台账导入")  # an archived ledger row says there was no objection
     registered = events[0]
     assert isinstance(registered, ev.DisputeRegistered) and registered.imported is True
     assert registered.at == registered.received_at == datetime(2026, 11, 4, 6, 20, tzinfo=UTC)
@@ -219,6 +221,9 @@ def test_export_writes_chinese_names_and_the_period_only(source, seeded, tmp_pat
     assert (first[col["风险标记"]], first[col["退回次数"]]) == (None, 0)
     assert general[col["涉及险种"]] == "养老、医疗、失业、工伤、生育"
     assert general[col[H_ID]] == CREDIT_A  # whole for legal, kept as text
+    # Why each archived case could be archived (issue 12): its told parties' no-objection basis.
+    assert (on_spot[col["无异议依据"]], general[col["无异议依据"]]) == ("缴费人：无异议确认", "缴费人：异议期届满")
+    assert first[col["无异议依据"]] in ("", None)
 
 
 # --- validation: all or nothing ---------------------------------------------------------------

@@ -30,7 +30,7 @@ def _utc(text: str) -> datetime:
 
 def populate(runtime: Any, clock: Any) -> None:
     """C1 transferred to hrss, signed for, progress, returned, re-transferred to tax (a routing
-       override), concluded, told, satisfaction, archived.
+       override), concluded, told, satisfaction, no objection confirmed (无异议确认), archived.
     C2 never transferred: high risk flag (police told), supervision notice, transfer deadline missed.
     C3 settled on the spot, objected, remedy guidance, archived.
     C4 transferred, escalated, deliberated (finance executes), concluded by finance, told.
@@ -79,6 +79,8 @@ def populate(runtime: Any, clock: Any) -> None:
     app.give_feedback(C1, c(cmd.GiveFeedback, party="payer", method="phone", content="已电话告知"), CLERK_TAX)
     at("2026-11-20T04:00:00")
     app.record_satisfaction(C1, c(cmd.RecordSatisfaction, party="payer", satisfied=True), CLERK_TAX)
+    at("2026-11-20T04:30:00")
+    app.confirm_no_objection(C1, c(cmd.NoObjection, party="payer", note="电话确认无异议"), CLERK_TAX)
     at("2026-11-20T05:00:00")
     app.archive(C1, c(cmd.Archive), CLERK_TAX)
     at("2026-11-20T06:00:00")

@@ -3,7 +3,7 @@ rows are the same however the events are delivered (again, in pieces, after a cr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -57,7 +57,9 @@ def test_each_case_row_holds_the_folded_case(history: Any):
     assert (c1.status, c1.level, c1.units_involved, c1.handling_unit) == ("archived", "general", ["tax", "hrss"], "tax")
     assert (c1.transfers, c1.returns, c1.routing_override, c1.satisfied) == (2, 1, True, True)
     assert (c1.outcome, c1.concluded_by, c1.payer_told_at) == ("explained", "tax", utc("2026-11-20T03:00:00"))
-    assert c1.version == 10
+    assert c1.version == 11
+    assert (c1.no_objection, [(b.party, b.basis) for b in c1.archive_basis]) == (["payer"], [("payer", "confirmed")])
+    assert c1.feedback_pending() == []
     assert [(d.kind, d.unit, d.due_at, d.met_at, d.closed_at, d.closed_by) for d in c1.deadlines] == [
         ("transfer", "tax", utc("2026-11-19T16:00:00"), utc("2026-11-18T04:00:00"), None, None),
         # The return (Thu 19 Nov) closes hrss's handling clock, not met, and opens a transfer clock
@@ -76,6 +78,11 @@ def test_each_case_row_holds_the_folded_case(history: Any):
 
     assert (c3.status, c3.level, c3.resolved_on_spot, c3.objected, c3.remedies) == (
         "archived", "simple", True, True, ["reconsideration"])
+    assert c3.objections == {"payer": True}
+    assert [(w.party, w.kind, w.starts_on, w.last_day) for w in c3.remedy_windows] == [
+        ("payer", "reconsideration", date(2026, 11, 20), date(2027, 1, 18)),
+        ("payer", "litigation", date(2026, 11, 20), date(2027, 5, 19)),
+    ]
     assert [(d.kind, d.met_at) for d in c3.deadlines] == [("transfer", utc("2026-11-19T05:00:00"))]
 
     assert (c4.status, c4.level, c4.units_involved, c4.handling_unit, c4.executing_unit) == (
@@ -93,7 +100,7 @@ def test_the_indexed_columns_agree_with_the_document(history: Any):
     r = rows(history.reads.store)
 
     # status, level, accepting, handling, open_due, unrecorded_due, met_late, units, registered_by, role, version
-    assert r[C1][:11] == ("archived", "general", "tax", "tax", None, None, 0, ",tax,hrss,", "clerk-tax-1", "clerk", 10)
+    assert r[C1][:11] == ("archived", "general", "tax", "tax", None, None, 0, ",tax,hrss,", "clerk-tax-1", "clerk", 11)
     assert r[C2][:10] == ("accepted", None, "tax", None, "2026-11-19T16:00:00.000000Z", None, 0, ",tax,police,",
                           "clerk-tax-1", "clerk")
     assert r[C4][4:8] == (None, None, 0, ",tax,finance,")

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 from fengqiao_graphql.client import Client
 from fengqiao_graphql.enums import Category, Channel, FeedbackMethod, InsuranceType, Outcome, PartyRole, PayerKind
-from fengqiao_graphql.input_types import ConcludeInput, GiveFeedbackInput, PayerInput, RegisterInput, TransferInput
+from fengqiao_graphql.input_types import (
+    ConcludeInput,
+    ConfirmNoObjectionInput,
+    GiveFeedbackInput,
+    PayerInput,
+    RegisterInput,
+    TransferInput,
+)
 
 url, tokens, ref = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 clerk = Client(url=url, headers={"Authorization": f"Bearer {tokens['clerk']}"})
@@ -46,6 +53,8 @@ for _ in range(100):  # the read models follow the commands within moments
     time.sleep(0.05)
 step("feedback", clerk.give_feedback(case_number=number, input=GiveFeedbackInput(
     party=PartyRole.PAYER, method=FeedbackMethod.PHONE, content="电话告知")))
+step("no objection", clerk.confirm_no_objection(case_number=number, input=ConfirmNoObjectionInput(
+    party=PartyRole.PAYER, note="电话确认无异议")))
 step("archive", clerk.archive(case_number=number))
 step("archive again", clerk.archive(case_number=number))
 read = None

@@ -12,6 +12,7 @@ from fengqiao_rest import AuthenticatedClient
 from fengqiao_rest.api.commands import (
     archive_dispute,
     conclude_dispute,
+    confirm_no_objection_dispute,
     get_dispute,
     give_feedback_dispute,
     register_dispute,
@@ -25,6 +26,7 @@ from fengqiao_rest.models import (
     Conclude,
     FeedbackMethod,
     GiveFeedback,
+    NoObjection,
     Outcome,
     PartyRole,
     PayerInput,
@@ -67,6 +69,8 @@ step("sign for", sign_for_dispute.sync_detailed(number, client=handler, body=Sig
 step("conclude", conclude_dispute.sync_detailed(number, client=handler, body=Conclude(outcome=Outcome.EXPLAINED, result="已解释")))
 step("feedback", give_feedback_dispute.sync_detailed(
     number, client=clerk, body=GiveFeedback(party=PartyRole.PAYER, method=FeedbackMethod.PHONE, content="电话告知")))
+step("no objection", confirm_no_objection_dispute.sync_detailed(
+    number, client=clerk, body=NoObjection(party=PartyRole.PAYER, note="电话确认无异议")))
 step("archive", archive_dispute.sync_detailed(number, client=clerk, body=Archive()))
 step("archive again", archive_dispute.sync_detailed(number, client=clerk, body=Archive()))
 step("read back", get_dispute.sync_detailed(case.id, client=clerk))
