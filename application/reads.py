@@ -32,6 +32,7 @@ from domain.identifiers import mask_name
 from domain.values import Actor, OtherParty, Payer, Role, is_individual
 from projections import feeds
 from projections import queries as q
+from projections import supervision as sv
 from projections.case_view import CaseView, fold
 from projections.queries import RECORDED, TimelineRow, timeline_rows
 
@@ -256,13 +257,13 @@ class ReadSide:
         self.admit(actor, ReadGate.QUEUE)
         return self.query(q.queue, unit, kind, queue_reach_of(actor, kind), now, **page)
 
-    def supervision(self, actor: Actor, start: date, end: date, now: datetime) -> q.SupervisionReport:
+    def supervision(self, actor: Actor, start: date, end: date, now: datetime) -> sv.SupervisionReport:
         self.admit(actor, ReadGate.SUPERVISION)
         query_day(start, "from")
         query_day(end, "to")
         if end < start:
             raise ValueError("to: must not be before from")
-        report: q.SupervisionReport = self.query(q.supervision, start, end, now)
+        report: sv.SupervisionReport = self.query(sv.supervision, start, end, now)
         return report
 
     def deliveries(self, actor: Actor, **page: Any) -> Any:

@@ -11,7 +11,7 @@ from domain import vocabulary as v
 from domain.values import TOWNSHIPS
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info
-from projections import queries as q
+from projections import supervision as sv
 
 
 @strawberry.type
@@ -74,8 +74,8 @@ def share(part: int, whole: int) -> float | None:
 
 
 
-def _supervision(report: q.SupervisionReport, units: dict[str, str]) -> Supervision:
-    def group(items: dict[str, q.Stats], names: v.Codes | dict[str, str], *, by_name: bool = False) -> list[GroupStats]:
+def _supervision(report: sv.SupervisionReport, units: dict[str, str]) -> Supervision:
+    def group(items: dict[str, sv.Stats], names: v.Codes | dict[str, str], *, by_name: bool = False) -> list[GroupStats]:
         def name(k: str) -> str:
             return names.name(k) if isinstance(names, v.Codes) else names.get(k, k)
 
@@ -130,7 +130,7 @@ async def resolve_supervision(
     info: Info, from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date
 ) -> Supervision:
     ctx = info.context
-    report: q.SupervisionReport = await threads.run_sync(ctx.reads.supervision, ctx.actor, from_, to, ctx.now)
+    report: sv.SupervisionReport = await threads.run_sync(ctx.reads.supervision, ctx.actor, from_, to, ctx.now)
     units: dict[str, str] = await threads.run_sync(ctx.fengqiao.units)
     return _supervision(report, units)
 

@@ -63,7 +63,8 @@ from interfaces.ledger.columns import (
 )
 from interfaces.ledger.labels import CHANNEL_ZH, INSURANCE_ZH, NO, ON_SPOT, OUTCOME_ZH, PAYER_KIND_ZH, STATUS_ZH, YES
 from projections.case_view import CaseView
-from projections.queries import CaseFilter, period_bounds
+from projections.queries import CaseFilter
+from projections.supervision import period_bounds
 
 EXPORT_ROLES = GATE_ROLES[ReadGate.LEDGER_EXPORT]  # for the CLI's --as-role choices
 EXPORT_REASON = "ledger export"
