@@ -8,10 +8,13 @@ signature headers is sent.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
+import itertools
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -20,6 +23,7 @@ from application.webhooks import TIMEOUT, Outcome, outcome
 from domain.subscription import refused_address
 
 USER_AGENT = "Fengqiao-Webhooks/1.0"
+RESOLVED_FOR = 60.0  # seconds a checked resolution of a host is used before it is resolved (and checked) again
 
 
 class TargetRefused(Exception):
@@ -29,6 +33,20 @@ class TargetRefused(Exception):
 class Guard:
     def __init__(self, allow_hosts: Iterable[str]) -> None:
         self.allow_hosts = frozenset(h.strip().lower() for h in allow_hosts if h.strip())
+        self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+    def usable(self, host: str, port: int) -> list[str]:
+        """`addresses`, remembered for a while: a resolver round trip per message is most of a
+        local delivery's cost. Only checked addresses are remembered (a refusal is not), so
+        what is connected to is still always an address that passed the check."""
+        key = (host, port)
+        now = time.monotonic()
+        hit = self._resolved.get(key)
+        if hit is not None and now - hit[0] < RESOLVED_FOR:
+            return hit[1]
+        found = self.addresses(host, port)
+        self._resolved[key] = (now, found)
+        return found
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to; raises TargetRefused naming the reason."""
@@ -85,7 +103,7 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        address = guard.addresses(host, port)[0]
+        address = guard.usable(host, port)[0]
     except TargetRefused as e:
         return outcome(None, str(e))
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
@@ -93,9 +111,7 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     # The socket's timeout bounds each read; this bounds the whole exchange, so a receiver that
     # answers a byte at a time cannot hold a sender longer than `timeout` either.
-    watchdog = threading.Timer(timeout, _abort, (conn,))
-    watchdog.daemon = True
-    watchdog.start()
+    token = _watchdog.arm(timeout, conn)
     try:
         conn.request(
             "POST",
@@ -113,7 +129,7 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     except (OSError, http.client.HTTPException) as e:
         return outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
     finally:
-        watchdog.cancel()
+        _watchdog.disarm(token)
         conn.close()
 
 
@@ -122,3 +138,55 @@ def _abort(conn: http.client.HTTPConnection) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # wakes the read blocked on it
+
+
+class _Watchdog:
+    """One thread aborting the exchanges that outlive their deadline: a timer thread per
+    message cost more than the message itself."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._heap: list[tuple[float, int, http.client.HTTPConnection]] = []
+        self._live: set[int] = set()
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, timeout: float, conn: http.client.HTTPConnection) -> int:
+        token = next(self._tokens)
+        with self._cv:
+            heapq.heappush(self._heap, (time.monotonic() + timeout, token, conn))
+            self._live.add(token)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="webhook-watchdog", daemon=True)
+                self._thread.start()
+            if self._heap[0][1] == token:
+                self._cv.notify()
+        return token
+
+    def disarm(self, token: int) -> None:
+        with self._cv:
+            self._live.discard(token)
+            # Answered exchanges at the head are dropped now, so the heap holds only what may
+            # still be aborted plus the answered ones behind it.
+            while self._heap and self._heap[0][1] not in self._live:
+                heapq.heappop(self._heap)
+
+    def _run(self) -> None:
+        with self._cv:
+            while True:
+                while self._heap and self._heap[0][1] not in self._live:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cv.wait()
+                    continue
+                deadline, token, conn = self._heap[0]
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._cv.wait(left)
+                    continue
+                heapq.heappop(self._heap)
+                self._live.discard(token)
+                _abort(conn)
+
+
+_watchdog = _Watchdog()
