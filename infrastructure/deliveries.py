@@ -82,7 +82,8 @@ class DeliveryWorker:
         self._in_flight: dict[Future[tuple[Outcome, float]], book.Due] = {}
         self._gates: dict[str, threading.BoundedSemaphore] = {}
         self._gates_lock = threading.Lock()
-        self._secrets: dict[str, str] = {}  # sealed -> opened: one decryption per secret, not per message
+        self._secrets: dict[str, str] = {}
+        self._scanned: int | None = None  # where this worker's last scan left the log  # sealed -> opened: one decryption per secret, not per message
         book.create(read_store)
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -153,24 +154,33 @@ class DeliveryWorker:
         return scanned >= self.batch_size or sent > 0
 
     def scan_once(self) -> int:
+        if self._scanned is not None and not self.app.recorder.select_notifications(
+            start=self._scanned, limit=1, inclusive_of_start=False
+        ):
+            # Nothing beyond where this worker last left the scan: no need to read the
+            # bookkeeping. (It only moves forward, so a stale figure only costs the full look.)
+            return 0
         with self.read_store.transaction(readonly=True) as cur:
             since = book.scan_position(cur)
             folded = book.scan_position(cur, book.CASES)
             active = book.active_subscriptions(cur)
         notifications = self.app.recorder.select_notifications(start=since, limit=self.batch_size, inclusive_of_start=False)
         if not notifications:
+            self._scanned = since
             return 0
         if not active and not any(n.originator_id == SUBSCRIPTIONS_ID for n in notifications):
             # Nobody to tell: move on without decoding or folding anything (the common case
             # before the first subscription, which then brings the fold up to date).
             with self.read_store.transaction() as cur:
                 book.skip(cur, since, notifications[-1].id)
+            self._scanned = notifications[-1].id
             return len(notifications)
         if folded < since:
             self._fold(folded, since)
         items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
         with self.read_store.transaction() as cur:
             book.scan(cur, since, items, self.clock())
+        self._scanned = notifications[-1].id
         return len(notifications)
 
     def _fold(self, start: int, stop: int) -> None:
@@ -229,9 +239,18 @@ class DeliveryWorker:
         if not done:
             return 0
         gone: dict[str, str] = {}
+        answers = [(self._in_flight.pop(future), future.result()[0]) for future in done]
         with self.read_store.transaction() as cur:
-            for future in done:
-                self._record(cur, self._in_flight.pop(future), future.result()[0], gone)
+            # The delivered ones by answer code in one statement each; failures one by one.
+            by_code: dict[int, list[book.Due]] = {}
+            for item, result in answers:
+                if result.delivered:
+                    self.sent += 1
+                    by_code.setdefault(result.code or 200, []).append(item)
+                else:
+                    self._failed(cur, item, result, gone)
+            for code, items in by_code.items():
+                book.delivered(cur, items, code, self.clock())
         for subscription_id, reason in gone.items():
             self._disable(subscription_id, reason)
         return len(done)
@@ -262,12 +281,8 @@ class DeliveryWorker:
                 gate = self._gates[target] = threading.BoundedSemaphore(PER_RECEIVER)
             return gate
 
-    def _record(self, cur: Any, item: book.Due, result: Outcome, gone: dict[str, str]) -> None:
+    def _failed(self, cur: Any, item: book.Due, result: Outcome, gone: dict[str, str]) -> None:
         now = self.clock()
-        if result.delivered:
-            self.sent += 1
-            book.delivered(cur, item, result.code or 200, now)
-            return
         self.failures += 1
         log.warning("webhook %s to subscription %s failed: %s", item.event_id, item.subscription_id, result.error)
         retry_at = None if result.gone else next_attempt(self.schedule, item.attempts + 1, now)
