@@ -232,6 +232,16 @@ def test_a_slow_receiver_does_not_hold_back_another(client, auth, local, hooks):
         assert fast < 1.5, f"the fast receiver waited {fast:.2f} s behind the slow one"
 
 
+def test_one_receiver_is_sent_at_most_four_messages_at_once(client, auth, local, hooks):
+    _subscribe(client, auth, local.url)
+    for _ in range(10):
+        _register(client, auth)  # ten cases: nothing of per-case order holds any of them back
+    local.delay = 0.3
+    hooks.start_background(projections=False, scheduler=False, deliveries=True)
+    local.wait_for(10, timeout=15)
+    assert 2 <= local.most_at_once <= 4, local.most_at_once
+
+
 def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_timeout() -> None:
     import socket
     import threading
