@@ -121,30 +121,80 @@ def post(guard: Guard, url: str, body: bytes, headers: dict[str, str], timeout: 
     except TargetRefused as e:
         return outcome(None, str(e))
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-    conn = kind(address, host, port, timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = {**headers, "Content-Type": "application/cloudevents+json; charset=utf-8", "User-Agent": USER_AGENT}
+    key = (parts.scheme, host, port, timeout)
+    conn, reused = _take(key, address)
+    if conn is None:
+        conn = kind(address, host, port, timeout)
+    result, kept = _exchange(conn, path, body, sent, timeout)
+    if reused and not kept and isinstance(result, _Stale):
+        # The receiver closed the idle connection before this message reached it: send it on
+        # a new one (a receiver that did get it deduplicates on `webhook-id`).
+        conn = kind(address, host, port, timeout)
+        result, kept = _exchange(conn, path, body, sent, timeout)
+    if kept:
+        _keep(key, address, conn)
+    return result if isinstance(result, Outcome) else result.outcome
+
+
+class _Stale:
+    def __init__(self, found: Outcome) -> None:
+        self.outcome = found
+
+
+def _exchange(
+    conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str], timeout: float
+) -> tuple[Outcome | _Stale, bool]:
+    """The POST on `conn`, and whether `conn` may carry the next one (kept alive)."""
     # The socket's timeout bounds each read; this bounds the whole exchange, so a receiver that
     # answers a byte at a time cannot hold a sender longer than `timeout` either.
     token = _watchdog.arm(timeout, conn)
+    kept = False
     try:
-        conn.request(
-            "POST",
-            path,
-            body=body,
-            headers={
-                **headers,
-                "Content-Type": "application/cloudevents+json; charset=utf-8",
-                "User-Agent": USER_AGENT,
-            },
-        )
+        conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         response.read(64 * 1024)  # the answer's body is not ours to keep; a little is read to end the exchange
-        return outcome(response.status)
+        kept = response.isclosed() and not response.will_close
+        return outcome(response.status), kept
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
+        return _Stale(outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)), False
     except (OSError, http.client.HTTPException) as e:
-        return outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
+        return outcome(None, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__), False
     finally:
         _watchdog.disarm(token)
-        conn.close()
+        if not kept:
+            conn.close()
+
+
+# Each sender thread keeps its last connection to each receiver open for the next message
+# (HTTP keep-alive; a TLS handshake per message costs more than the message), only while it goes
+# to the address checked now and has been idle less than KEEP_IDLE.
+KEEP_IDLE = 30.0
+_held = threading.local()
+
+
+def _pool() -> dict[tuple[str, str, int, float], tuple[http.client.HTTPConnection, str, float]]:
+    pool: dict[tuple[str, str, int, float], tuple[http.client.HTTPConnection, str, float]] | None
+    pool = getattr(_held, "conns", None)
+    if pool is None:
+        pool = _held.conns = {}
+    return pool
+
+
+def _take(key: tuple[str, str, int, float], address: str) -> tuple[http.client.HTTPConnection | None, bool]:
+    held = _pool().pop(key, None)
+    if held is None:
+        return None, False
+    conn, checked, since = held
+    if checked == address and time.monotonic() - since < KEEP_IDLE:
+        return conn, True
+    conn.close()
+    return None, False
+
+
+def _keep(key: tuple[str, str, int, float], address: str, conn: http.client.HTTPConnection) -> None:
+    _pool()[key] = (conn, address, time.monotonic())
 
 
 def _abort(conn: http.client.HTTPConnection) -> None:
