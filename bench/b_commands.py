@@ -111,7 +111,7 @@ class Raw:
     def __init__(self, store: Store, states: list[tuple[str, bytes]], ids: list[UUID], with_idem: bool,
                  tag: str = "b1") -> None:
         self.store = store
-        self.states = states  # (topic, stored bytes) of the six events ours records
+        self.states = states  # (topic, stored bytes) of the events ours records, one per step
         self.with_idem = with_idem
         self.latencies: list[float] = []
         self.backend = store.backend
@@ -271,9 +271,10 @@ class Plain:
 
 
 def lifecycle_states(app: Any, factory: CaseFactory) -> list[tuple[str, bytes]]:
-    """(topic, stored bytes) of a registration and the six events of a general path, by our mapper."""
+    """(topic, stored bytes) of a registration and the events of a general path (one per step of
+    STEPS), by our mapper."""
     built = factory.build("general", FIXED_NOW - timedelta(days=30))
-    stored = [app.mapper.to_stored_event(e) for e in built.events[:7]]
+    stored = [app.mapper.to_stored_event(e) for e in built.events[: len(STEPS) + 1]]
     return [(s.topic, s.state) for s in stored]
 
 

@@ -8,7 +8,7 @@ Kinds of case (events per case):
   registered   DisputeRegistered                                   (1)  + CaseNumberIssued
   on_spot      registered, resolved on the spot, archived          (3)
   in_handling  registered, transferred, signed for                 (3)
-  general      registered … progress, concluded, feedback, archived (7)
+  general      registered … progress, concluded, feedback, no objection, archived (8)
   escalated    registered, transferred, signed for, escalated      (4)
   long         in_handling + N progress notes                      (3 + N)
 Every case also records its year's CaseNumberIssued (the case-number sequence), as `register` does.
@@ -165,7 +165,10 @@ class CaseFactory:
                 dispute.conclude(outcome=Outcome.CORRECTED, result="已更正并退还多缴部分", actor=h, at=t, now=t)
                 t = tick()
                 dispute.give_feedback(party=PartyRole.PAYER, method=FeedbackMethod.PHONE, content="已电话告知", actor=CLERK_TAX, at=t, now=t)
-                t = tick(AFTER_QUIET)
+                # The payer confirms no objection, so the archive follows at once: the path B1 times.
+                t = tick()
+                dispute.confirm_no_objection(party=PartyRole.PAYER, note=None, actor=CLERK_TAX, at=t, now=t)
+                t = tick()
                 dispute.archive(actor=CLERK_TAX, at=t, now=t, calendar=cal)
             elif kind == "escalated":
                 t = tick()
