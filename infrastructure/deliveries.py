@@ -84,6 +84,10 @@ class DeliveryWorker:
         self._gates_lock = threading.Lock()
         self._secrets: dict[str, str] = {}
         self._scanned: int | None = None  # where this worker's last scan left the log  # sealed -> opened: one decryption per secret, not per message
+        # The rounds' transactions go through a connection of the worker's own (PostgreSQL): no
+        # pool checkout and its check per transaction. Status and replay use the pool.
+        dedicated = getattr(read_store, "dedicated", None)
+        self._own: ReadModelStore = dedicated() if dedicated is not None else read_store
         book.create(read_store)
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -102,6 +106,8 @@ class DeliveryWorker:
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self.leadership is not None:
             self.leadership.release()
+        if self._own is not self.read_store:
+            self._own.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -149,7 +155,7 @@ class DeliveryWorker:
         sent = self.send_once()
         if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_EVERY:
             self._purged_at = time.monotonic()
-            with self.read_store.transaction() as cur:
+            with self._own.transaction() as cur:
                 book.purge(cur, self.clock() - KEEP_DELIVERED)
         return scanned >= self.batch_size or sent > 0
 
@@ -160,7 +166,7 @@ class DeliveryWorker:
             # Nothing beyond where this worker last left the scan: no need to read the
             # bookkeeping. (It only moves forward, so a stale figure only costs the full look.)
             return 0
-        with self.read_store.transaction(readonly=True) as cur:
+        with self._own.transaction(readonly=True) as cur:
             since = book.scan_position(cur)
             folded = book.scan_position(cur, book.CASES)
             active = book.active_subscriptions(cur)
@@ -171,14 +177,14 @@ class DeliveryWorker:
         if not active and not any(n.originator_id == SUBSCRIPTIONS_ID for n in notifications):
             # Nobody to tell: move on without decoding or folding anything (the common case
             # before the first subscription, which then brings the fold up to date).
-            with self.read_store.transaction() as cur:
+            with self._own.transaction() as cur:
                 book.skip(cur, since, notifications[-1].id)
             self._scanned = notifications[-1].id
             return len(notifications)
         if folded < since:
             self._fold(folded, since)
         items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-        with self.read_store.transaction() as cur:
+        with self._own.transaction() as cur:
             book.scan(cur, since, items, self.clock())
         self._scanned = notifications[-1].id
         return len(notifications)
@@ -192,11 +198,11 @@ class DeliveryWorker:
             if not notifications:
                 break
             items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-            with self.read_store.transaction() as cur:
+            with self._own.transaction() as cur:
                 book.fold_only(cur, start, items)
             start = notifications[-1].id
         if start < stop:  # nothing recorded in the rest of the range
-            with self.read_store.transaction() as cur:
+            with self._own.transaction() as cur:
                 book.fold_only(cur, start, [(stop, None)])
 
     def send_once(self, limit: int = 100) -> int:
@@ -214,7 +220,7 @@ class DeliveryWorker:
         room = SENDERS * 2 - len(self._in_flight)
         if room <= 0:
             return 0
-        with self.read_store.transaction(readonly=True) as cur:
+        with self._own.transaction(readonly=True) as cur:
             batch = book.due(cur, self.clock(), limit + len(self._in_flight))
         # A case's delivery in flight is still pending in the store, so its next one is not due:
         # only what is not already on its way is started.
@@ -240,7 +246,7 @@ class DeliveryWorker:
             return 0
         gone: dict[str, str] = {}
         answers = [(self._in_flight.pop(future), future.result()[0]) for future in done]
-        with self.read_store.transaction() as cur:
+        with self._own.transaction() as cur:
             # The delivered ones by answer code in one statement each; failures one by one.
             by_code: dict[int, list[book.Due]] = {}
             for item, result in answers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +33,11 @@ class ReadStore:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def dedicated(self) -> Any:
+        """A store for one busy thread's transactions. SQLite's connections are per thread
+        already; PostgreSQL's override gives a connection of its own, out of the pool."""
+        return self
 
 
 class SQLiteReadStore(ReadStore):
@@ -117,15 +122,18 @@ class PostgresReadStore(ReadStore):
             password=config.password or None,
             connect_timeout=config.connect_timeout,
         )
+        self._conninfo = conninfo
+        self._kwargs: dict[str, Any] = {"autocommit": True, "options": f"-c search_path={self.schema}"}
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
             max_size=max(4, config.pool_size // 2),
-            kwargs={"autocommit": True, "options": f"-c search_path={self.schema}"},
+            kwargs=self._kwargs,
             check=ConnectionPool.check_connection,
             open=True,
             timeout=10,
         )
+        self._dedicated: list[_DedicatedPostgres] = []
 
     @contextmanager
     def transaction(self, readonly: bool = False) -> Iterator[_PostgresCursor]:
@@ -133,7 +141,56 @@ class PostgresReadStore(ReadStore):
             yield _PostgresCursor(cur)
 
     def close(self) -> None:
+        for own in self._dedicated:
+            own.close()
         self._pool.close()
+
+    def dedicated(self) -> _DedicatedPostgres:
+        own = _DedicatedPostgres(lambda: self._psycopg.connect(self._conninfo, **self._kwargs), self._psycopg.Error)
+        self._dedicated.append(own)
+        return own
+
+
+class _DedicatedPostgres:
+    """One connection kept for one thread's transactions (the delivery worker's rounds): a
+    pooled checkout checks the connection with a round trip each time, which was a third of
+    the worker's time. A connection that fails is dropped and the next transaction opens a
+    new one, so the worker recovers by itself after a PostgreSQL restart, as the LISTEN
+    connection does."""
+
+    dialect = "postgresql"
+
+    def __init__(self, connect: Callable[[], Any], error: type[Exception]) -> None:
+        self._connect = connect
+        self._error = error
+        self._conn: Any = None
+        self._lock = threading.Lock()  # other threads (catch_up in tests) wait their turn
+
+    @contextmanager
+    def transaction(self, readonly: bool = False) -> Iterator[_PostgresCursor]:
+        with self._lock:
+            conn = self._conn
+            if conn is None or conn.closed or conn.broken:
+                conn = self._conn = self._connect()
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield _PostgresCursor(cur)
+            except self._error:
+                if conn.broken or conn.closed:
+                    self._drop()
+                raise
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def dedicated(self) -> _DedicatedPostgres:
+        return self
 
 
 class _PostgresCursor:
