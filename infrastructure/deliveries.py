@@ -206,26 +206,41 @@ class DeliveryWorker:
                 book.fold_only(cur, start, [(stop, None)])
 
     def send_once(self, limit: int = 100) -> int:
-        """Start what is due beside what is in flight, and record what has been answered; how
-        many were started or answered. Sending is a pipeline: a slow receiver holds one sender
-        thread, never the round, so other cases and subscriptions go on meanwhile."""
-        started = self._start_due(limit)
-        return started + self._collect(SETTLE)
+        """Record what has been answered and start what is due beside what is in flight, in one
+        transaction; how many were started or answered. Sending is a pipeline: a slow receiver
+        holds one sender thread, never the round, so other cases and subscriptions go on
+        meanwhile. A round that found nothing to do waits a little for the first answer, so the
+        next one records it."""
+        done = [future for future in self._in_flight if future.done()]
+        answers = [(self._in_flight.pop(future), future.result()[0]) for future in done]
+        room = SENDERS * 2 - len(self._in_flight)
+        gone: dict[str, str] = {}
+        batch: list[book.Due] = []
+        if answers or room > 0:
+            with self._own.transaction(readonly=not answers) as cur:
+                # Each answer is recorded as soon as it is in (a worker killed now sends again only
+                # what was in flight), and the cases it frees are picked in the same transaction.
+                self._record(cur, answers, gone)
+                if room > 0:
+                    batch = book.due(cur, self.clock(), limit + len(self._in_flight))
+        for subscription_id, reason in gone.items():
+            self._disable(subscription_id, reason)
+        # Nothing more to a subscription stopped by these answers (410 Gone, or three days failing).
+        started = self._start([d for d in batch if d.subscription_id not in gone], room)
+        if not started and not answers and self._in_flight:
+            wait(list(self._in_flight), timeout=SETTLE, return_when=FIRST_COMPLETED)
+            return sum(1 for future in self._in_flight if future.done())
+        return started + len(answers)
 
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
 
-    def _start_due(self, limit: int) -> int:
-        room = SENDERS * 2 - len(self._in_flight)
-        if room <= 0:
-            return 0
-        with self._own.transaction(readonly=True) as cur:
-            batch = book.due(cur, self.clock(), limit + len(self._in_flight))
+    def _start(self, batch: list[book.Due], room: int) -> int:
         # A case's delivery in flight is still pending in the store, so its next one is not due:
         # only what is not already on its way is started.
         flying = {(d.subscription_id, d.position) for d in self._in_flight.values()}
-        fresh = [d for d in batch if (d.subscription_id, d.position) not in flying][:room]
+        fresh = [d for d in batch if (d.subscription_id, d.position) not in flying][: max(room, 0)]
         for item in fresh:
             future = self._pool.submit(self._send, item)
             future.add_done_callback(self._on_answer)
@@ -236,30 +251,17 @@ class DeliveryWorker:
         self._answered.set()  # an answer to record: no gathering of saves before it
         self._wake.set()
 
-    def _collect(self, timeout: float) -> int:
-        """Record the answers that are in (each as soon as it is: a worker killed now sends
-        again only what was in flight)."""
-        if not self._in_flight:
-            return 0
-        done, _ = wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
-        if not done:
-            return 0
-        gone: dict[str, str] = {}
-        answers = [(self._in_flight.pop(future), future.result()[0]) for future in done]
-        with self._own.transaction() as cur:
-            # The delivered ones by answer code in one statement each; failures one by one.
-            by_code: dict[int, list[book.Due]] = {}
-            for item, result in answers:
-                if result.delivered:
-                    self.sent += 1
-                    by_code.setdefault(result.code or 200, []).append(item)
-                else:
-                    self._failed(cur, item, result, gone)
-            for code, items in by_code.items():
-                book.delivered(cur, items, code, self.clock())
-        for subscription_id, reason in gone.items():
-            self._disable(subscription_id, reason)
-        return len(done)
+    def _record(self, cur: Any, answers: list[tuple[book.Due, Outcome]], gone: dict[str, str]) -> None:
+        # The delivered ones by answer code in one statement each; failures one by one.
+        by_code: dict[int, list[book.Due]] = {}
+        for item, result in answers:
+            if result.delivered:
+                self.sent += 1
+                by_code.setdefault(result.code or 200, []).append(item)
+            else:
+                self._failed(cur, item, result, gone)
+        for code, items in by_code.items():
+            book.delivered(cur, items, code, self.clock())
 
     def _send(self, item: book.Due) -> tuple[Outcome, float]:
         started = time.monotonic()
