@@ -271,9 +271,9 @@ class Plain:
 
 
 def lifecycle_states(app: Any, factory: CaseFactory) -> list[tuple[str, bytes]]:
-    """(topic, stored bytes) of a registration and the six events of a general path, by our mapper."""
+    """(topic, stored bytes) of a registration and the events of a general path, one a step, by our mapper."""
     built = factory.build("general", FIXED_NOW - timedelta(days=30))
-    stored = [app.mapper.to_stored_event(e) for e in built.events[:7]]
+    stored = [app.mapper.to_stored_event(e) for e in built.events[: len(STEPS) + 1]]
     return [(s.topic, s.state) for s in stored]
 
 
