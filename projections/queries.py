@@ -55,6 +55,7 @@ class CaseFilter:
     received_to: datetime | None = None
     overdue: bool | None = None
     external_ref: str | None = None
+    risk_level: str | None = None
     id_digest: str | None = None
     # The payer-name column's search keys: the name's keyed digest and (for cases stored before
     # names were sealed) the name itself.
@@ -117,6 +118,7 @@ def filter_sql(f: CaseFilter, reach: Scope, now: datetime) -> tuple[str, list[An
         ("channel", f.channel),
         ("township", f.township),
         ("external_ref", f.external_ref),
+        ("risk", f.risk_level),
         ("id_digest", f.id_digest),
     ):
         if value is not None:

@@ -12,7 +12,7 @@ from application.bounds import query_instant
 from interfaces.graphql import threads
 from interfaces.graphql.context import Info, case_view
 from interfaces.graphql.dispute import Dispute, DisputeStatus, Level, dispute_of
-from interfaces.graphql.enums import Category, Channel
+from interfaces.graphql.enums import Category, Channel, RiskLevel
 from projections import queries as q
 
 
@@ -49,6 +49,7 @@ class DisputeFilter:
     received_to: dt.datetime | None = None
     overdue: bool | None = None
     external_ref: str | None = None
+    risk_level: RiskLevel | None = strawberry.field(default=None, description="Cases whose risk flag is at this level")
     payer_id_number: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
     payer_name: str | None = strawberry.field(default=None, description="Exact match; matches only cases whose personal data the caller sees whole; logged and rate-limited")
     changed_since: dt.datetime | None = strawberry.field(
@@ -98,6 +99,7 @@ async def resolve_disputes(
         received_to=query_instant(f.received_to, "receivedTo"),
         overdue=f.overdue,
         external_ref=f.external_ref,
+        risk_level=f.risk_level.value if f.risk_level else None,
         changed_since=query_instant(f.changed_since, "changedSince"),
     )
     page: q.Page = await threads.run_sync(

@@ -127,6 +127,26 @@ def test_a_group_of_five_is_flagged_at_registration_and_listed_in_the_risk_queue
     assert api.dispute(CASE, police, "caseNumber riskLevel") == {"caseNumber": CASE, "riskLevel": "HIGH"}
 
 
+RISK_FILTER = 'query($l: RiskLevel) { disputes(filter: {riskLevel: $l}) { totalCount edges { node { caseNumber } } } }'
+
+
+def test_disputes_filter_by_risk_level(api: Api):
+    # given a group of five (flagged MEDIUM at registration) and a case without a flag
+    api.at("2026-11-25T02:30:00Z")
+    flagged = api.register(people_involved=5)["case_number"]
+    api.register(people_involved=1)
+    api.sync()
+    auditor = api.auditor()
+
+    def matching(level: str) -> list[str]:
+        return [e["node"]["caseNumber"] for e in api.data(RISK_FILTER, {"l": level}, token=auditor)["disputes"]["edges"]]
+
+    # then the filter takes the RiskLevel enum and matches the flag's level only
+    assert matching("MEDIUM") == [flagged]
+    assert matching("HIGH") == []
+    assert api.data(RISK_FILTER, {"l": None}, token=auditor)["disputes"]["totalCount"] == 2
+
+
 # --- item 11 ------------------------------------------------------------------------------------
 
 ROUTING = "routing { suggestedUnit rule overrides { toUnit by reason at } } routingOverride"

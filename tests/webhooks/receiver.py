@@ -33,6 +33,8 @@ class Receiver:
     answer: Callable[[Received], int] = lambda _: 200
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    busy: int = 0  # requests being answered now
+    most_at_once: int = 0  # the most requests it was answering at the same time
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -61,10 +63,14 @@ def receiver() -> Iterator[Receiver]:
             rec = holder[0]
             length = int(self.headers.get("Content-Length", "0"))
             item = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            with rec.lock:
+                rec.busy += 1
+                rec.most_at_once = max(rec.most_at_once, rec.busy)
             if rec.delay:
                 time.sleep(rec.delay)
             status = rec.answer(item)
             with rec.lock:
+                rec.busy -= 1
                 rec.received.append(item)
                 rec.answer_of[id(item)] = status
             self.send_response(status)

@@ -232,6 +232,76 @@ def test_a_slow_receiver_does_not_hold_back_another(client, auth, local, hooks):
         assert fast < 1.5, f"the fast receiver waited {fast:.2f} s behind the slow one"
 
 
+def test_one_receiver_is_sent_at_most_four_messages_at_once(client, auth, local, hooks):
+    _subscribe(client, auth, local.url)
+    for _ in range(10):
+        _register(client, auth)  # ten cases: nothing of per-case order holds any of them back
+    local.delay = 0.3
+    hooks.start_background(projections=False, scheduler=False, deliveries=True)
+    local.wait_for(10, timeout=15)
+    assert 2 <= local.most_at_once <= 4, local.most_at_once
+
+
+def _http11_receiver(close_after_each: bool) -> Any:
+    """A stdlib receiver speaking HTTP/1.1 (keep-alive), counting the connections it accepts;
+    with `close_after_each` it drops each connection after answering, without saying so."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        accepted = 0
+
+        def setup(self) -> None:
+            type(self).accepted += 1
+            super().setup()
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(204)
+            self.end_headers()
+            self.close_connection = close_after_each
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    import threading
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, Handler
+
+
+def test_messages_to_one_receiver_share_a_kept_alive_connection() -> None:
+    from infrastructure.webhook_http import Guard, post
+
+    server, handler = _http11_receiver(close_after_each=False)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        results = [post(Guard(("127.0.0.1",)), url, b"{}", {}, timeout=2.0) for _ in range(5)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert all(r.delivered for r in results)
+    assert handler.accepted == 1
+
+
+def test_a_connection_the_receiver_dropped_while_idle_is_replaced_and_the_message_delivered() -> None:
+    from infrastructure.webhook_http import Guard, post
+
+    server, handler = _http11_receiver(close_after_each=True)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        results = []
+        for _ in range(3):
+            results.append(post(Guard(("127.0.0.1",)), url, b"{}", {}, timeout=2.0))
+            time.sleep(0.1)  # the receiver has closed its end by now
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [r.delivered for r in results] == [True, True, True]
+    assert handler.accepted >= 3
+
+
 def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_timeout() -> None:
     import socket
     import threading
