@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -312,7 +312,7 @@ class CommandPath:
         pending = [*dispute.collect_events(), *also]
         record = idempotency_record(actor, idempotency, result_of(dispute, None), self._clock())
         try:
-            recordings = self._app.save(*pending, idempotency=record, case_key=case_key)
+            recordings = self._put(pending, idempotency=record, case_key=case_key)
         except IntegrityError:
             raise
         except PersistenceError as e:
@@ -326,11 +326,18 @@ class CommandPath:
         self._maybe_snapshot(dispute)
 
     def record(self, *events: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save events through the library (kwargs go to the recorder's insert), then tell the
-        listeners."""
-        recordings = self._app.save(*events, **kwargs)
+        """Save events through the library's event store (kwargs go to the recorder's insert),
+        then tell the listeners."""
+        recordings = self._put(events, **kwargs)
         self._notify()
         return recordings
+
+    def _put(self, events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        """Events (never aggregates) into the library's event store: what `Application.save` does
+        for them, without its runtime protocol checks (two `isinstance` against a Protocol an
+        event, as much as the registration's sealing). Its other steps do nothing for events
+        alone (no aggregate to cache or snapshot; `_notify` is not overridden here)."""
+        return self._app.events.put(list(events), **kwargs)
 
     def _notify(self) -> None:
         for listener in self._listeners:
