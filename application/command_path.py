@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -295,24 +295,49 @@ class CommandPath:
         """Record the case's decided events, and `also` the events of other streams decided with
         them, through the library (a new case's key in the same transaction); a version taken
         meanwhile raises IntegrityError. The last position recorded."""
+        position = self.write(dispute, *also, actor=actor, idempotency=idempotency, case_key=case_key)
+        self.saved(dispute)
+        return position
+
+    def write(
+        self,
+        dispute: Dispute,
+        *also: Any,
+        actor: Actor = SYSTEM,
+        idempotency: IdempotencyKey | None = None,
+        case_key: CaseKeyRow | None = None,
+    ) -> int | None:
+        """`save` without what follows the commit (`saved`): a registration holds its case
+        number's turn only for this."""
         pending = [*dispute.collect_events(), *also]
         record = idempotency_record(actor, idempotency, result_of(dispute, None), self._clock())
         try:
-            recordings = self.record(*pending, idempotency=record, case_key=case_key)
+            recordings = self._put(pending, idempotency=record, case_key=case_key)
         except IntegrityError:
             raise
         except PersistenceError as e:
             raise self.breaker.trip(e) from e
-        self._remember(dispute)
-        self._maybe_snapshot(dispute)
         return max(r.notification.id for r in recordings) if recordings else None
 
+    def saved(self, dispute: Dispute) -> None:
+        """After a case's events were written: wake the listeners, keep its state, snapshot it."""
+        self._notify()
+        self._remember(dispute)
+        self._maybe_snapshot(dispute)
+
     def record(self, *events: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save events through the library (kwargs go to the recorder's insert), then tell the
-        listeners."""
-        recordings = self._app.save(*events, **kwargs)
+        """Save events through the library's event store (kwargs go to the recorder's insert),
+        then tell the listeners."""
+        recordings = self._put(events, **kwargs)
         self._notify()
         return recordings
+
+    def _put(self, events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        """Events (never aggregates) into the library's event store: what `Application.save` does
+        for them, without its runtime protocol checks (two `isinstance` against a Protocol an
+        event, as much as the registration's sealing). Its other steps do nothing for events
+        alone (no aggregate to cache or snapshot; `_notify` is not overridden here)."""
+        return self._app.events.put(list(events), **kwargs)
 
     def _notify(self) -> None:
         for listener in self._listeners:

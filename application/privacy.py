@@ -122,9 +122,14 @@ class Privacy:
 
     # --- a new case -----------------------------------------------------------------------
 
-    def new_case_key(self, case_id: UUID, now: datetime) -> tuple[CaseKeyRow, Sealer]:
-        """A fresh key for a case: the row to store with its registration, and its sealer."""
-        key = AESGCM.generate_key(bit_length=256)
+    @staticmethod
+    def fresh_key() -> bytes:
+        """A new case key's 256 random bits (drawn before the case's id is known)."""
+        return AESGCM.generate_key(bit_length=256)
+
+    def new_case_key(self, case_id: UUID, now: datetime, key: bytes | None = None) -> tuple[CaseKeyRow, Sealer]:
+        """A case's key (`key`, or a fresh one): the row to store with its registration, and its sealer."""
+        key = key or self.fresh_key()
         key_id, wrapping = self._wrapping[0]
         nonce = os.urandom(12)
         wrapped = nonce + wrapping.encrypt(nonce, key, b"fengqiao-case-key/" + case_id.bytes)

@@ -26,6 +26,7 @@ def dispute_id_for(case_no: str) -> UUID:
     return uuid5(FENGQIAO_NAMESPACE, f"dispute:{case_no}")
 
 
+@lru_cache(maxsize=256)
 def sequence_id_for(year: int) -> UUID:
     return uuid5(FENGQIAO_NAMESPACE, f"case-numbers:{year:04d}")
 

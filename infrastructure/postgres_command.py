@@ -1,7 +1,8 @@
 """One command's transaction on PostgreSQL, in two round trips (the baseline of raw SQL takes
 four): BEGIN, the lock timeout, the case's advisory lock and the reads go as one simple query;
 the table lock, NOTIFY, one statement inserting the events with the idempotency key, and COMMIT
-as another.
+as another. An insert that reads nothing first (a registration, through `Application.save`) is
+one round trip: BEGIN and the lock timeout go with the insert, and a new case's key row too.
 
 Both round trips are simple queries (several statements, no parameters), so every value is
 written into the SQL by the functions of `infrastructure/pg_literals.py`, which emit only digits,
@@ -22,6 +23,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.idempotency import IdempotencyRecord
+from application.privacy import CaseKeyRow
 from infrastructure.pg_literals import bytea, text, timestamptz, uuid
 
 if TYPE_CHECKING:
@@ -35,13 +37,16 @@ def _lock_key(originator_id: UUID) -> int:
 class PostgresCommand:
     """The case's stored events as the command's transaction sees them, and its insert."""
 
-    def __init__(self, recorder: FengqiaoPostgresRecorder, conn: psycopg.Connection[DictRow], originator_id: UUID) -> None:
+    def __init__(
+        self, recorder: FengqiaoPostgresRecorder, conn: psycopg.Connection[DictRow], originator_id: UUID | None
+    ) -> None:
         self._recorder = recorder
         self._conn = conn
         self._cur = conn.cursor()
         self.originator_id = originator_id
         self.snapshot: StoredEvent | None = None
         self.events: list[StoredEvent] = []
+        self._begun = False
         self._committed = False
 
     def _sql(self, name: str, build: Callable[[], Query]) -> str:
@@ -57,6 +62,7 @@ class PostgresCommand:
 
     def load(self, after: int | None) -> None:
         r = self._recorder
+        assert self.originator_id is not None, "a command without a case reads nothing"
         oid = uuid(self.originator_id)
         events = self._sql("events", lambda: r.events_table)
         # Commands on one case take turns, as on SQLite: each decides on what the one before
@@ -89,6 +95,7 @@ class PostgresCommand:
                 "ORDER BY originator_version"
             )
         self._cur.execute("; ".join(statements))
+        self._begun = True
         results = self._results()
         if after is None and snapshots_table is not None:
             found = self._stored(self.originator_id, results[-2])
@@ -112,8 +119,13 @@ class PostgresCommand:
             StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"])) for row in rows
         ]
 
-    def insert(self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None) -> list[int]:
-        """Insert and commit: the command's last step."""
+    def insert(
+        self,
+        stored_events: Sequence[StoredEvent],
+        idempotency: IdempotencyRecord | None,
+        case_key: CaseKeyRow | None = None,
+    ) -> list[int]:
+        """Insert and commit: the command's last step (its only one when nothing was loaded)."""
         r = self._recorder
         events = self._sql("events", lambda: r.events_table)
         values = ", ".join(
@@ -124,7 +136,9 @@ class PostgresCommand:
             f"INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES {values} "
             "RETURNING notification_id"
         )
+        begin = [] if self._begun else ["BEGIN", self._sql("timeout", lambda: r.lock_table_statements[0])]
         statements = [
+            *begin,
             self._sql("lock", lambda: r.lock_table_statements[1]),
             self._sql("notify", lambda: SQL("NOTIFY {}").format(Identifier(r.channel_name))),
             insert if stored_events else "SELECT NULL::bigint AS notification_id WHERE false",
@@ -142,11 +156,18 @@ class PostgresCommand:
                 f"{text(idempotency.scope)}, {text(idempotency.key)}, {text(idempotency.request_hash)}, "
                 f"{bytea(prefix)} || convert_to({position} || '}}', 'UTF8'), {timestamptz(idempotency.created_at)})"
             )
+        if case_key is not None:
+            keys = self._sql("keys", lambda: r.keys_table)
+            wrapped = "NULL" if case_key.wrapped is None else bytea(case_key.wrapped)
+            statements.append(
+                f"INSERT INTO {keys} (case_id, wrapped, key_id, created_at) VALUES ("
+                f"{uuid(case_key.case_id)}, {wrapped}, {text(case_key.key_id)}, {timestamptz(case_key.created_at)})"
+            )
         statements.append("COMMIT")
         self._cur.execute("; ".join(statements))
         results = self._results()
         self._committed = True
-        return [int(row["notification_id"]) for row in results[2]]
+        return [int(row["notification_id"]) for row in results[len(begin) + 2]]
 
     def commit(self) -> None:
         if not self._committed:

@@ -20,10 +20,9 @@ from psycopg.abc import Query
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
-from application.idempotency import IdempotencyRecord
 from application.privacy import CaseKeyRow
 from infrastructure.postgres_command import PostgresCommand
-from infrastructure.recorders import StoredAnswer, Wired, answer
+from infrastructure.recorders import StoredAnswer, Wired
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -56,7 +55,6 @@ class FengqiaoPostgresRecorder(Wired, PostgresApplicationRecorder):
     # Hook (the library's `@retry` decorator keeps the undecorated method as `__wrapped__`): the
     # library retries these ten times, 0.2 s apart; unwrapped and wrapped again, they retry as
     # the policy says.
-    insert_events = _quick_retry(PostgresApplicationRecorder.insert_events.__wrapped__)
     select_events = _quick_retry(PostgresAggregateRecorder.select_events.__wrapped__)
     select_notifications = _quick_retry(PostgresApplicationRecorder.select_notifications.__wrapped__)
     max_notification_id = _quick_retry(PostgresApplicationRecorder.max_notification_id.__wrapped__)
@@ -91,6 +89,24 @@ class FengqiaoPostgresRecorder(Wired, PostgresApplicationRecorder):
             self.datastore.pool.check()
         except Exception:  # noqa: BLE001, S110 - the retry that follows reports the real failure
             pass
+
+    @_quick_retry
+    def insert_events(self, /, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """`Application.save`'s insert in one round trip (the library's takes five, each waiting on
+        the server): BEGIN, the table lock, NOTIFY, the events, the idempotency key and a new
+        case's key row (`save(..., idempotency=, case_key=)`) and COMMIT as one simple query. A
+        registration holds its case number's turn for this whole transaction. Anything else the
+        library could ask of it (a tracking record, which nothing here saves) is refused."""
+        unknown = {k for k, v in kwargs.items() if v is not None} - {"idempotency", "case_key"}
+        if unknown:
+            raise TypeError(f"insert_events got unexpected arguments {sorted(unknown)}")
+        with self.datastore.get_connection() as conn:
+            command = PostgresCommand(self, conn, None)
+            try:
+                return command.insert(stored_events, kwargs.get("idempotency"), kwargs.get("case_key"))
+            except BaseException:
+                command.rollback()
+                raise
 
     @contextmanager
     def command_transaction(self, originator_id: UUID, *, after: int | None) -> Iterator[PostgresCommand]:
@@ -131,35 +147,6 @@ class FengqiaoPostgresRecorder(Wired, PostgresApplicationRecorder):
                 raise TypeError(f"statement {name!r} is neither composed SQL nor text")
             self._statements[name] = text
         return text
-
-    # Hook (private method of the library): its `insert_events` calls this, inside its
-    # transaction and pipeline, right after the events' insert, with `save()`'s keyword
-    # arguments and the notification ids in hand: the one place where a registration's key
-    # can go in with its events and its answer's position.
-    def _fetch_ids_after_insert_events(
-        self, curs: psycopg.Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        record: IdempotencyRecord | None = kwargs.get("idempotency")
-        if record is not None:
-            curs.execute(
-                SQL(
-                    "INSERT INTO {} (scope, key, request_hash, response, created_at) VALUES (%s, %s, %s, %s, %s) "
-                    "RETURNING key"
-                ).format(self.idempotency_table),
-                (record.scope, record.key, record.request_hash, answer(record, ids), record.created_at),
-            )
-            # Fetching syncs the pipeline, so a duplicate key raises here as an IntegrityError.
-            curs.fetchone()
-        key: CaseKeyRow | None = kwargs.get("case_key")
-        if key is not None:
-            curs.execute(
-                SQL("INSERT INTO {} (case_id, wrapped, key_id, created_at) VALUES (%s, %s, %s, %s)").format(
-                    self.keys_table
-                ),
-                (key.case_id, key.wrapped, key.key_id, key.created_at),
-            )
-        return ids
 
     # --- case keys (application.privacy.CaseKeyStore) ---------------------------------------
 
