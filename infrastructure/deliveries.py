@@ -83,6 +83,7 @@ class DeliveryWorker:
         self._gates: dict[str, threading.BoundedSemaphore] = {}
         self._gates_lock = threading.Lock()
         self._secrets: dict[str, str] = {}
+        self._queued = True  # the scan may have queued messages since the last round
         self._scanned: int | None = None  # where this worker's last scan left the log  # sealed -> opened: one decryption per secret, not per message
         # The rounds' transactions go through a connection of the worker's own (PostgreSQL): no
         # pool checkout and its check per transaction. Status and replay use the pool.
@@ -110,6 +111,7 @@ class DeliveryWorker:
             self._own.close()
 
     def wake(self) -> None:
+        self._queued = True  # a save, replay or disabling: look at what is due without waiting
         self._wake.set()
 
     @property
@@ -186,6 +188,7 @@ class DeliveryWorker:
         items = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
         with self._own.transaction() as cur:
             book.scan(cur, since, items, self.clock())
+        self._queued = True
         self._scanned = notifications[-1].id
         return len(notifications)
 
@@ -209,8 +212,11 @@ class DeliveryWorker:
         """Record what has been answered and start what is due beside what is in flight, in one
         transaction; how many were started or answered. Sending is a pipeline: a slow receiver
         holds one sender thread, never the round, so other cases and subscriptions go on
-        meanwhile. A round that found nothing to do waits a little for the first answer, so the
-        next one records it."""
+        meanwhile."""
+        if self._in_flight and not self._queued and not any(future.done() for future in self._in_flight):
+            # Nothing queued since the last round: nothing new is due until an answer comes in.
+            wait(list(self._in_flight), timeout=SETTLE, return_when=FIRST_COMPLETED)
+        self._queued = False
         done = [future for future in self._in_flight if future.done()]
         answers = [(self._in_flight.pop(future), future.result()[0]) for future in done]
         room = SENDERS * 2 - len(self._in_flight)
@@ -227,9 +233,6 @@ class DeliveryWorker:
             self._disable(subscription_id, reason)
         # Nothing more to a subscription stopped by these answers (410 Gone, or three days failing).
         started = self._start([d for d in batch if d.subscription_id not in gone], room)
-        if not started and not answers and self._in_flight:
-            wait(list(self._in_flight), timeout=SETTLE, return_when=FIRST_COMPLETED)
-            return sum(1 for future in self._in_flight if future.done())
         return started + len(answers)
 
     @property
