@@ -55,6 +55,17 @@ class Leadership:
         raise NotImplementedError
 
 
+def take_lead(leadership: Leadership | None, leading: bool, logger: logging.Logger, name: str, doing: str) -> bool:
+    """Whether this process holds the lock now (keeping it or taking it); a change is logged.
+    One rule for every background worker that runs once per deployment."""
+    if leadership is None:
+        return True
+    held = leadership.still_held() or leadership.try_acquire()
+    if held != leading:
+        logger.info("%s: %s", name, f"this process now {doing}" if held else f"standing by (another process {doing})")
+    return held
+
+
 class FileLeadership(Leadership):
     def __init__(self, path: Path) -> None:
         self.path = path

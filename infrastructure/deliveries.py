@@ -23,7 +23,7 @@ from application.subscriptions import SubscriptionService
 from application.webhooks import DEFAULT_SCHEDULE, GIVE_UP_AFTER, TIMEOUT, Outcome, next_attempt, signature_headers
 from domain.subscription import SUBSCRIPTIONS_ID
 from infrastructure import delivery_book as book
-from infrastructure.coordination import Leadership
+from infrastructure.coordination import Leadership, take_lead
 from infrastructure.webhook_http import Guard, post
 
 log = logging.getLogger("fengqiao.deliveries")
@@ -119,13 +119,8 @@ class DeliveryWorker:
         return self._thread is not None
 
     def _lead(self) -> bool:
-        if self.leadership is None:
-            return True
-        held = self.leadership.still_held() or self.leadership.try_acquire()
-        if held != self.leading:
-            log.info("deliveries: %s", "this process now sends them" if held else "standing by (another process sends them)")
-        self.leading = held
-        return held
+        self.leading = take_lead(self.leadership, self.leading, log, "deliveries", "sends them")
+        return self.leading
 
     def _loop(self) -> None:
         backoff = self.poll_interval

@@ -16,7 +16,7 @@ from typing import Any
 
 from application.audit import chain
 from application.errors import ConcurrentRunner
-from infrastructure.coordination import Leadership
+from infrastructure.coordination import Leadership, take_lead
 from infrastructure.readstore import ReadStore
 from projections.cases import CasesProjection
 from projections.timelines import TimelinesProjection
@@ -106,13 +106,8 @@ class ProjectionRunner:
         self._wake.set()
 
     def _lead(self) -> bool:
-        if self.leadership is None:
-            return True
-        held = self.leadership.still_held() or self.leadership.try_acquire()
-        if held != self.leading:
-            log.info("projections: %s", "this process now runs them" if held else "standing by (another process runs them)")
-        self.leading = held
-        return held
+        self.leading = take_lead(self.leadership, self.leading, log, "projections", "runs them")
+        return self.leading
 
     def _loop(self) -> None:
         backoff = self.poll_interval
